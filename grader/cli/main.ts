@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+/** The `grader` command. Each subcommand lives in its own file beside this one. */
+import { Command } from 'commander';
+import { registerBackendsCommand } from './backends-command';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('grader')
+    .description('Autograder for the lecture "Neural networks, part 2" (PyTorch → TensorFlow.js)')
+    .showHelpAfterError();
+  registerBackendsCommand(program);
+  return program;
+}
+
+if (require.main === module) {
+  buildProgram()
+    .parseAsync(process.argv)
+    .catch((err: unknown) => {
+      process.stderr.write(`grader: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(2);
+    });
+}
