@@ -2,6 +2,7 @@
 /** The `grader` command. Each subcommand lives in its own file beside this one. */
 import { Command } from 'commander';
 import { registerBackendsCommand } from './backends-command';
+import { registerGradeCommand } from './grade-command';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -9,6 +10,7 @@ export function buildProgram(): Command {
     .name('grader')
     .description('Autograder for the lecture "Neural networks, part 2" (PyTorch → TensorFlow.js)')
     .showHelpAfterError();
+  registerGradeCommand(program);
   registerBackendsCommand(program);
   return program;
 }

@@ -1,0 +1,215 @@
+/**
+ * Grades one assignment of one submission: compile, start a runner, run every test with the
+ * runner's help, decide verdicts here in the trusted process, and build the result JSON.
+ *
+ * Isolation between tests: one test's failure never stops the rest. A runner that timed out
+ * or died is replaced by a fresh one for the next test; a submission whose module cannot even
+ * load fails every test with the same message, without restarting for each.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { compileSubmission, formatDiagnostic, type CompileDiagnostic } from '../compile';
+import { normalizeResult } from '../results/normalize';
+import type { GradeResult, TestResult } from '../results/result-schema';
+import { RunnerClient, type RunnerOptions } from '../runner/runner-client';
+import { RunnerFailure, RunnerTimeoutError, StudentCodeError } from '../runner/runner-errors';
+import type { Lang, TestContext, TestSpec } from '../spec/assignment-spec';
+import { loadReference, type LoadedAssignment } from '../spec/discover';
+import { initBackend, type BackendName } from '../tensors';
+import { stableSeed } from '../util/hash';
+import { SeededRandom } from '../util/rng';
+import { GRADER_VERSION } from '../version';
+import { explainFailure } from './failure-messages';
+
+export type GradeEvent =
+  | { type: 'compiled'; assignment: string; ok: boolean }
+  | { type: 'test-started'; assignment: string; test: string; index: number; total: number }
+  | { type: 'test-finished'; assignment: string; test: TestResult; index: number; total: number }
+  | { type: 'progress'; assignment: string; test: string; data: unknown };
+
+export interface GradeOptions {
+  assignment: LoadedAssignment;
+  /** The submission root: the folder that holds <assignment-id>/. */
+  submissionDir: string;
+  backend?: BackendName;
+  visibleOnly?: boolean;
+  lang?: Lang;
+  onEvent?: (event: GradeEvent) => void;
+  /** Isolation layer for runner processes (see grader/sandbox). */
+  launcher?: RunnerOptions['launcher'];
+  /** Extra fields recorded in the result. */
+  commit?: string;
+  dataset?: string;
+}
+
+/** Outcome of trying to have a runner for the next test. */
+type RunnerState = { kind: 'none' } | { kind: 'alive'; client: RunnerClient } | { kind: 'unloadable'; failure: RunnerFailure };
+
+export async function gradeAssignment(options: GradeOptions): Promise<GradeResult> {
+  const started = Date.now();
+  const { assignment } = options;
+  const { spec } = assignment;
+  const lang = options.lang ?? 'en';
+  const tests = spec.tests.filter((t) => !options.visibleOnly || t.visibility === 'visible');
+  const maxScore = tests.reduce((s, t) => s + t.points, 0);
+  const backend = await initBackend(options.backend);
+  const base = {
+    assignment: spec.id,
+    max_score: maxScore,
+    backend,
+    grader_version: GRADER_VERSION,
+    ...(options.commit !== undefined ? { commit: options.commit } : {}),
+    ...(options.dataset !== undefined ? { dataset: options.dataset } : {}),
+  };
+  const finish = (raw: Record<string, unknown>): GradeResult =>
+    normalizeResult({ ...base, ...raw, duration_ms: Date.now() - started }, { assignment: spec.id, maxScore, backend });
+
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), `grader-${spec.id}-`));
+  try {
+    const compiled = await compileSubmission({
+      dir: path.join(options.submissionDir, spec.id),
+      entry: spec.entry,
+      contract: assignment.contractPath !== null ? { path: assignment.contractPath, typeName: 'Contract' } : undefined,
+      outDir: workDir,
+    });
+    options.onEvent?.({ type: 'compiled', assignment: spec.id, ok: compiled.kind === 'ok' });
+    if (compiled.kind === 'missing') {
+      return finish({
+        status: 'missing',
+        score: 0,
+        output: compiled.message,
+        tests: tests.map((t) => notRun(t, compiled.message)),
+      });
+    }
+    if (compiled.kind === 'compile_error') {
+      const text = compiled.diagnostics.map(formatDiagnostic).join('\n\n');
+      return finish({
+        status: 'compile_error',
+        score: 0,
+        output: `solution.ts did not compile:\n\n${text}`,
+        compile_errors: compiled.diagnostics.map(toCompileError),
+        tests: tests.map((t) => notRun(t, 'not run: the submission did not compile')),
+      });
+    }
+
+    const reference = loadReference(assignment);
+    let state: RunnerState = { kind: 'none' };
+    let currentTest = '';
+    const runnerOptions: RunnerOptions = {
+      bundlePath: compiled.bundlePath,
+      probesPath: assignment.probesPath,
+      backend,
+      setup: spec.runner?.disableAutograd !== undefined ? { disableAutograd: spec.runner.disableAutograd[lang] } : {},
+      heapMb: spec.limits.heapMb,
+      startTimeoutMs: Math.min(spec.limits.testMs, 30_000),
+      launcher: options.launcher,
+      onProgress: (_id, data) => options.onEvent?.({ type: 'progress', assignment: spec.id, test: currentTest, data }),
+    };
+    const printed: string[] = [];
+    const retire = (client: RunnerClient) => {
+      client.kill();
+      const text = client.printed();
+      if (text.trim() !== '') printed.push(text);
+    };
+    const getRunner = async (): Promise<RunnerClient> => {
+      if (state.kind === 'alive' && state.client.alive) return state.client;
+      if (state.kind === 'alive') retire(state.client);
+      if (state.kind === 'unloadable') throw state.failure;
+      try {
+        const client = await RunnerClient.start(runnerOptions);
+        state = { kind: 'alive', client };
+        return client;
+      } catch (err) {
+        // The module itself fails to load (throws or loops at import): the same will happen
+        // for every test, so remember the failure instead of restarting each time.
+        if (err instanceof StudentCodeError || err instanceof RunnerTimeoutError) {
+          state = { kind: 'unloadable', failure: err };
+        }
+        throw err;
+      }
+    };
+
+    const results: TestResult[] = [];
+    let graderBroke = false;
+    for (const [index, test] of tests.entries()) {
+      currentTest = test.name;
+      options.onEvent?.({ type: 'test-started', assignment: spec.id, test: test.name, index, total: tests.length });
+      const remaining = spec.limits.totalMs - (Date.now() - started);
+      let result: TestResult;
+      if (remaining <= 0) {
+        result = testResult(test, 'timeout', 0, `not run: the assignment's total time limit of ${spec.limits.totalMs / 1000} s was used up by earlier tests`);
+      } else {
+        const limitMs = Math.min(test.timeoutMs ?? spec.limits.testMs, remaining);
+        result = await runOne(test, limitMs);
+      }
+      results.push(result);
+      options.onEvent?.({ type: 'test-finished', assignment: spec.id, test: result, index, total: tests.length });
+    }
+    if (state.kind === 'alive') retire(state.client);
+
+    async function runOne(test: TestSpec, limitMs: number): Promise<TestResult> {
+      const testStarted = Date.now();
+      const timeLeft = () => Math.max(1, limitMs - (Date.now() - testStarted));
+      const ctx: TestContext = {
+        call: async (name, ...args) => (await getRunner()).call('export', name, args, timeLeft()),
+        probe: async (name, ...args) => (await getRunner()).call('probe', name, args, timeLeft(), test.name),
+        reference,
+        rng: new SeededRandom(stableSeed(`${spec.id}/${test.name}`)),
+        tolerance: { ...spec.tolerance, ...test.tolerance },
+        lang,
+        backend,
+      };
+      try {
+        const verdict = await test.run(ctx);
+        const score = verdict.score ?? (verdict.passed ? test.points : 0);
+        return testResult(test, verdict.passed ? 'passed' : 'failed', score, verdict.output, verdict.details);
+      } catch (err) {
+        if (err instanceof RunnerFailure) {
+          return testResult(test, err.status, 0, explainFailure(err, lang));
+        }
+        graderBroke = true;
+        const message = err instanceof Error ? `${err.message}\n${err.stack ?? ''}` : String(err);
+        return testResult(test, 'error', 0, `internal grader error (not your fault; please tell the instructors): ${message}`);
+      }
+    }
+
+    const warnings = compiled.warnings.map(formatDiagnostic);
+    const outputParts: string[] = [];
+    if (warnings.length > 0) outputParts.push(`Type warnings (grading went on):\n\n${warnings.join('\n\n')}`);
+    if (printed.length > 0) outputParts.push(`What solution.ts printed:\n${printed.join('\n')}`.slice(0, 8000));
+    return finish({
+      status: graderBroke ? 'error' : 'graded',
+      score: results.reduce((s, r) => s + r.score, 0),
+      ...(outputParts.length > 0 ? { output: outputParts.join('\n\n') } : {}),
+      ...(compiled.warnings.length > 0 ? { compile_errors: compiled.warnings.map(toCompileError) } : {}),
+      tests: results,
+    });
+  } catch (err) {
+    // The grader itself failed (not the submission): say so, never a silent zero.
+    const message = err instanceof Error ? err.message : String(err);
+    return finish({ status: 'error', score: 0, output: `the grader failed: ${message}`, tests: tests.map((t) => notRun(t, 'not run: the grader failed')) });
+  } finally {
+    fs.rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+function testResult(test: TestSpec, status: TestResult['status'], score: number, output: string, details?: unknown): TestResult {
+  return {
+    name: test.name,
+    score,
+    max_score: test.points,
+    status,
+    visibility: test.visibility,
+    output,
+    ...(details !== undefined ? { details } : {}),
+  } as TestResult;
+}
+
+function notRun(test: TestSpec, why: string): TestResult {
+  return testResult(test, 'failed', 0, why);
+}
+
+function toCompileError(d: CompileDiagnostic) {
+  return { file: d.file, line: d.line, column: d.column, code: d.code, message: d.message, severity: d.severity, ...(d.sourceLine !== undefined ? { sourceLine: d.sourceLine } : {}) };
+}

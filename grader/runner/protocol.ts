@@ -1,0 +1,43 @@
+/**
+ * Messages between the trusted grader and the untrusted runner process (Node IPC with the
+ * 'advanced' serialization, so typed arrays cross without copying into JSON).
+ *
+ * Everything the runner sends is parsed with these schemas: the runner is untrusted, and a
+ * message that does not parse is treated as a crash of the runner, never as data.
+ */
+import { z } from 'zod';
+
+export const ErrorInfoSchema = z.object({
+  name: z.string().max(200),
+  message: z.string().max(20_000),
+  stack: z.string().max(20_000).optional(),
+});
+export type ErrorInfo = z.infer<typeof ErrorInfoSchema>;
+
+export interface RunnerSetup {
+  /** When set, autograd entry points throw this message inside the runner (backprop). */
+  disableAutograd?: string;
+}
+
+export type ParentMessage =
+  | {
+      type: 'init';
+      bundlePath: string;
+      probesPath: string | null;
+      backend: string;
+      setup: RunnerSetup;
+    }
+  | { type: 'call'; id: number; target: 'export' | 'probe'; name: string; args: unknown[] };
+
+export const RunnerMessageSchema = z.union([
+  z.object({
+    type: z.literal('ready'),
+    backend: z.string().max(50),
+    exports: z.array(z.string().max(200)).max(1000),
+  }),
+  z.object({ type: z.literal('init-error'), error: ErrorInfoSchema }),
+  z.object({ type: z.literal('result'), id: z.number().int(), ok: z.literal(true), value: z.unknown() }),
+  z.object({ type: z.literal('result'), id: z.number().int(), ok: z.literal(false), error: ErrorInfoSchema }),
+  z.object({ type: z.literal('progress'), id: z.number().int(), data: z.unknown() }),
+]);
+export type RunnerMessage = z.infer<typeof RunnerMessageSchema>;

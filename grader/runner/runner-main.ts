@@ -1,0 +1,135 @@
+/**
+ * Entry point of the untrusted runner process. It loads one compiled submission, runs the
+ * calls the grader asks for, and sends back plain data. It decides nothing: verdicts are made
+ * by the grader from what it receives, and nothing printed here is trusted.
+ */
+import * as fs from 'node:fs';
+import * as vm from 'node:vm';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend, isBackendName } from '../tensors';
+import type { ErrorInfo, ParentMessage, RunnerSetup } from './protocol';
+import { decodeValue, encodeValue } from './wire';
+import type { ProbeContext, ProbeFunction } from '../spec/probe';
+
+// Captured before student code runs, so that later tampering with process.send cannot
+// redirect our own replies.
+const send: (message: unknown) => void = (() => {
+  const raw = process.send?.bind(process);
+  if (raw === undefined) {
+    process.stderr.write('runner: must be started with an IPC channel\n');
+    process.exit(70);
+  }
+  return (message: unknown) => {
+    raw(message);
+  };
+})();
+
+let studentExports: Record<string, unknown> = {};
+let probes: Record<string, ProbeFunction> = {};
+
+function errorInfo(err: unknown): ErrorInfo {
+  if (err instanceof Error) {
+    return {
+      name: String(err.name).slice(0, 200),
+      message: String(err.message).slice(0, 10_000),
+      stack: typeof err.stack === 'string' ? err.stack.slice(0, 10_000) : undefined,
+    };
+  }
+  let text: string;
+  try {
+    text = String(err);
+  } catch {
+    text = '(an unprintable value)';
+  }
+  return { name: 'thrown value', message: `threw a non-Error value: ${text.slice(0, 1000)}` };
+}
+
+/** Autograd is off for assignments that must implement gradients by hand. */
+function disableAutograd(message: string): void {
+  const engine = tf.engine() as unknown as { gradients: unknown };
+  const proto = Object.getPrototypeOf(engine) as { gradients: unknown };
+  const refuse = () => {
+    throw new Error(message);
+  };
+  proto.gradients = refuse;
+  engine.gradients = refuse;
+}
+
+/** The only module a submission may require. */
+function restrictedRequire(name: string): unknown {
+  if (name === '@tensorflow/tfjs') return tf;
+  throw new Error(`import of '${name}' is not allowed: only @tensorflow/tfjs may be imported`);
+}
+
+function loadSubmission(bundlePath: string): Record<string, unknown> {
+  const code = fs.readFileSync(bundlePath, 'utf8');
+  const fn = vm.compileFunction(code, ['require', 'module', 'exports', '__filename', '__dirname'], {
+    filename: 'solution.js',
+  });
+  const mod: { exports: Record<string, unknown> } = { exports: {} };
+  fn(restrictedRequire, mod, mod.exports, 'solution.js', '/submission');
+  return mod.exports;
+}
+
+async function handleInit(msg: Extract<ParentMessage, { type: 'init' }>): Promise<void> {
+  if (!isBackendName(msg.backend)) throw new Error(`unknown backend ${msg.backend}`);
+  const backend = await initBackend(msg.backend);
+  applySetup(msg.setup);
+  if (msg.probesPath !== null) {
+    const loaded = require(msg.probesPath) as { probes?: Record<string, ProbeFunction> };
+    probes = loaded.probes ?? {};
+  }
+  try {
+    studentExports = loadSubmission(msg.bundlePath);
+  } catch (err) {
+    send({ type: 'init-error', error: errorInfo(err) });
+    return;
+  }
+  send({ type: 'ready', backend, exports: Object.keys(studentExports).slice(0, 1000) });
+}
+
+function applySetup(setup: RunnerSetup): void {
+  if (setup.disableAutograd !== undefined) disableAutograd(setup.disableAutograd);
+}
+
+async function handleCall(msg: Extract<ParentMessage, { type: 'call' }>): Promise<void> {
+  try {
+    const args = (await decodeValue(msg.args)) as unknown[];
+    let value: unknown;
+    if (msg.target === 'export') {
+      const fn = studentExports[msg.name];
+      if (typeof fn !== 'function') {
+        throw new TypeError(`solution.ts does not export a function named '${msg.name}'`);
+      }
+      value = await (fn as (...a: unknown[]) => unknown)(...args);
+    } else {
+      const probe = probes[msg.name];
+      if (probe === undefined) throw new Error(`grader bug: no probe named '${msg.name}'`);
+      const ctx: ProbeContext = {
+        student: studentExports,
+        tf,
+        progress: (data: unknown) => send({ type: 'progress', id: msg.id, data }),
+      };
+      value = await probe(ctx, ...args);
+    }
+    const encoded = await encodeValue(value);
+    send({ type: 'result', id: msg.id, ok: true, value: encoded });
+  } catch (err) {
+    send({ type: 'result', id: msg.id, ok: false, error: errorInfo(err) });
+  }
+}
+
+process.on('message', (raw: unknown) => {
+  const msg = raw as ParentMessage;
+  const work = msg.type === 'init' ? handleInit(msg) : handleCall(msg);
+  work.catch((err: unknown) => {
+    process.stderr.write(`runner: ${errorInfo(err).message}\n`);
+    process.exit(70);
+  });
+});
+
+// A student promise that rejects without a handler must not pass silently, nor kill the
+// runner between calls: it is reported on stderr.
+process.on('unhandledRejection', (reason) => {
+  process.stderr.write(`unhandled rejection in student code: ${errorInfo(reason).message}\n`);
+});

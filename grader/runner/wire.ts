@@ -1,0 +1,125 @@
+/**
+ * Values on the wire between grader and runner: plain data only. Tensors travel as
+ * {kind: 'tensor', shape, dtype, data}, Layers models as {kind: 'model', artifacts} (the
+ * tfjs save format), everything else as structured-clone data. Used on both sides: the
+ * runner decodes arguments and encodes results; the grader decodes models it evaluates.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export interface WireTensor {
+  kind: 'tensor';
+  shape: number[];
+  dtype: 'float32' | 'int32' | 'bool' | 'string';
+  data: Float32Array | Int32Array | Uint8Array | string[];
+}
+
+export interface WireModel {
+  kind: 'model';
+  artifacts: tf.io.ModelArtifacts;
+}
+
+const MAX_DEPTH = 16;
+const MAX_ENTRIES = 100_000;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+export function isWireTensor(value: unknown): value is WireTensor {
+  return isRecord(value) && value.kind === 'tensor' && Array.isArray(value.shape);
+}
+
+export function isWireModel(value: unknown): value is WireModel {
+  return isRecord(value) && value.kind === 'model' && isRecord(value.artifacts);
+}
+
+/** A tensor as wire data (copies the values out of the backend). */
+export function tensorToWire(t: tf.Tensor): WireTensor {
+  const raw = t.dataSync();
+  let data: WireTensor['data'];
+  if (t.dtype === 'string') data = Array.from(raw as unknown as string[]);
+  else if (t.dtype === 'int32') data = Int32Array.from(raw as Int32Array);
+  else if (t.dtype === 'bool') data = Uint8Array.from(raw as Uint8Array);
+  else data = Float32Array.from(raw as Float32Array);
+  return { kind: 'tensor', shape: [...t.shape], dtype: t.dtype as WireTensor['dtype'], data };
+}
+
+export function wireToTensor(w: WireTensor): tf.Tensor {
+  if (w.dtype === 'string') return tf.tensor(w.data as string[], w.shape, 'string');
+  return tf.tensor(w.data as Float32Array, w.shape, w.dtype);
+}
+
+/** Saves a Layers model to in-memory artifacts. */
+export async function modelToWire(model: tf.LayersModel): Promise<WireModel> {
+  let captured: tf.io.ModelArtifacts | undefined;
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      captured = artifacts;
+      return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: 'JSON' } };
+    }),
+  );
+  if (captured === undefined) throw new Error('model.save produced no artifacts');
+  return { kind: 'model', artifacts: captured };
+}
+
+export async function wireToModel(w: WireModel): Promise<tf.LayersModel> {
+  return tf.loadLayersModel(tf.io.fromMemory(w.artifacts));
+}
+
+/** Encodes a value returned by student code (runner side). */
+export async function encodeValue(value: unknown, depth = 0, budget = { left: MAX_ENTRIES }): Promise<unknown> {
+  if (--budget.left < 0) throw new Error('the returned value is too large to send back');
+  if (depth > MAX_DEPTH) throw new Error(`the returned value is nested deeper than ${MAX_DEPTH} levels`);
+  if (value instanceof tf.Tensor) {
+    if (value.isDisposed) return { kind: 'disposed-tensor', shape: [...value.shape] };
+    return tensorToWire(value);
+  }
+  if (value instanceof tf.LayersModel) return modelToWire(value);
+  if (value === null || value === undefined) return value;
+  switch (typeof value) {
+    case 'number':
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'bigint':
+      return { kind: 'bigint', value: value.toString() };
+    case 'function':
+      return { kind: 'function', name: String((value as { name?: unknown }).name ?? '') };
+    case 'symbol':
+      return { kind: 'symbol' };
+    default:
+      break;
+  }
+  if (ArrayBuffer.isView(value)) return value;
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    for (const item of value) out.push(await encodeValue(item, depth + 1, budget));
+    return out;
+  }
+  if (value instanceof Promise) return { kind: 'promise' };
+  if (isRecord(value) && typeof (value as { next?: unknown }).next === 'function') {
+    return { kind: 'iterator' };
+  }
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value as object)) {
+    if (key === '__proto__') continue;
+    out[key] = await encodeValue((value as Record<string, unknown>)[key], depth + 1, budget);
+  }
+  return out;
+}
+
+/** Decodes arguments sent by the grader (runner side): tensors and models become live. */
+export async function decodeValue(value: unknown, depth = 0): Promise<unknown> {
+  if (depth > MAX_DEPTH) throw new Error('argument nested too deeply');
+  if (isWireTensor(value)) return wireToTensor(value);
+  if (isWireModel(value)) return wireToModel(value);
+  if (ArrayBuffer.isView(value) || !isRecord(value)) return value;
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    for (const item of value) out.push(await decodeValue(item, depth + 1));
+    return out;
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) out[key] = await decodeValue(item, depth + 1);
+  return out;
+}

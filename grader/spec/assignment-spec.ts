@@ -1,0 +1,120 @@
+/**
+ * The shape every assignments/<id>/spec.ts exports (as `spec`, built with defineAssignment).
+ * A spec is trusted code: it runs in the grader's process, makes seeded inputs, asks the
+ * runner to call the student's exports (or probes), computes the expected values with the
+ * reference and decides each test's verdict.
+ */
+import { z } from 'zod';
+import type { SeededRandom } from '../util/rng';
+
+export type Visibility = 'visible' | 'hidden';
+export type Lang = 'en' | 'ru';
+
+export interface Tolerance {
+  rtol: number;
+  atol: number;
+}
+
+export interface Limits {
+  /** Wall time for the whole assignment (all tests, runner start-ups included). */
+  totalMs: number;
+  /** Default wall time of one test. */
+  testMs: number;
+  /** V8 heap of the runner, MiB. */
+  heapMb: number;
+}
+
+export interface TestContext {
+  /** Calls a student export in the runner; returns the decoded plain value. */
+  call(exportName: string, ...args: unknown[]): Promise<unknown>;
+  /** Runs a probe from the assignment's probes.ts in the runner. */
+  probe(probeName: string, ...args: unknown[]): Promise<unknown>;
+  /** The reference solution, loaded in the grader's process (never in the runner). */
+  reference: Record<string, unknown>;
+  /** A generator seeded from the assignment id and the test name. */
+  rng: SeededRandom;
+  tolerance: Tolerance;
+  lang: Lang;
+  /** The tensor backend of this grading run. */
+  backend: string;
+}
+
+export interface TestVerdict {
+  passed: boolean;
+  /** Partial credit; defaults to all points when passed and none when not. */
+  score?: number;
+  /** What the student reads: what was checked, what differed, the usual cause. */
+  output: string;
+  /** Extra data for the HTML report (comparisons, curves); must be JSON-safe. */
+  details?: unknown;
+}
+
+export interface TestSpec {
+  name: string;
+  points: number;
+  visibility: Visibility;
+  tolerance?: Partial<Tolerance>;
+  /** Overrides limits.testMs. */
+  timeoutMs?: number;
+  run(ctx: TestContext): Promise<TestVerdict>;
+}
+
+export interface AssignmentSpec {
+  id: string;
+  title: string;
+  /** The student's entry file in the assignment folder. */
+  entry: string;
+  /** A type-only file exporting `Contract`, the exports the submission must have. */
+  contract?: string;
+  /** Module with trusted probes shipped into the runner, relative to the assignment folder. */
+  probes?: string;
+  limits: Limits;
+  tolerance: Tolerance;
+  /** Runner set-up, e.g. autograd disabled for the backprop exercise. */
+  runner?: { disableAutograd?: { en: string; ru: string } };
+  tests: TestSpec[];
+}
+
+const TestSpecSchema = z.object({
+  name: z.string().min(1).max(200),
+  points: z.number().nonnegative().finite(),
+  visibility: z.enum(['visible', 'hidden']),
+  tolerance: z.object({ rtol: z.number().nonnegative(), atol: z.number().nonnegative() }).partial().optional(),
+  timeoutMs: z.number().int().positive().optional(),
+  run: z.function(),
+});
+
+export const AssignmentSpecSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'ids are kebab-case'),
+    title: z.string().min(1),
+    entry: z.string().regex(/^[\w.-]+\.ts$/),
+    contract: z.string().optional(),
+    probes: z.string().optional(),
+    limits: z.object({
+      totalMs: z.number().int().positive(),
+      testMs: z.number().int().positive(),
+      heapMb: z.number().int().min(64),
+    }),
+    tolerance: z.object({ rtol: z.number().nonnegative(), atol: z.number().nonnegative() }),
+    runner: z.object({ disableAutograd: z.object({ en: z.string(), ru: z.string() }).optional() }).optional(),
+    tests: z.array(TestSpecSchema).min(1),
+  })
+  .superRefine((spec, ctx) => {
+    const seen = new Set<string>();
+    for (const t of spec.tests) {
+      if (seen.has(t.name)) ctx.addIssue({ code: 'custom', message: `duplicate test name '${t.name}'` });
+      seen.add(t.name);
+    }
+  });
+
+/** Identity with a type: every spec.ts writes `export const spec = defineAssignment({...})`. */
+export function defineAssignment(spec: AssignmentSpec): AssignmentSpec {
+  return spec;
+}
+
+export function maxScore(spec: AssignmentSpec, visibleOnly = false): number {
+  return spec.tests
+    .filter((t) => !visibleOnly || t.visibility === 'visible')
+    .reduce((sum, t) => sum + t.points, 0);
+}
