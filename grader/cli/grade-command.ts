@@ -11,6 +11,7 @@ interface GradeFlags {
   backend?: BackendName;
   visibleOnly?: boolean;
   lang: 'en' | 'ru';
+  catalogue?: string;
 }
 
 export function registerGradeCommand(program: Command): void {
@@ -23,6 +24,7 @@ export function registerGradeCommand(program: Command): void {
     .addOption(new Option('--backend <name>', 'tensor backend').choices([...BACKEND_NAMES]))
     .option('--visible-only', 'run only the tests visible to students')
     .addOption(new Option('--lang <lang>', 'language of messages').choices(['en', 'ru']).default('en'))
+    .option('--catalogue <dir>', "a folder holding assignments/ and reference/ (default: the grader's own)")
     .action(async (flags: GradeFlags) => {
       const results = await gradeSubmission({
         submissionDir: path.resolve(flags.submission),
@@ -30,6 +32,7 @@ export function registerGradeCommand(program: Command): void {
         backend: flags.backend,
         visibleOnly: flags.visibleOnly,
         lang: flags.lang,
+        catalogueRoot: flags.catalogue !== undefined ? path.resolve(flags.catalogue) : undefined,
       });
       if (flags.json) {
         const payload = flags.assignment !== undefined ? results[0] : results.length === 1 ? results[0] : results;

@@ -146,7 +146,9 @@ export async function gradeAssignment(options: GradeOptions): Promise<GradeResul
       results.push(result);
       options.onEvent?.({ type: 'test-finished', assignment: spec.id, test: result, index, total: tests.length });
     }
-    if (state.kind === 'alive') retire(state.client);
+    // `state` is reassigned inside getRunner; read it through its declared type.
+    const last = state as RunnerState;
+    if (last.kind === 'alive') retire(last.client);
 
     async function runOne(test: TestSpec, limitMs: number): Promise<TestResult> {
       const testStarted = Date.now();

@@ -104,8 +104,11 @@ export class RunnerClient {
   private handshake(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
+        const err = new RunnerTimeoutError('loading solution.ts', this.options.startTimeoutMs);
+        this.dead = err;
+        this.handshakeWaiter = undefined;
+        reject(err);
         this.kill();
-        reject(new RunnerTimeoutError('loading solution.ts', this.options.startTimeoutMs));
       }, this.options.startTimeoutMs);
       this.handshakeWaiter = {
         resolve: () => {

@@ -1,0 +1,163 @@
+/**
+ * Compiles one assignment folder of a submission into one CommonJS bundle for the runner.
+ *
+ * Stages, each stopping the next when it finds errors:
+ * 1. presence: the folder and its entry (`missing` otherwise);
+ * 2. the student contract (contract-checks): files, size, links, imports, directives;
+ * 3. esbuild (bundle): syntax errors, the import rule again at resolve time;
+ * 4. TypeScript (type-check): interface mismatches are errors, other type errors warnings;
+ * 5. the bundle is written to outDir.
+ *
+ * Never throws for anything a student can put in the folder; throws for grader bugs (bad
+ * options, a broken contract file, an unwritable outDir).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { checkContract } from './contract-checks';
+import type { ContractSpec } from './contract-types';
+import { bundleSubmission } from './bundle';
+import { capWarnings, fileDiagnostic, sortDiagnostics, type CompileDiagnostic } from './diagnostics';
+import { typeCheckSubmission, type TypeCheckInput } from './type-check';
+
+export type CompileOutcome =
+  | {
+      kind: 'ok';
+      /** The written bundle: `<outDir>/<entry name>.js`, with an inline source map. */
+      bundlePath: string;
+      bundleBytes: number;
+      /** Bytes of all files in the folder (what the 64 KiB limit counts). */
+      sourceBytes: number;
+      /** Folder-relative paths of the sources in the bundle. */
+      files: string[];
+      warnings: CompileDiagnostic[];
+      ms: number;
+    }
+  /** No folder or no entry file. */
+  | { kind: 'missing'; message: string }
+  /** Errors (and the warnings found so far), errors first. */
+  | { kind: 'compile_error'; diagnostics: CompileDiagnostic[]; ms: number };
+
+export interface CompileOptions {
+  /** The assignment folder inside the submission. */
+  dir: string;
+  /** Default 'solution.ts'. */
+  entry?: string;
+  /** A .ts file exporting an interface that the module's exports must satisfy. */
+  contract?: ContractSpec;
+  /** Where to write the bundle (a fresh temp dir the caller owns; created if absent). */
+  outDir: string;
+  /** Default true. Without it the contract's types are not checked either. */
+  typeCheck?: boolean;
+}
+
+/** Warnings kept in an outcome; the rest are counted in one WARNINGS_TRUNCATED entry. */
+export const MAX_WARNINGS = 50;
+
+function validate(opts: CompileOptions, entry: string): void {
+  if (typeof opts.dir !== 'string' || opts.dir.length === 0) throw new TypeError('compileSubmission: dir is required');
+  if (typeof opts.outDir !== 'string' || opts.outDir.length === 0) {
+    throw new TypeError('compileSubmission: outDir is required');
+  }
+  if (!/^[\w.-]+\.ts$/.test(entry) || entry.endsWith('.d.ts')) {
+    throw new TypeError(`compileSubmission: entry must be a .ts file name in the folder, got ${JSON.stringify(entry)}`);
+  }
+  if (opts.contract) {
+    const { path: p, typeName } = opts.contract;
+    if (!path.isAbsolute(p) || !p.endsWith('.ts') || !fs.existsSync(p)) {
+      throw new TypeError(`compileSubmission: contract.path must be an existing absolute .ts file, got ${JSON.stringify(p)}`);
+    }
+    if (!/^[A-Za-z_$][\w$]*$/.test(typeName)) {
+      throw new TypeError(`compileSubmission: contract.typeName must be an identifier, got ${JSON.stringify(typeName)}`);
+    }
+  }
+}
+
+/** lstat, or undefined when nothing is there. */
+function findStat(p: string): fs.Stats | undefined {
+  try {
+    return fs.lstatSync(p);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw e;
+  }
+}
+
+/**
+ * The type check, except that a failure of the TypeScript compiler itself on student code
+ * (its stack overflowing on deep nesting, an internal assertion) becomes a warning: the
+ * submission is still bundled and graded. Everything else (a broken contract) is thrown.
+ */
+function safeTypeCheck(input: TypeCheckInput): CompileDiagnostic[] {
+  try {
+    return typeCheckSubmission(input);
+  } catch (e) {
+    const studentInduced = e instanceof RangeError || (e instanceof Error && e.message.startsWith('Debug Failure'));
+    if (!studentInduced) throw e;
+    return [
+      fileDiagnostic(
+        input.entry,
+        'TYPECHECK_FAILED',
+        `the type checker failed on this submission (${e.name}: ${e.message.split('\n')[0] ?? ''}); it is graded without type information`,
+        'warning',
+      ),
+    ];
+  }
+}
+
+export async function compileSubmission(opts: CompileOptions): Promise<CompileOutcome> {
+  const t0 = performance.now();
+  const elapsed = (): number => Math.round(performance.now() - t0);
+  const entry = opts.entry ?? 'solution.ts';
+  validate(opts, entry);
+  const dir = path.resolve(opts.dir);
+  const folder = `${path.basename(dir)}/`;
+  const failed = (ds: CompileDiagnostic[]): CompileOutcome => ({
+    kind: 'compile_error',
+    diagnostics: capWarnings(sortDiagnostics(ds), MAX_WARNINGS),
+    ms: elapsed(),
+  });
+
+  // 1. Presence.
+  const dirStat = findStat(dir);
+  if (!dirStat) return { kind: 'missing', message: `the submission has no folder ${folder}` };
+  if (dirStat.isSymbolicLink()) {
+    return failed([
+      fileDiagnostic('.', 'CONTRACT_SYMLINK', `${folder} is a symbolic link; links are not allowed in a submission: commit the folder itself`),
+    ]);
+  }
+  if (!dirStat.isDirectory()) return { kind: 'missing', message: `${path.basename(dir)} in the submission is a file, not a folder` };
+  if (!findStat(path.join(dir, entry))) return { kind: 'missing', message: `${folder} has no ${entry}` };
+
+  // 2. The student contract.
+  const check = checkContract(dir);
+  if (check.diagnostics.length > 0) return failed(check.diagnostics);
+  if (!check.sources.has(entry)) {
+    return failed([fileDiagnostic(entry, 'CONTRACT_FILETYPE', `${entry} must be a file`)]);
+  }
+
+  // 3. Bundle.
+  const bundled = await bundleSubmission({ dir, entry, sources: check.sources });
+  if (!bundled.ok) return failed(bundled.diagnostics);
+
+  // 4. Types.
+  const typeDiagnostics =
+    opts.typeCheck === false ? [] : safeTypeCheck({ dir, entry, sources: check.sources, contract: opts.contract });
+  const diagnostics = [...bundled.warnings, ...typeDiagnostics];
+  if (diagnostics.some((d) => d.severity === 'error')) return failed(diagnostics);
+
+  // 5. Write.
+  fs.mkdirSync(opts.outDir, { recursive: true });
+  const bundlePath = path.join(path.resolve(opts.outDir), entry.replace(/\.ts$/, '.js'));
+  fs.writeFileSync(bundlePath, bundled.code);
+  return {
+    kind: 'ok',
+    bundlePath,
+    bundleBytes: Buffer.byteLength(bundled.code),
+    sourceBytes: check.sourceBytes,
+    files: bundled.inputs,
+    warnings: capWarnings(sortDiagnostics(diagnostics), MAX_WARNINGS),
+    ms: elapsed(),
+  };
+}
