@@ -2,6 +2,7 @@
 /** The `grader` command. Each subcommand lives in its own file beside this one. */
 import { Command } from 'commander';
 import { registerBackendsCommand } from './backends-command';
+import { registerDemoCommand } from './demo-command';
 import { registerGradeCommand } from './grade-command';
 
 export function buildProgram(): Command {
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
     .description('Autograder for the lecture "Neural networks, part 2" (PyTorch → TensorFlow.js)')
     .showHelpAfterError();
   registerGradeCommand(program);
+  registerDemoCommand(program);
   registerBackendsCommand(program);
   return program;
 }

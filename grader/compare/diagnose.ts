@@ -59,7 +59,7 @@ export function diagnose(
   if (actualIsZero && !expectedIsZero) return m.diagZeros();
   if (!significant) return undefined;
 
-  if (closeTo(actual, (i) => -expected[i], tol)) return m.diagSignFlip();
+  if (closeTo(actual, (i) => -expected[i], tol)) return n === 1 ? m.diagSignFlipOne() : m.diagSignFlip();
 
   if (shape.length === 2 && shape[0] === shape[1] && shape[0] >= 2) {
     const size = shape[0];
@@ -78,7 +78,8 @@ export function diagnose(
   const loose: Tolerance = { atol: tol.atol, rtol: Math.max(tol.rtol, 1e-4) };
   if (Number.isFinite(k) && k !== 0 && Math.abs(k - 1) > 1e-3 && closeTo(actual, (i) => k * expected[i], loose)) {
     const factor = formatFactor(k);
-    if (n > 1 || factor.nice) return m.diagScale({ factor: factor.text });
+    if (n > 1) return m.diagScale({ factor: factor.text });
+    if (factor.nice) return m.diagScaleOne({ factor: factor.text });
   }
 
   if (n > 1) {

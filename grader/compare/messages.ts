@@ -92,6 +92,8 @@ export interface Catalogue {
   diagZeros(): string;
   diagSignFlip(): string;
   diagScale(p: { factor: string }): string;
+  diagScaleOne(p: { factor: string }): string;
+  diagSignFlipOne(): string;
   diagOffset(p: { offset: string }): string;
   diagTransposed(): string;
 
@@ -109,6 +111,8 @@ export interface Catalogue {
   tensorString(p: { index: number }): string;
 }
 
+/** 'a' or 'an' before a type name ('an int32 tensor', 'a Uint8Array'). */
+const an = (word: string) => (/^[aeio]/i.test(word) ? `an ${word}` : `a ${word}`);
 const entriesEn = (n: number) => pluralEn(n, 'entry', 'entries');
 const itemsEn = (n: number) => pluralEn(n, 'item', 'items');
 /** Genitive after «из N»: из 1 элемента, из 5 элементов, из 21 элемента. */
@@ -136,10 +140,10 @@ const en: Catalogue = {
   whatSymbol: () => 'a Symbol',
   whatFunction: ({ name }) => (name ? `the function ${name}` : 'a function'),
   whatArray: ({ length }) => `a plain array of ${length} ${itemsEn(length)}`,
-  whatTypedArray: ({ type, length }) => `a ${type} of ${length} ${pluralEn(length, 'value', 'values')}`,
+  whatTypedArray: ({ type, length }) => `${an(type)} of ${length} ${pluralEn(length, 'value', 'values')}`,
   whatObject: ({ keys }) => `an object with keys ${keys}`,
   whatEmptyObject: () => 'an empty object {}',
-  whatTensor: ({ shape, dtype }) => `a ${dtype} tensor of shape ${shape}`,
+  whatTensor: ({ shape, dtype }) => `${an(dtype)} tensor of shape ${shape}`,
   whatMalformedTensor: ({ error }) => `a malformed tensor (${error})`,
   whatDisposedTensor: ({ shape }) => `a tensor of shape ${shape} that had already been disposed`,
   whatModel: () => 'a tfjs model',
@@ -169,7 +173,7 @@ const en: Catalogue = {
   shapeTransposed: () => 'it is exactly the transpose of the expected result: transpose it, or swap the operands of matMul',
   arrayLengthAsShape: () => 'array length',
 
-  dtypeMismatch: ({ expected, actual }) => `expected a ${expected} tensor, got ${actual}`,
+  dtypeMismatch: ({ expected, actual }) => `expected ${an(expected)} tensor, got ${actual}`,
   dtypeHintFloat: () =>
     "int32 comes from tf.tensor(..., 'int32'), argMax or integer inputs; convert with tf.cast(x, 'float32')",
   dtypeHintInt: () => "build integer tensors with tf.tensor1d(values, 'int32') or tf.cast(x, 'int32')",
@@ -200,6 +204,9 @@ const en: Catalogue = {
     'Every entry has the opposite sign: check the order of a subtraction (a − y versus y − a) or a lost minus.',
   diagScale: ({ factor }) =>
     `Every entry is off by the same factor (got ≈ ${factor} × expected): a missing or extra scaling such as 1/N (the batch size) or 1/2?`,
+  diagScaleOne: ({ factor }) =>
+    `The value is ≈ ${factor} × the expected one: a missing or extra scaling such as 1/N, or a percentage instead of a fraction?`,
+  diagSignFlipOne: () => 'The value has the opposite sign: check the order of a subtraction or a lost minus.',
   diagOffset: ({ offset }) =>
     `Every entry is off by the same amount (${offset}): an extra constant, or a bias added twice?`,
   diagTransposed: () => 'The result equals the transpose of the expected one.',
@@ -210,7 +217,7 @@ const en: Catalogue = {
   tensorKind: () => "kind is not 'tensor'",
   tensorShape: ({ problem }) => `bad shape: ${problem}`,
   tensorDtype: ({ dtype }) => `unknown dtype ${dtype}`,
-  tensorData: ({ dtype, expected, got }) => `a ${dtype} tensor needs its data as ${expected}, got ${got}`,
+  tensorData: ({ dtype, expected, got }) => `${an(dtype)} tensor needs its data as ${expected}, got ${got}`,
   tensorLength: ({ length, shape, size }) =>
     `data has ${length} ${pluralEn(length, 'value', 'values')} but shape ${shape} needs ${size}`,
   tensorBool: ({ index }) => `bool data must be 0 or 1 (entry ${index} is not)`,
@@ -283,7 +290,7 @@ const ru: Catalogue = {
   valuesDifferExact: ({ mismatched, total, dtype }) =>
     `значения отличаются в ${mismatched} из ${total} ${elementsRuGen(total)} (значения ${dtype} должны совпадать точно).`,
   worstAt: ({ index, expected, actual, abs, rel }) =>
-    `Сильнее всего в ${index}: ожидалось ${expected}, получено ${actual} (абс. ошибка ${abs}${rel === undefined ? '' : `, отн. ${rel}`}).`,
+    `Наибольшее расхождение в ${index}: ожидалось ${expected}, получено ${actual} (абс. ошибка ${abs}${rel === undefined ? '' : `, отн. ${rel}`}).`,
   firstAt: ({ index, expected, actual }) => `Первое расхождение в ${index}: ожидалось ${expected}, получено ${actual}.`,
   maxErrors: ({ abs, rel }) => `Макс. абс. ошибка ${abs}, макс. отн. ${rel}.`,
   scalarDiffers: ({ expected, actual, abs, rel, rtol, atol }) =>
@@ -304,6 +311,9 @@ const ru: Catalogue = {
     'У всех элементов противоположный знак: проверьте порядок вычитания (a − y или y − a) или потерянный минус.',
   diagScale: ({ factor }) =>
     `Все элементы отличаются в одно и то же число раз (получено ≈ ${factor} × ожидаемое): лишний или пропущенный множитель вроде 1/N (размер батча) или 1/2?`,
+  diagScaleOne: ({ factor }) =>
+    `Значение ≈ ${factor} × ожидаемое: лишний или пропущенный множитель вроде 1/N, или проценты вместо доли?`,
+  diagSignFlipOne: () => 'У значения противоположный знак: проверьте порядок вычитания или потерянный минус.',
   diagOffset: ({ offset }) =>
     `Все элементы сдвинуты на одну и ту же величину (${offset}): лишняя константа или смещение (bias) добавлено дважды?`,
   diagTransposed: () => 'Результат совпадает с транспонированным ожидаемым.',

@@ -13,11 +13,11 @@ export const COMPILE_CODES = {
   CONTRACT_SIZE: 'the assignment folder holds more than 64 KiB of files (all files count)',
   CONTRACT_SYMLINK: 'a symbolic link in the assignment folder (the folder itself included); links are never followed',
   CONTRACT_IMPORT:
-    "an import other than '@tensorflow/tfjs' or a relative .ts file inside the assignment folder (Node builtins, other packages, absolute paths, paths leaving the folder, non-.ts files, computed require()/import())",
+    "an import other than '@tensorflow/tfjs' or a relative .ts file inside the assignment folder (Node builtins, other packages, absolute paths, paths leaving the folder, non-.ts files, computed require()/import(), any other use of `require`)",
   CONTRACT_REFERENCE: 'a `/// <reference ...>` directive (path, types, lib, no-default-lib)',
   CONTRACT_FILETYPE:
     'a file that is neither a .ts module nor an ignored note (.md, .txt, README, LICENSE, hidden files), or a .d.ts file, or a special file',
-  CONTRACT_NESTING: 'a source nested so deeply (thousands of brackets) that it cannot be parsed safely',
+  CONTRACT_NESTING: 'a source nested so deeply (around a thousand levels of brackets) that it cannot be parsed safely',
   CONTRACT_EXPORT: "a member of the assignment's interface is not exported by the entry file",
   CONTRACT_TYPE: "an export does not have the type that the assignment's interface asks for",
   ESBUILD: 'a syntax error or another problem reported by the bundler (esbuild)',

@@ -4,7 +4,9 @@
  *
  * Module references found: import/export ... from, import x = require(), import(),
  * require(), require.resolve() and type-level import('...'). A require() or import() whose
- * argument is not a string literal is refused because it cannot be checked.
+ * argument is not a string literal is refused because it cannot be checked, and so is any
+ * other use of `require` (`const r = require; r('fs')`). These static checks are not a
+ * sandbox: the runner's isolation is what stops `module.require`, `process.binding`, eval.
  */
 import * as ts from 'typescript';
 import { diagnosticAt, fileDiagnostic, type CompileDiagnostic } from './diagnostics';
@@ -20,6 +22,41 @@ interface ModuleReference {
   /** Offset of the specifier (or the call) in the text. */
   pos: number;
   what: string;
+  /** `require` used otherwise than called (`const r = require`): a way round the rule. */
+  indirect?: boolean;
+}
+
+/** `obj.require`, `{ require: 1 }`, `class { require() {} }`: a name, not the function. */
+function isPropertyName(node: ts.Identifier): boolean {
+  const p = node.parent;
+  if (ts.isQualifiedName(p)) return p.right === node;
+  if (
+    ts.isPropertyAccessExpression(p) ||
+    ts.isPropertyAssignment(p) ||
+    ts.isPropertyDeclaration(p) ||
+    ts.isPropertySignature(p) ||
+    ts.isMethodDeclaration(p) ||
+    ts.isMethodSignature(p) ||
+    ts.isGetAccessorDeclaration(p) ||
+    ts.isSetAccessorDeclaration(p) ||
+    ts.isEnumMember(p)
+  ) {
+    return p.name === node;
+  }
+  return false;
+}
+
+/** `require(...)` or `require.resolve(...)`: the forms that are checked as imports. */
+function isCheckedCallee(node: ts.Identifier): boolean {
+  const p = node.parent;
+  if (ts.isCallExpression(p)) return p.expression === node;
+  return (
+    ts.isPropertyAccessExpression(p) &&
+    p.expression === node &&
+    p.name.text === 'resolve' &&
+    ts.isCallExpression(p.parent) &&
+    p.parent.expression === p
+  );
 }
 
 function literalText(node: ts.Node | undefined): string | undefined {
@@ -53,6 +90,8 @@ function collectModuleReferences(sf: ts.SourceFile): ModuleReference[] {
         const what = isImport ? 'import()' : isRequire ? 'require()' : 'require.resolve()';
         add(node.arguments[0], node, what);
       }
+    } else if (ts.isIdentifier(node) && node.text === 'require' && !isPropertyName(node) && !isCheckedCallee(node)) {
+      refs.push({ specifier: undefined, pos: node.getStart(sf), what: 'require', indirect: true });
     }
     ts.forEachChild(node, visit);
   };
@@ -91,19 +130,31 @@ export function checkSource(rel: string, text: string, tsFiles: ReadonlySet<stri
     sf = ts.createSourceFile(rel, text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
     refs = collectModuleReferences(sf);
   } catch (e) {
-    // TypeScript's parser recurses per nesting level: a few thousand nested brackets
+    // TypeScript's parser recurses per nesting level: about a thousand nested brackets
     // overflow the stack. Such a file cannot be checked, so it is refused.
     if (!(e instanceof RangeError)) throw e;
     return [
       fileDiagnostic(
         rel,
         'CONTRACT_NESTING',
-        `${rel} is nested too deeply to be checked (thousands of nested brackets or operators); split the expression`,
+        `${rel} is nested too deeply to be checked (around a thousand levels of brackets or operators); split the expression`,
       ),
     ];
   }
   const out = checkReferences(rel, text, sf);
   for (const ref of refs) {
+    if (ref.indirect) {
+      out.push(
+        diagnosticAt(
+          rel,
+          text,
+          ref.pos,
+          'CONTRACT_IMPORT',
+          "`require` may only be called directly with a string literal (its other uses cannot be checked): write `import * as tf from '@tensorflow/tfjs'`",
+        ),
+      );
+      continue;
+    }
     if (ref.specifier === undefined) {
       out.push(
         diagnosticAt(

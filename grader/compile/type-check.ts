@@ -41,13 +41,21 @@ function unusedName(sources: ReadonlyMap<string, string>): string {
   return name;
 }
 
+/** "Cannot find name 'process'/'require'/'Buffer'. Do you need to install type definitions for node?" */
+const NODE_GLOBAL_CODES = new Set([2580, 2591, 2592]);
+
 function toWarning(
   d: ts.Diagnostic,
   rel: string,
   text: string,
   clean: (m: string) => string,
 ): CompileDiagnostic {
-  const message = clean(oneLine(ts.flattenDiagnosticMessageText(d.messageText, '\n')));
+  let message = clean(oneLine(ts.flattenDiagnosticMessageText(d.messageText, '\n')));
+  const nodeGlobal = NODE_GLOBAL_CODES.has(d.code) ? /^Cannot find name '([^']+)'/.exec(message) : null;
+  if (nodeGlobal) {
+    // TypeScript suggests installing @types/node; the runner has no Node.js globals at all.
+    message = `Cannot find name '${nodeGlobal[1]}': submissions run without Node.js globals (only console and timers are there)`;
+  }
   const severity = 'warning' as const;
   const code = `TS${d.code}`;
   if (!d.file || d.start === undefined) return { file: rel, line: 0, column: 0, code, message, severity };

@@ -14,6 +14,7 @@
  * The context (from the trusted grader) wins over the raw value for assignment, max_score,
  * backend and, when given, grader_version, duration, commit and dataset.
  */
+import { types } from 'node:util';
 import { describeText } from '../compare/describe';
 import { truncate } from '../compare/format';
 import { errorText, safeIsArray, safeOwn } from '../compare/safe';
@@ -448,7 +449,7 @@ export function normalizeResult(raw: unknown, context: NormalizeContext): GradeR
 }
 
 function normalizeUnchecked(raw: unknown, ctx: Context): GradeResult {
-  if (!isRecord(raw)) {
+  if (!isRecord(raw) || types.isNativeError(raw) || types.isPromise(raw)) {
     return baseResult(ctx, 'error', `${NOTE} The grader produced no result object (got ${shortText(raw)}).`);
   }
   const notes: string[] = [];

@@ -14,6 +14,7 @@ import { normalizeResult } from '../results/normalize';
 import type { GradeResult, TestResult } from '../results/result-schema';
 import { RunnerClient, type RunnerOptions } from '../runner/runner-client';
 import { RunnerFailure, RunnerTimeoutError, StudentCodeError } from '../runner/runner-errors';
+import { defaultSandbox } from '../sandbox/default-sandbox';
 import type { Lang, TestContext, TestSpec } from '../spec/assignment-spec';
 import { loadReference, type LoadedAssignment } from '../spec/discover';
 import { initBackend, type BackendName } from '../tensors';
@@ -36,7 +37,11 @@ export interface GradeOptions {
   visibleOnly?: boolean;
   lang?: Lang;
   onEvent?: (event: GradeEvent) => void;
-  /** Isolation layer for runner processes (see grader/sandbox). */
+  /**
+   * Isolation layer for runner processes (see grader/sandbox). Default: the best this
+   * machine offers (defaultSandbox); callers that must refuse unisolated grading resolve
+   * their own with resolveSandbox({ require: true, … }).
+   */
   launcher?: RunnerOptions['launcher'];
   /** Extra fields recorded in the result. */
   commit?: string;
@@ -62,8 +67,13 @@ export async function gradeAssignment(options: GradeOptions): Promise<GradeResul
     ...(options.commit !== undefined ? { commit: options.commit } : {}),
     ...(options.dataset !== undefined ? { dataset: options.dataset } : {}),
   };
+  // The spec names its data set once it is loaded (after compiling); it overrides options.dataset.
+  let dataset: string | undefined;
   const finish = (raw: Record<string, unknown>): GradeResult =>
-    normalizeResult({ ...base, ...raw, duration_ms: Date.now() - started }, { assignment: spec.id, maxScore, backend });
+    normalizeResult(
+      { ...base, ...(dataset !== undefined ? { dataset } : {}), ...raw, duration_ms: Date.now() - started },
+      { assignment: spec.id, maxScore, backend },
+    );
 
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), `grader-${spec.id}-`));
   try {
@@ -93,7 +103,9 @@ export async function gradeAssignment(options: GradeOptions): Promise<GradeResul
       });
     }
 
+    if (spec.dataset !== undefined) dataset = await spec.dataset();
     const reference = loadReference(assignment);
+    const shared = new Map<string, Promise<unknown>>();
     let state: RunnerState = { kind: 'none' };
     let currentTest = '';
     const runnerOptions: RunnerOptions = {
@@ -103,7 +115,7 @@ export async function gradeAssignment(options: GradeOptions): Promise<GradeResul
       setup: spec.runner?.disableAutograd !== undefined ? { disableAutograd: spec.runner.disableAutograd[lang] } : {},
       heapMb: spec.limits.heapMb,
       startTimeoutMs: Math.min(spec.limits.testMs, 30_000),
-      launcher: options.launcher,
+      launcher: options.launcher ?? defaultSandbox().launcher,
       onProgress: (_id, data) => options.onEvent?.({ type: 'progress', assignment: spec.id, test: currentTest, data }),
     };
     const printed: string[] = [];
@@ -161,6 +173,14 @@ export async function gradeAssignment(options: GradeOptions): Promise<GradeResul
         tolerance: { ...spec.tolerance, ...test.tolerance },
         lang,
         backend,
+        shared: <T>(key: string, make: () => Promise<T>): Promise<T> => {
+          let entry = shared.get(key);
+          if (entry === undefined) {
+            entry = make();
+            shared.set(key, entry);
+          }
+          return entry as Promise<T>;
+        },
       };
       try {
         const verdict = await test.run(ctx);

@@ -4,8 +4,12 @@
  * starts a fresh one for the next test.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { DIST_ROOT } from '../paths';
+import type { Launcher, LaunchPlan, LaunchRequest } from './launch';
+import { canWatchProcessTree, treeResidentKb } from './process-tree';
 import { RunnerMessageSchema, type ParentMessage, type RunnerSetup } from './protocol';
 import { RunnerKilledError, RunnerTimeoutError, StudentCodeError, type RunnerFailure } from './runner-errors';
 
@@ -23,10 +27,18 @@ export interface RunnerOptions {
   /** Bytes of stdout+stderr kept; the rest is dropped and counted. */
   outputCapBytes?: number;
   /**
-   * Wraps the node command line in an isolation layer (bubblewrap, unshare). Returns the
-   * command to spawn. The default runs node directly.
+   * Wraps the node command line in an isolation layer (grader/sandbox: bubblewrap, unshare,
+   * rlimits, Node's permission model). Returns the command to spawn. The default runs node
+   * directly.
    */
-  launcher?: (nodeCommand: string[]) => { command: string; args: string[]; env?: NodeJS.ProcessEnv };
+  launcher?: Launcher;
+  /**
+   * Resident memory allowed to the runner's whole process tree, MiB; above it the runner is
+   * killed (status `killed`). Overrides the launcher's; none when neither sets one.
+   */
+  memoryLimitMb?: number;
+  /** How often the memory is looked at. */
+  memoryPollMs?: number;
   onProgress?: (callId: number, data: unknown) => void;
 }
 
@@ -44,37 +56,109 @@ export class RunnerClient {
   private outputBytes = 0;
   private droppedBytes = 0;
   private readonly output: string[] = [];
+  private memoryTimer: NodeJS.Timeout | undefined;
+  private cleaned = false;
   backend = '';
   exports: string[] = [];
+  /** The highest resident memory of the runner's tree seen by the watch, KiB. */
+  peakResidentKb = 0;
 
   private constructor(
     private readonly child: ChildProcess,
     private readonly options: RunnerOptions,
+    private readonly plan: LaunchPlan,
   ) {}
 
   /** Starts a runner and loads the submission; rejects with a RunnerFailure if it cannot. */
   static async start(options: RunnerOptions): Promise<RunnerClient> {
-    const nodeCommand = [
-      process.execPath,
-      `--max-old-space-size=${options.heapMb}`,
-      '--stack-size=2000',
-      RUNNER_MAIN,
-    ];
-    const launch = options.launcher?.(nodeCommand) ?? {
-      command: nodeCommand[0],
-      args: nodeCommand.slice(1),
-      env: minimalEnv(),
+    const nodeArgs = [`--max-old-space-size=${options.heapMb}`, '--stack-size=2000'];
+    const nodeCommand = [process.execPath, ...nodeArgs, RUNNER_MAIN];
+    const request: LaunchRequest = {
+      nodePath: process.execPath,
+      nodeArgs,
+      script: RUNNER_MAIN,
+      bundlePath: options.bundlePath,
+      probesPath: options.probesPath,
+      backend: options.backend,
+      heapMb: options.heapMb,
     };
-    const child = spawn(launch.command, launch.args, {
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      serialization: 'advanced',
-      env: launch.env ?? minimalEnv(),
-      detached: true, // its own process group, so the whole tree can be killed
-    });
-    const client = new RunnerClient(child, options);
+    let plan: LaunchPlan;
+    try {
+      plan = options.launcher?.(nodeCommand, request) ?? {
+        command: nodeCommand[0],
+        args: nodeCommand.slice(1),
+        env: minimalEnv(),
+      };
+    } catch (err) {
+      throw new RunnerKilledError('the runner', `could not prepare its sandbox: ${(err as Error).message}`);
+    }
+    const extraFds = plan.extraFds ?? [];
+    let child: ChildProcess;
+    try {
+      child = spawn(plan.command, plan.args, {
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc', ...extraFds],
+        serialization: 'advanced',
+        env: plan.env ?? minimalEnv(),
+        cwd: plan.cwd,
+        detached: true, // its own process group, so the whole tree can be killed
+      });
+    } catch (err) {
+      plan.cleanup?.();
+      throw new RunnerKilledError('the runner', `could not start: ${(err as Error).message}`);
+    } finally {
+      for (const fd of extraFds) {
+        try {
+          fs.closeSync(fd);
+        } catch {
+          /* already closed */
+        }
+      }
+    }
+    const client = new RunnerClient(child, options, plan);
     client.attach();
+    client.watchMemory();
     await client.handshake();
     return client;
+  }
+
+  /** Kills the runner when its process tree's resident memory passes the limit. */
+  private watchMemory(): void {
+    const limitMb = this.options.memoryLimitMb ?? this.plan.memoryLimitMb;
+    const pid = this.child.pid;
+    if (limitMb === undefined || pid === undefined || !canWatchProcessTree()) return;
+    const limitKb = limitMb * 1024;
+    let polls = 0;
+    this.memoryTimer = setInterval(() => {
+      if (this.dead !== undefined) {
+        this.stopWatching();
+        return;
+      }
+      // The process group is scanned now and then only: it costs a walk over /proc, and
+      // inside a sandbox's pid namespace the tree already holds every process.
+      const { kb } = treeResidentKb(pid, ++polls % 10 === 0);
+      if (kb > this.peakResidentKb) this.peakResidentKb = kb;
+      if (kb > limitKb) {
+        this.fail(new RunnerKilledError('the runner', `it used more than ${limitMb} MiB of memory (${Math.round(kb / 1024)} MiB resident)`));
+        this.kill();
+      }
+    }, this.options.memoryPollMs ?? 50);
+    this.memoryTimer.unref();
+  }
+
+  private stopWatching(): void {
+    if (this.memoryTimer !== undefined) clearInterval(this.memoryTimer);
+    this.memoryTimer = undefined;
+  }
+
+  private cleanup(): void {
+    this.stopWatching();
+    if (this.cleaned) return;
+    this.cleaned = true;
+    try {
+      this.plan.cleanup?.();
+    } catch {
+      /* best effort: temporary files only */
+    }
   }
 
   private attach(): void {
@@ -91,11 +175,13 @@ export class RunnerClient {
     this.child.stdout?.on('data', collect);
     this.child.stderr?.on('data', collect);
     this.child.on('message', (raw: unknown) => this.onMessage(raw));
-    this.child.on('error', (err) => this.fail(new RunnerKilledError('the runner', `could not start: ${err.message}`)));
+    this.child.on('error', (err) => {
+      this.fail(new RunnerKilledError('the runner', `could not start: ${err.message}`));
+      this.cleanup();
+    });
     this.child.on('exit', (code, signal) => {
-      const how = signal !== null ? `killed by ${signal}` : `exited with code ${code}`;
-      const hint = signal === 'SIGKILL' || code === 134 ? ' (out of memory?)' : '';
-      this.fail(new RunnerKilledError('the runner', `${how}${hint}`));
+      this.fail(new RunnerKilledError('the runner', describeExit(code, signal)));
+      this.cleanup();
     });
   }
 
@@ -122,8 +208,8 @@ export class RunnerClient {
       };
       const init: ParentMessage = {
         type: 'init',
-        bundlePath: this.options.bundlePath,
-        probesPath: this.options.probesPath,
+        bundlePath: this.plan.bundlePath ?? this.options.bundlePath,
+        probesPath: this.plan.probesPath !== undefined ? this.plan.probesPath : this.options.probesPath,
         backend: this.options.backend,
         setup: this.options.setup ?? {},
       };
@@ -219,7 +305,11 @@ export class RunnerClient {
     }
   }
 
-  /** Kills the runner's whole process group. */
+  /**
+   * Kills the runner's whole process group. Under bubblewrap the group is bwrap itself,
+   * whose death kills its pid namespace (--die-with-parent on the namespace's init), and so
+   * every process the submission could have started.
+   */
   kill(): void {
     const pid = this.child.pid;
     if (pid !== undefined && this.child.exitCode === null && this.child.signalCode === null) {
@@ -229,8 +319,28 @@ export class RunnerClient {
         this.child.kill('SIGKILL');
       }
     }
+    this.stopWatching();
     this.fail(this.dead ?? new RunnerKilledError('the runner', 'stopped by the grader'));
   }
+}
+
+/**
+ * How the runner ended, for the student. A wrapper (bwrap, unshare) reports its child's
+ * death by signal N as exit code 128 + N.
+ */
+function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
+  let name: string | undefined = signal ?? undefined;
+  if (name === undefined && code !== null && code > 128 && code < 128 + 65) {
+    name = Object.entries(os.constants.signals).find(([, n]) => n === code - 128)?.[0];
+  }
+  if (name === undefined) return `exited with code ${code}`;
+  const hints: Record<string, string> = {
+    SIGKILL: ' (out of memory?)',
+    SIGABRT: ' (out of memory?)',
+    SIGXCPU: ' (CPU time limit)',
+    SIGXFSZ: ' (file size limit)',
+  };
+  return `killed by ${name}${hints[name] ?? ''}`;
 }
 
 /** The runner sees none of the grader's environment (tokens, secrets). */

@@ -7,41 +7,42 @@ import * as fs from 'node:fs';
 import * as vm from 'node:vm';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, isBackendName } from '../tensors';
+import { captureSend, hardenProcess } from './harden';
 import type { ErrorInfo, ParentMessage, RunnerSetup } from './protocol';
 import { decodeValue, encodeValue } from './wire';
 import type { ProbeContext, ProbeFunction } from '../spec/probe';
 
-// Captured before student code runs, so that later tampering with process.send cannot
-// redirect our own replies.
+const exit = process.exit.bind(process);
+
+// Captured (and process.send/_send locked) before student code runs, so that later
+// tampering with process.send cannot redirect our own replies.
 const send: (message: unknown) => void = (() => {
-  const raw = process.send?.bind(process);
-  if (raw === undefined) {
+  const captured = captureSend();
+  if (captured === undefined) {
     process.stderr.write('runner: must be started with an IPC channel\n');
     process.exit(70);
   }
-  return (message: unknown) => {
-    raw(message);
-  };
+  return captured;
 })();
 
 let studentExports: Record<string, unknown> = {};
 let probes: Record<string, ProbeFunction> = {};
 
+/** What was thrown, as plain strings; never throws itself (a thrown value may be hostile). */
 function errorInfo(err: unknown): ErrorInfo {
-  if (err instanceof Error) {
-    return {
-      name: String(err.name).slice(0, 200),
-      message: String(err.message).slice(0, 10_000),
-      stack: typeof err.stack === 'string' ? err.stack.slice(0, 10_000) : undefined,
-    };
-  }
-  let text: string;
   try {
-    text = String(err);
+    if (err instanceof Error) {
+      const stack: unknown = err.stack;
+      return {
+        name: String(err.name).slice(0, 200),
+        message: String(err.message).slice(0, 10_000),
+        stack: typeof stack === 'string' ? stack.slice(0, 10_000) : undefined,
+      };
+    }
+    return { name: 'thrown value', message: `threw a non-Error value: ${String(err).slice(0, 1000)}` };
   } catch {
-    text = '(an unprintable value)';
+    return { name: 'thrown value', message: 'threw a value that cannot be printed' };
   }
-  return { name: 'thrown value', message: `threw a non-Error value: ${text.slice(0, 1000)}` };
 }
 
 /** Autograd is off for assignments that must implement gradients by hand. */
@@ -61,12 +62,13 @@ function restrictedRequire(name: string): unknown {
   throw new Error(`import of '${name}' is not allowed: only @tensorflow/tfjs may be imported`);
 }
 
-function loadSubmission(bundlePath: string): Record<string, unknown> {
-  const code = fs.readFileSync(bundlePath, 'utf8');
+function loadSubmission(code: string): Record<string, unknown> {
   const fn = vm.compileFunction(code, ['require', 'module', 'exports', '__filename', '__dirname'], {
     filename: 'solution.js',
   });
-  const mod: { exports: Record<string, unknown> } = { exports: {} };
+  // No prototype: `module.constructor` leads nowhere (a real module's leads to Module._load).
+  const mod = Object.create(null) as { exports: Record<string, unknown> };
+  mod.exports = {};
   fn(restrictedRequire, mod, mod.exports, 'solution.js', '/submission');
   return mod.exports;
 }
@@ -79,8 +81,11 @@ async function handleInit(msg: Extract<ParentMessage, { type: 'init' }>): Promis
     const loaded = require(msg.probesPath) as { probes?: Record<string, ProbeFunction> };
     probes = loaded.probes ?? {};
   }
+  const code = fs.readFileSync(msg.bundlePath, 'utf8');
+  // Last step before student code: everything the runner itself needs is loaded.
+  hardenProcess();
   try {
-    studentExports = loadSubmission(msg.bundlePath);
+    studentExports = loadSubmission(code);
   } catch (err) {
     send({ type: 'init-error', error: errorInfo(err) });
     return;
@@ -124,7 +129,7 @@ process.on('message', (raw: unknown) => {
   const work = msg.type === 'init' ? handleInit(msg) : handleCall(msg);
   work.catch((err: unknown) => {
     process.stderr.write(`runner: ${errorInfo(err).message}\n`);
-    process.exit(70);
+    exit(70);
   });
 });
 

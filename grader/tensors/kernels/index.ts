@@ -1,7 +1,44 @@
 /**
  * Training kernels that complete @tensorflow/tfjs-backend-wasm. Registered once, the way
  * tfjs registers its own: one KernelConfig per kernel, one file each.
+ *
+ * Upstream wasm has no Conv2DBackpropFilter, and its Conv2DBackpropInput and MaxPoolGrad are
+ * scalar loops (the latter also breaking ties unlike cpu); ours compose the backend's XNNPACK
+ * kernels. The upstream configs are kept in {@link upstreamWasmKernels} for benchmarks.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
+import { conv2dBackpropInputConfig } from './conv2d-backprop-input';
+import { maxPoolGradConfig } from './max-pool-grad';
+
+export { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
+export { conv2dBackpropInputConfig } from './conv2d-backprop-input';
+export { maxPoolGradConfig } from './max-pool-grad';
+export { UnsupportedKernelAttributeError } from './kernel-utils';
+
+export const TRAINING_KERNELS: readonly tf.KernelConfig[] = [
+  conv2dBackpropFilterConfig,
+  conv2dBackpropInputConfig,
+  maxPoolGradConfig,
+];
+
+/** The wasm kernels ours replaced, by kernel name (absent: upstream had none). */
+export const upstreamWasmKernels = new Map<string, tf.KernelConfig>();
+
+/**
+ * Registers our training kernels for 'wasm'. Idempotent; must run after
+ * @tensorflow/tfjs-backend-wasm has been imported (it registers its kernels on import), and
+ * may run before or after the backend is initialised (our kernels need no setup).
  */
 export function registerTrainingKernels(): void {
-  // Filled in by the kernels work (issue 2).
+  for (const config of TRAINING_KERNELS) {
+    const current = tf.getKernel(config.kernelName, config.backendName);
+    if (current === config) continue;
+    if (current !== undefined) {
+      // Unregister first: registerKernel would replace it too, but warn about the duplicate.
+      if (!upstreamWasmKernels.has(config.kernelName)) upstreamWasmKernels.set(config.kernelName, current);
+      tf.unregisterKernel(config.kernelName, config.backendName);
+    }
+    tf.registerKernel(config);
+  }
 }

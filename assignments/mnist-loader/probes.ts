@@ -1,0 +1,204 @@
+/**
+ * Probes for mnist-loader (run inside the runner, next to the student's code). They iterate
+ * the student's generator and send back compact summaries (shapes, dtypes, value ranges, the
+ * sample indices read back from the images, memory counts) instead of every tensor. They
+ * decide nothing: the spec judges the summaries in the trusted process.
+ */
+import type * as tfType from '@tensorflow/tfjs';
+import { defineProbes, studentFunction, type ProbeContext } from '../../grader/spec/probe';
+import { CODE_PIXELS, indexedDataset, readIndex, type SyntheticDataset } from './synthetic';
+
+/** A loader that yields more batches than this is taken to never end. */
+export const MAX_BATCHES = 5_000;
+
+export interface TensorInfo {
+  /** False when the value is not a tf.Tensor; `what` then says what it is. */
+  tensor: boolean;
+  what: string;
+  shape: number[];
+  dtype: string;
+  min: number;
+  max: number;
+}
+
+export interface BatchSummary {
+  x: TensorInfo;
+  y: TensorInfo;
+  /** Per sample (first axis of x): the index its image carries, -1 when unreadable. */
+  indices: Int32Array;
+  /** y's values as numbers. */
+  labels: Float32Array;
+  /** x's values, only when asked for (small data sets). */
+  pixels?: Float32Array;
+}
+
+export interface Summary {
+  batches: BatchSummary[];
+  /** False when the loader was stopped after MAX_BATCHES batches. */
+  ended: boolean;
+  /** What batches() returned when it was not iterable. */
+  notIterable?: string;
+}
+
+export interface LoaderOptions {
+  batchSize: number;
+  shuffle: boolean;
+  seed?: number;
+  dropLast?: boolean;
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (typeof v === 'object') return `an object (${(v as object).constructor?.name ?? 'no class'})`;
+  return typeof v;
+}
+
+function info(tf: typeof tfType, v: unknown): TensorInfo {
+  if (!(v instanceof tf.Tensor)) return { tensor: false, what: describe(v), shape: [], dtype: '', min: NaN, max: NaN };
+  if (v.isDisposed) return { tensor: false, what: 'a disposed tensor', shape: [...v.shape], dtype: v.dtype, min: NaN, max: NaN };
+  let min = Infinity;
+  let max = -Infinity;
+  if (v.dtype !== 'string') {
+    const values = v.dataSync() as Float32Array | Int32Array | Uint8Array;
+    for (let i = 0; i < values.length; i++) {
+      if (values[i] < min) min = values[i];
+      if (values[i] > max) max = values[i];
+    }
+  }
+  return { tensor: true, what: 'a tensor', shape: [...v.shape], dtype: v.dtype, min, max };
+}
+
+function field(batch: unknown, key: 'x' | 'y'): unknown {
+  return typeof batch === 'object' && batch !== null ? (batch as Record<string, unknown>)[key] : undefined;
+}
+
+function summarizeBatch(tf: typeof tfType, batch: unknown, keepPixels: boolean): BatchSummary {
+  const x = field(batch, 'x');
+  const y = field(batch, 'y');
+  const xInfo = info(tf, x);
+  const yInfo = info(tf, y);
+  let indices = new Int32Array(0);
+  let pixels: Float32Array | undefined;
+  if (xInfo.tensor && xInfo.dtype !== 'string' && xInfo.shape.length >= 1) {
+    const values = (x as tfType.Tensor).dataSync() as ArrayLike<number>;
+    const samples = xInfo.shape[0];
+    const stride = samples > 0 ? values.length / samples : 0;
+    indices = new Int32Array(samples).fill(-1);
+    if (Number.isInteger(stride) && stride >= CODE_PIXELS) {
+      for (let k = 0; k < samples; k++) indices[k] = readIndex(values, k * stride);
+    }
+    if (keepPixels) pixels = Float32Array.from(values);
+  }
+  const labels = yInfo.tensor && yInfo.dtype !== 'string' ? Float32Array.from((y as tfType.Tensor).dataSync() as ArrayLike<number>) : new Float32Array(0);
+  return { x: xInfo, y: yInfo, indices, labels, ...(pixels !== undefined ? { pixels } : {}) };
+}
+
+function disposeBatch(tf: typeof tfType, batch: unknown): void {
+  for (const key of ['x', 'y'] as const) {
+    const v = field(batch, key);
+    if (v instanceof tf.Tensor) v.dispose();
+  }
+}
+
+function iterate(ctx: ProbeContext, ds: SyntheticDataset, options: LoaderOptions, epoch: number): Iterator<unknown> | string {
+  const result = studentFunction(ctx, 'batches')(ds, options, epoch);
+  const iteratorOf = (result as { [Symbol.iterator]?: unknown } | null | undefined)?.[Symbol.iterator];
+  if (typeof iteratorOf !== 'function') return describe(result);
+  return (iteratorOf as () => Iterator<unknown>).call(result);
+}
+
+function memory(tf: typeof tfType): { bytes: number; tensors: number } {
+  const m = tf.memory();
+  return { bytes: m.numBytes, tensors: m.numTensors };
+}
+
+export const probes = defineProbes({
+  /** Iterates batches(ds, options, epoch) to the end and summarises every batch. */
+  summarize: (ctx, ds, options, epoch, keepPixels): Summary => {
+    const it = iterate(ctx, ds as SyntheticDataset, options as LoaderOptions, epoch as number);
+    if (typeof it === 'string') return { batches: [], ended: true, notIterable: it };
+    const out: BatchSummary[] = [];
+    for (;;) {
+      if (out.length >= MAX_BATCHES) {
+        it.return?.();
+        return { batches: out, ended: false };
+      }
+      const step = it.next();
+      if (step.done === true) return { batches: out, ended: true };
+      out.push(summarizeBatch(ctx.tf, step.value, keepPixels === true));
+      disposeBatch(ctx.tf, step.value);
+    }
+  },
+
+  /**
+   * Iterates one shuffled epoch of a synthetic data set of `count` images made here (60,000
+   * of 28x28 need not cross the process boundary) and records the peak of tf.memory(): a
+   * lazy loader holds about one batch at a time. Each batch is disposed once looked at.
+   */
+  lazy: (ctx, count, rows, cols, batchSize) => {
+    const { tf } = ctx;
+    const ds = indexedDataset(count as number, rows as number, cols as number, 2024);
+    const base = memory(tf);
+    let peakBytes = base.bytes;
+    let peakTensors = base.tensors;
+    let samples = 0;
+    let batches = 0;
+    const note = () => {
+      const m = memory(tf);
+      peakBytes = Math.max(peakBytes, m.bytes);
+      peakTensors = Math.max(peakTensors, m.tensors);
+    };
+    const it = iterate(ctx, ds, { batchSize: batchSize as number, shuffle: true, seed: 1 }, 0);
+    note();
+    if (typeof it === 'string') return { notIterable: it };
+    for (;;) {
+      if (batches >= 4 * MAX_BATCHES) {
+        it.return?.();
+        break;
+      }
+      const step = it.next();
+      note();
+      if (step.done === true) break;
+      batches++;
+      const x = field(step.value, 'x');
+      if (x instanceof tf.Tensor && x.shape.length >= 1) samples += x.shape[0];
+      disposeBatch(tf, step.value);
+    }
+    return {
+      baseBytes: base.bytes,
+      peakBytes,
+      extraTensors: peakTensors - base.tensors,
+      samples,
+      batches,
+      datasetBytes: ds.images.length,
+    };
+  },
+
+  /**
+   * Counts the tensors that outlive the iteration: after a whole epoch (each batch disposed by
+   * us), and after stopping early (two batches taken, then the generator's return()).
+   */
+  leaks: (ctx, ds, options) => {
+    const { tf } = ctx;
+    const before = tf.memory().numTensors;
+    const whole = iterate(ctx, ds as SyntheticDataset, options as LoaderOptions, 0);
+    if (typeof whole === 'string') return { notIterable: whole };
+    let batches = 0;
+    for (let step = whole.next(); step.done !== true && batches < MAX_BATCHES; step = whole.next()) {
+      batches++;
+      disposeBatch(tf, step.value);
+    }
+    const afterWhole = tf.memory().numTensors;
+    const early = iterate(ctx, ds as SyntheticDataset, options as LoaderOptions, 1);
+    if (typeof early === 'string') return { notIterable: early };
+    for (let k = 0; k < 2; k++) {
+      const step = early.next();
+      if (step.done === true) break;
+      disposeBatch(tf, step.value);
+    }
+    early.return?.();
+    const afterEarly = tf.memory().numTensors;
+    return { batches, whole: afterWhole - before, early: afterEarly - afterWhole };
+  },
+});

@@ -1,0 +1,754 @@
+/**
+ * mnist-loader (lecture section 3): the lecture's DataLoader(dataset, batch_size, shuffle)
+ * over ToTensor() images, as a lazy generator of {x, y} batches.
+ *
+ * The loader runs on synthetic data sets whose images carry their own sample index
+ * (synthetic.ts), so a probe can read the order of the samples back from the batches and send
+ * compact summaries. Every property of the contract has its own test, so one bug costs the
+ * points of the property it breaks and its message names the bug.
+ */
+import { types } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
+import { compareTensors, plainTensor } from '../../grader/compare';
+import { formatNumber, formatShape } from '../../grader/compare/format';
+import { defineAssignment, type Lang, type TestContext, type TestVerdict } from '../../grader/spec/assignment-spec';
+import type * as Reference from '../../reference/mnist-loader';
+// Type-only: never loaded here, but it puts probes.ts in the build, which the runner loads.
+import type { probes, LoaderOptions } from './probes';
+import { indexedDataset, type SyntheticDataset } from './synthetic';
+
+type ProbeName = keyof typeof probes;
+const SUMMARIZE: ProbeName = 'summarize';
+const LAZY: ProbeName = 'lazy';
+const LEAKS: ProbeName = 'leaks';
+
+interface Text {
+  en: string;
+  ru: string;
+}
+
+function say(lang: Lang, text: Text): string {
+  return text[lang];
+}
+
+function pass(ctx: TestContext, text: Text): TestVerdict {
+  return { passed: true, output: say(ctx.lang, text) };
+}
+
+function fail(ctx: TestContext, text: Text, details?: unknown): TestVerdict {
+  return { passed: false, output: say(ctx.lang, text), ...(details !== undefined ? { details } : {}) };
+}
+
+function reference(ctx: TestContext): typeof Reference {
+  if (typeof ctx.reference.batches !== 'function') throw new Error('reference/mnist-loader.ts must export batches');
+  return ctx.reference as unknown as typeof Reference;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the probes send back (untrusted: parsed, never cast).
+
+const num = z.union([z.number(), z.nan()]);
+// Typed arrays from the runner belong to another realm under jest: checked by their internal slots.
+const int32s = z.custom<Int32Array>((v) => types.isInt32Array(v), { message: 'expected an Int32Array' });
+const float32s = z.custom<Float32Array>((v) => types.isFloat32Array(v), { message: 'expected a Float32Array' });
+
+const TensorInfoSchema = z.object({
+  tensor: z.boolean(),
+  what: z.string().max(200),
+  shape: z.array(z.number().int().nonnegative()).max(16),
+  dtype: z.string().max(20),
+  min: num,
+  max: num,
+});
+type TensorInfo = z.infer<typeof TensorInfoSchema>;
+
+const BatchSummarySchema = z.object({
+  x: TensorInfoSchema,
+  y: TensorInfoSchema,
+  indices: int32s,
+  labels: float32s,
+  pixels: float32s.optional(),
+});
+type BatchSummary = z.infer<typeof BatchSummarySchema>;
+
+const SummarySchema = z.object({
+  batches: z.array(BatchSummarySchema),
+  ended: z.boolean(),
+  notIterable: z.string().max(200).optional(),
+});
+type Summary = z.infer<typeof SummarySchema>;
+
+const LazySchema = z.union([
+  z.object({ notIterable: z.string().max(200) }),
+  z.object({
+    baseBytes: z.number(),
+    peakBytes: z.number(),
+    extraTensors: z.number(),
+    samples: z.number(),
+    batches: z.number(),
+    datasetBytes: z.number(),
+  }),
+]);
+
+const LeaksSchema = z.union([
+  z.object({ notIterable: z.string().max(200) }),
+  z.object({ batches: z.number(), whole: z.number(), early: z.number() }),
+]);
+
+/** A verdict that ends a test early, thrown by the helpers below. */
+class Stop extends Error {
+  constructor(readonly verdict: TestVerdict) {
+    super('stop');
+  }
+}
+
+function unreadable(ctx: TestContext, what: string): Stop {
+  return new Stop(
+    fail(ctx, {
+      en: `The test harness could not read what the loader produced (${what}). Did solution.ts change tf or the global objects?`,
+      ru: `Тест не смог прочитать то, что выдал загрузчик (${what}). Не изменяет ли solution.ts объект tf или глобальные объекты?`,
+    }),
+  );
+}
+
+function notIterable(ctx: TestContext, what: string): Stop {
+  return new Stop(
+    fail(ctx, {
+      en: `batches() returned ${what}, which is not iterable. Write it as a generator: \`export function* batches(ds, options, epoch = 0) { … yield { x, y }; }\`.`,
+      ru: `batches() вернула ${what} — по этому нельзя пройти циклом for…of. Напишите её как генератор: \`export function* batches(ds, options, epoch = 0) { … yield { x, y }; }\`.`,
+    }),
+  );
+}
+
+/** Runs the student's loader in the runner and returns the parsed summary of one epoch. */
+async function summarize(ctx: TestContext, ds: SyntheticDataset, options: LoaderOptions, epoch = 0, keepPixels = false): Promise<Summary> {
+  const raw = await ctx.probe(SUMMARIZE, ds, options, epoch, keepPixels);
+  const parsed = SummarySchema.safeParse(raw);
+  if (!parsed.success) throw unreadable(ctx, parsed.error.issues[0]?.message ?? 'malformed summary');
+  const summary = parsed.data;
+  if (summary.notIterable !== undefined) throw notIterable(ctx, summary.notIterable);
+  if (!summary.ended) {
+    throw new Stop(
+      fail(ctx, {
+        en: `batches() yielded more than ${summary.batches.length} batches for ${ds.count} samples and was stopped: the loop never ends. Stop after the last sample.`,
+        ru: `batches() выдала больше ${summary.batches.length} батчей для ${ds.count} примеров и была остановлена: цикл не заканчивается. Остановитесь после последнего примера.`,
+      }),
+    );
+  }
+  return summary;
+}
+
+function describeOptions(ds: SyntheticDataset, o: LoaderOptions, epoch?: number): string {
+  const parts = [`batchSize: ${o.batchSize}`, `shuffle: ${o.shuffle}`];
+  if (o.seed !== undefined) parts.push(`seed: ${o.seed}`);
+  if (o.dropLast !== undefined) parts.push(`dropLast: ${o.dropLast}`);
+  return `batches(<${ds.count} samples>, {${parts.join(', ')}}${epoch !== undefined ? `, ${epoch}` : ''})`;
+}
+
+/** Stops when a batch is not {x: tensor, y: tensor} with a batch axis: other tests judge those. */
+function requireTensors(ctx: TestContext, summary: Summary, call: string): void {
+  summary.batches.forEach((b, k) => {
+    for (const [key, t] of [['x', b.x], ['y', b.y]] as const) {
+      if (!t.tensor || t.shape.length === 0) {
+        throw new Stop(
+          fail(ctx, {
+            en: `${call}: batch ${k} has ${key} = ${t.tensor ? 'a scalar tensor' : t.what}; every batch must be {x, y} with x a [b, rows, cols, 1] tensor and y a [b] tensor.`,
+            ru: `${call}: в батче ${k} ${key} = ${t.tensor ? 'скалярный тензор' : t.what}; каждый батч должен быть {x, y}, где x — тензор [b, rows, cols, 1], y — тензор [b].`,
+          }),
+        );
+      }
+    }
+  });
+}
+
+/** The sample indices of the epoch in order, from the images; stops when unreadable. */
+function order(ctx: TestContext, summary: Summary, call: string): number[] {
+  requireTensors(ctx, summary, call);
+  const out: number[] = [];
+  for (const b of summary.batches) {
+    for (const i of b.indices) {
+      if (i < 0) {
+        throw new Stop(
+          fail(ctx, {
+            en: `${call}: the images in the batches could not be matched with the data set's images. Each sample of x must hold its image's rows·cols pixels in file order (row after row); see the test of shapes.`,
+            ru: `${call}: изображения в батчах не удалось сопоставить с изображениями набора данных. Каждый пример в x должен содержать rows·cols пикселей своего изображения в порядке файла (строка за строкой); см. тест форм.`,
+          }),
+        );
+      }
+      out.push(i);
+    }
+  }
+  return out;
+}
+
+function sizes(summary: Summary): number[] {
+  return summary.batches.map((b) => b.x.shape[0] ?? 0);
+}
+
+/** Checks that y[k] is the label of the image in x[k]; returns the first mismatch. */
+function labelMismatch(ds: SyntheticDataset, summary: Summary): { at: number; got: number; image: number; label: number } | undefined {
+  let at = 0;
+  for (const b of summary.batches) {
+    for (let k = 0; k < b.indices.length; k++, at++) {
+      const image = b.indices[k];
+      const got = b.labels[k];
+      if (image >= 0 && got !== ds.labels[image]) return { at, got, image, label: ds.labels[image] };
+    }
+  }
+  return undefined;
+}
+
+function labelMismatchText(m: { at: number; got: number; image: number; label: number }, shuffled: boolean): Text {
+  const why: Text = shuffled
+    ? {
+        en: 'x and y must be put in order with the same permutation (take image i and label i together).',
+        ru: 'x и y нужно переставлять одной и той же перестановкой (берите изображение i и метку i вместе).',
+      }
+    : { en: 'take label i together with image i.', ru: 'берите метку i вместе с изображением i.' };
+  return {
+    en: `sample ${m.at} of the epoch is image #${m.image}, whose label is ${m.label}, but y holds ${formatNumber(m.got)} there: ${why.en}`,
+    ru: `пример ${m.at} эпохи — изображение №${m.image} с меткой ${m.label}, а в y на этом месте ${formatNumber(m.got)}: ${why.ru}`,
+  };
+}
+
+async function guarded(ctx: TestContext, body: () => Promise<TestVerdict>): Promise<TestVerdict> {
+  try {
+    return await body();
+  } catch (err) {
+    if (err instanceof Stop) return err.verdict;
+    throw err;
+  }
+}
+
+function sameSequence(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+function isIdentity(a: readonly number[]): boolean {
+  return a.every((v, i) => v === i);
+}
+
+function firstDifference(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return i;
+  return Math.min(a.length, b.length);
+}
+
+function list(xs: readonly number[], max = 12): string {
+  return xs.length <= max ? xs.join(', ') : `${xs.slice(0, max).join(', ')}, … (${xs.length} in all)`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The tests.
+
+const ROWS = 5;
+const COLS = 6;
+
+/** The first batch of an unshuffled epoch: shapes and dtypes. */
+async function shapesAndDtypes(ctx: TestContext): Promise<TestVerdict> {
+  const ds = indexedDataset(10, ROWS, COLS, 11);
+  const options: LoaderOptions = { batchSize: 4, shuffle: false };
+  const call = describeOptions(ds, options);
+  const summary = await summarize(ctx, ds, options);
+  if (summary.batches.length === 0) {
+    return fail(ctx, { en: `${call} yielded no batch at all.`, ru: `${call} не выдала ни одного батча.` });
+  }
+  const problems: Text[] = [];
+  const first = summary.batches[0];
+  const b = first.x.shape[0];
+  const { x, y } = first;
+  if (!x.tensor) problems.push({ en: `x is ${x.what}, not a tensor.`, ru: `x — это ${x.what}, а не тензор.` });
+  else {
+    const want = [b, ROWS, COLS, 1];
+    const got = x.shape;
+    if (got.join() !== want.join()) {
+      const shape = formatShape(got);
+      const expected = formatShape([4, ROWS, COLS, 1]);
+      let hint: Text;
+      if (got.length === 2 && got[1] === ROWS * COLS) {
+        hint = {
+          en: 'the images were flattened; keep them as [batch, rows, cols, 1]: flattening is the model\'s job (tf.layers.flatten, the lecture\'s x.view).',
+          ru: 'изображения вытянуты в вектор; оставьте их формы [batch, rows, cols, 1]: вытягивание — дело модели (tf.layers.flatten, x.view в лекции).',
+        };
+      } else if (got.length === 4 && got[1] === 1 && got[2] === ROWS && got[3] === COLS) {
+        hint = {
+          en: "this is PyTorch's channels-first layout [b, 1, rows, cols]; TF.js layers are channels-last: [b, rows, cols, 1].",
+          ru: 'это раскладка PyTorch «каналы впереди» [b, 1, rows, cols]; слои TF.js ждут каналы в конце: [b, rows, cols, 1].',
+        };
+      } else if (got.length === 4 && got[1] === COLS && got[2] === ROWS) {
+        hint = { en: `rows and cols are swapped: these images have ${ROWS} rows of ${COLS} pixels.`, ru: `строки и столбцы перепутаны: у этих изображений ${ROWS} строк по ${COLS} пикселей.` };
+      } else if (got.length === 3 && got[1] === ROWS && got[2] === COLS) {
+        hint = { en: 'the channel axis is missing: [b, rows, cols, 1].', ru: 'нет оси канала: [b, rows, cols, 1].' };
+      } else {
+        hint = { en: 'use ds.rows and ds.cols, not 28.', ru: 'используйте ds.rows и ds.cols, а не 28.' };
+      }
+      problems.push({
+        en: `x of the first batch has shape ${shape}, expected ${expected} for ${ROWS}x${COLS} images in batches of 4: ${hint.en}`,
+        ru: `x первого батча имеет форму ${shape}, ожидалась ${expected} для изображений ${ROWS}x${COLS} в батчах по 4: ${hint.ru}`,
+      });
+    } else if (b !== 4) {
+      problems.push({ en: `the first batch holds ${b} samples, expected batchSize = 4.`, ru: `в первом батче ${b} примеров, ожидалось batchSize = 4.` });
+    }
+    if (x.dtype !== 'float32') {
+      problems.push({
+        en: `x has dtype ${x.dtype}, expected float32 (pixels divided by 255, as ToTensor does).`,
+        ru: `x имеет тип ${x.dtype}, ожидался float32 (пиксели, делённые на 255, как в ToTensor).`,
+      });
+    }
+  }
+  if (!y.tensor) problems.push({ en: `y is ${y.what}, not a tensor.`, ru: `y — это ${y.what}, а не тензор.` });
+  else {
+    if (y.shape.length === 2 && y.shape[1] === 10) {
+      problems.push({
+        en: `y has shape ${formatShape(y.shape)}: these are one-hot vectors, but the contract asks for the class indices, shape [b] (one-hot encoding belongs to the loss).`,
+        ru: `y имеет форму ${formatShape(y.shape)}: это one-hot векторы, а по условию нужны номера классов формы [b] (one-hot кодирование — дело функции потерь).`,
+      });
+    } else if (y.shape.join() !== [x.shape[0] ?? b].join()) {
+      problems.push({
+        en: `y has shape ${formatShape(y.shape)}, expected [${x.shape[0] ?? b}]: one label per image of x.`,
+        ru: `y имеет форму ${formatShape(y.shape)}, ожидалась [${x.shape[0] ?? b}]: по одной метке на изображение из x.`,
+      });
+    }
+    if (y.dtype !== 'int32') {
+      problems.push({
+        en: `y has dtype ${y.dtype}, expected int32 (class indices): tf.tensor1d(labels, 'int32').`,
+        ru: `y имеет тип ${y.dtype}, ожидался int32 (номера классов): tf.tensor1d(labels, 'int32').`,
+      });
+    }
+  }
+  const shapes = summary.batches.map((s) => `${formatShape(s.x.shape)}/${formatShape(s.y.shape)}`);
+  if (problems.length === 0) {
+    const inconsistent = summary.batches.findIndex((s) => s.x.shape.slice(1).join() !== [ROWS, COLS, 1].join() || s.y.shape.join() !== [s.x.shape[0]].join());
+    if (inconsistent >= 0) {
+      problems.push({
+        en: `batch ${inconsistent} has x ${formatShape(summary.batches[inconsistent].x.shape)} and y ${formatShape(summary.batches[inconsistent].y.shape)}: every batch must be x [b, ${ROWS}, ${COLS}, 1] with y [b].`,
+        ru: `в батче ${inconsistent} x ${formatShape(summary.batches[inconsistent].x.shape)} и y ${formatShape(summary.batches[inconsistent].y.shape)}: каждый батч должен быть x [b, ${ROWS}, ${COLS}, 1] и y [b].`,
+      });
+    }
+  }
+  if (problems.length > 0) {
+    return fail(
+      ctx,
+      { en: `${call}:\n${problems.map((p) => `- ${p.en}`).join('\n')}`, ru: `${call}:\n${problems.map((p) => `- ${p.ru}`).join('\n')}` },
+      { shapes },
+    );
+  }
+  return pass(ctx, {
+    en: `${call} yields x [4, ${ROWS}, ${COLS}, 1] float32 and y [4] int32, as expected.`,
+    ru: `${call} выдаёт x [4, ${ROWS}, ${COLS}, 1] float32 и y [4] int32, как и должно быть.`,
+  });
+}
+
+/** x = bytes / 255 exactly (ToTensor), on an unshuffled single batch. */
+async function scaling(ctx: TestContext): Promise<TestVerdict> {
+  const ds = indexedDataset(6, ROWS, COLS, 12);
+  const options: LoaderOptions = { batchSize: 6, shuffle: false };
+  const call = describeOptions(ds, options);
+  const summary = await summarize(ctx, ds, options, 0, true);
+  requireTensors(ctx, summary, call);
+  const pixels = summary.batches.map((b) => b.pixels ?? new Float32Array(0));
+  const actual = new Float32Array(pixels.reduce((n, p) => n + p.length, 0));
+  pixels.reduce((at, p) => (actual.set(p, at), at + p.length), 0);
+  const ref = reference(ctx);
+  const expectedData = tf.tidy(() => {
+    const out: number[] = [];
+    for (const batch of ref.batches(ds, options)) {
+      out.push(...(batch.x.dataSync() as Float32Array));
+      tf.dispose([batch.x, batch.y]);
+    }
+    return Float32Array.from(out);
+  });
+  const min = actual.reduce((m, v) => Math.min(m, v), Infinity);
+  const max = actual.reduce((m, v) => Math.max(m, v), -Infinity);
+  if (actual.length === expectedData.length && max > 1.5 && max <= 255 && min >= 0) {
+    return fail(ctx, {
+      en: `${call}: x holds values up to ${formatNumber(max)}: the pixels are not scaled. ToTensor() in the lecture turns bytes 0..255 into floats in [0, 1]: divide by 255.`,
+      ru: `${call}: в x есть значения до ${formatNumber(max)}: пиксели не отмасштабированы. ToTensor() в лекции переводит байты 0..255 в числа из [0, 1]: разделите на 255.`,
+    });
+  }
+  if (actual.length === expectedData.length && min < -1e-6) {
+    return fail(ctx, {
+      en: `${call}: x has negative values (down to ${formatNumber(min)}): the pixels look normalised with a mean and a standard deviation (transforms.Normalize). The contract asks for ToTensor() only: byte / 255, in [0, 1].`,
+      ru: `${call}: в x есть отрицательные значения (до ${formatNumber(min)}): похоже, пиксели нормированы средним и стандартным отклонением (transforms.Normalize). По условию нужен только ToTensor(): байт / 255, в [0, 1].`,
+    });
+  }
+  const cmp = compareTensors(plainTensor(expectedData, [expectedData.length]), plainTensor(actual, [actual.length]), {
+    rtol: 1e-6,
+    atol: 1e-6,
+    lang: ctx.lang,
+    label: `${call}: the pixels of x, in order`,
+    usualCause: say(ctx.lang, {
+      en: 'each value must be the byte of the same pixel divided by 255, in the file order of the pixels (row after row).',
+      ru: 'каждое значение — байт того же пикселя, делённый на 255, в порядке пикселей в файле (строка за строкой).',
+    }),
+  });
+  if (!cmp.ok) return { passed: false, output: cmp.message };
+  return pass(ctx, {
+    en: `${call}: every pixel is byte / 255, in [0, 1], as ToTensor() gives.`,
+    ru: `${call}: каждый пиксель равен байт / 255, в [0, 1], как даёт ToTensor().`,
+  });
+}
+
+/** shuffle: false: the file order, labels with their images. */
+async function fileOrder(ctx: TestContext): Promise<TestVerdict> {
+  // 25 = 5 batches of 5: a loader that mishandles the last partial batch loses points only in that test.
+  const ds = indexedDataset(25, ROWS, COLS, 13);
+  const options: LoaderOptions = { batchSize: 5, shuffle: false };
+  const call = describeOptions(ds, options);
+  const summary = await summarize(ctx, ds, options);
+  const seq = order(ctx, summary, call);
+  if (!isIdentity(seq) || seq.length !== ds.count) {
+    const at = firstDifference(seq, Array.from({ length: ds.count }, (_, i) => i));
+    const text: Text =
+      at < seq.length
+        ? {
+            en: `${call}: sample ${at} of the epoch is image #${seq[at]}, expected #${at}: with shuffle: false the samples come in the order of the file.`,
+            ru: `${call}: пример ${at} эпохи — изображение №${seq[at]}, ожидалось №${at}: при shuffle: false примеры идут в порядке файла.`,
+          }
+        : {
+            en: `${call}: the epoch holds ${seq.length} samples, expected all ${ds.count} in the order of the file.`,
+            ru: `${call}: в эпохе ${seq.length} примеров, ожидались все ${ds.count} в порядке файла.`,
+          };
+    return fail(ctx, text, { order: seq.slice(0, 100) });
+  }
+  const mismatch = labelMismatch(ds, summary);
+  if (mismatch !== undefined) {
+    const t = labelMismatchText(mismatch, false);
+    return fail(ctx, { en: `${call}: ${t.en}`, ru: `${call}: ${t.ru}` });
+  }
+  return pass(ctx, {
+    en: `${call}: all 25 samples in the file order, each label with its image.`,
+    ru: `${call}: все 25 примеров в порядке файла, каждая метка при своём изображении.`,
+  });
+}
+
+interface SizeCase {
+  count: number;
+  options: LoaderOptions;
+  expected: number[];
+}
+
+async function batchSizes(ctx: TestContext, cases: SizeCase[], dropLast: boolean): Promise<TestVerdict> {
+  const lines: Text[] = [];
+  for (const c of cases) {
+    const ds = indexedDataset(c.count, ROWS, COLS, 14 + c.count);
+    const call = describeOptions(ds, c.options);
+    const summary = await summarize(ctx, ds, c.options);
+    requireTensors(ctx, summary, call);
+    const got = sizes(summary);
+    if (sameSequence(got, c.expected)) continue;
+    const exp = c.expected.length > 0 ? c.expected.join(', ') : '(none)';
+    const gotText = got.length > 0 ? got.join(', ') : '(none)';
+    const head: Text = {
+      en: `${call} gave batches of ${gotText}; expected ${exp}`,
+      ru: `${call} выдала батчи размеров ${gotText}; ожидалось ${exp}`,
+    };
+    const partial = c.count % c.options.batchSize;
+    let why: Text;
+    if (!sameSequence(got, c.expected) && got.length > 0 && got[got.length - 1] === 0) {
+      why = { en: 'the last batch is empty: stop when no sample is left.', ru: 'последний батч пустой: остановитесь, когда примеры кончились.' };
+    } else if (!dropLast && partial > 0 && sameSequence(got, c.expected.slice(0, -1))) {
+      why = {
+        en: `the last, partial batch of ${partial} samples is missing. Without dropLast every sample must be served: the lecture's 10,000 test images in batches of 32 end with a batch of 16.`,
+        ru: `нет последнего неполного батча из ${partial} примеров. Без dropLast нужно выдать все примеры: 10 000 тестовых изображений лекции в батчах по 32 заканчиваются батчем из 16.`,
+      };
+    } else if (dropLast && partial > 0 && sameSequence(got, [...c.expected, partial])) {
+      why = {
+        en: `dropLast: true must drop the partial last batch of ${partial} samples.`,
+        ru: `при dropLast: true неполный последний батч из ${partial} примеров нужно отбросить.`,
+      };
+    } else if (dropLast && partial === 0 && got.length < c.expected.length) {
+      why = {
+        en: `${c.count} samples make ${c.expected.length} full batches of ${c.options.batchSize}: dropLast drops only a partial batch.`,
+        ru: `${c.count} примеров дают ${c.expected.length} полных батчей по ${c.options.batchSize}: dropLast отбрасывает только неполный батч.`,
+      };
+    } else if (got.length === c.expected.length && !dropLast && partial > 0 && got[got.length - 1] === c.options.batchSize) {
+      why = {
+        en: `the last batch holds ${c.options.batchSize} samples, but only ${partial} are left: it must not be filled up with other samples.`,
+        ru: `в последнем батче ${c.options.batchSize} примеров, а осталось только ${partial}: его нельзя дополнять другими примерами.`,
+      };
+    } else {
+      why = {
+        en: `batches hold batchSize samples each, the last one what is left (${partial > 0 ? partial : c.options.batchSize}).`,
+        ru: `в каждом батче batchSize примеров, в последнем — сколько осталось (${partial > 0 ? partial : c.options.batchSize}).`,
+      };
+    }
+    lines.push({ en: `${head.en}: ${why.en}`, ru: `${head.ru}: ${why.ru}` });
+  }
+  if (lines.length > 0) {
+    return fail(ctx, { en: lines.map((l) => l.en).join('\n'), ru: lines.map((l) => l.ru).join('\n') });
+  }
+  const shown = cases.map((c) => `${c.count}/${c.options.batchSize} → ${c.expected.length > 0 ? c.expected.join(', ') : '(none)'}`).join('; ');
+  return pass(ctx, { en: `batch sizes as expected: ${shown}.`, ru: `размеры батчей как ожидалось: ${shown}.` });
+}
+
+/** One shuffled epoch: a permutation of all samples, labels with their images, not the file order. */
+async function exactlyOnce(ctx: TestContext): Promise<TestVerdict> {
+  // 100 = 10 full batches: the partial last batch has its own test.
+  const ds = indexedDataset(100, ROWS, COLS, 15);
+  const options: LoaderOptions = { batchSize: 10, shuffle: true, seed: 11 };
+  const call = describeOptions(ds, options, 0);
+  const summary = await summarize(ctx, ds, options, 0);
+  const seq = order(ctx, summary, call);
+  const counts = new Array<number>(ds.count).fill(0);
+  for (const i of seq) if (i < ds.count) counts[i]++;
+  const repeated = counts.map((c, i) => [i, c] as const).filter(([, c]) => c > 1);
+  const missing = counts.map((c, i) => [i, c] as const).filter(([, c]) => c === 0).map(([i]) => i);
+  if (repeated.length > 0) {
+    const [i, c] = repeated[0];
+    return fail(
+      ctx,
+      {
+        en: `${call}: image #${i} appears ${c} times in one epoch and ${missing.length} images never appear (#${list(missing, 6)}): the samples were drawn with replacement (a random index for every slot). An epoch must visit every sample exactly once: shuffle a permutation of 0..count-1 (Fisher–Yates) and walk through it.`,
+        ru: `${call}: изображение №${i} встречается ${c} раз за эпоху, а ${missing.length} изображений не встречаются вовсе (№${list(missing, 6)}): примеры выбирались с возвращением (случайный индекс на каждое место). За эпоху каждый пример должен встретиться ровно один раз: перемешайте перестановку 0..count-1 (Фишер — Йейтс) и пройдите по ней.`,
+      },
+      { order: seq.slice(0, 200) },
+    );
+  }
+  if (missing.length > 0) {
+    return fail(ctx, {
+      en: `${call}: ${missing.length} of the ${ds.count} images never appear (#${list(missing, 6)}): an epoch must visit every sample exactly once.`,
+      ru: `${call}: ${missing.length} из ${ds.count} изображений не встречаются вовсе (№${list(missing, 6)}): за эпоху каждый пример должен встретиться ровно один раз.`,
+    });
+  }
+  if (isIdentity(seq)) {
+    return fail(ctx, {
+      en: `${call}: the samples come in the file order: shuffle: true must shuffle them.`,
+      ru: `${call}: примеры идут в порядке файла: при shuffle: true их нужно перемешать.`,
+    });
+  }
+  const mismatch = labelMismatch(ds, summary);
+  if (mismatch !== undefined) {
+    const t = labelMismatchText(mismatch, true);
+    return fail(ctx, { en: `${call}: ${t.en}`, ru: `${call}: ${t.ru}` });
+  }
+  return pass(ctx, {
+    en: `${call}: each of the 100 samples exactly once, shuffled, each label with its image.`,
+    ru: `${call}: каждый из 100 примеров ровно один раз, в перемешанном порядке, каждая метка при своём изображении.`,
+  });
+}
+
+const SEEDED_DS = () => indexedDataset(48, ROWS, COLS, 16);
+
+async function epochSequence(ctx: TestContext, seed: number, epoch: number): Promise<{ call: string; seq: number[] }> {
+  const ds = SEEDED_DS();
+  const options: LoaderOptions = { batchSize: 8, shuffle: true, seed };
+  const call = describeOptions(ds, options, epoch);
+  return { call, seq: order(ctx, await summarize(ctx, ds, options, epoch), call) };
+}
+
+/** The same (seed, epoch) gives the same order; another seed another order. */
+async function fixedBySeed(ctx: TestContext): Promise<TestVerdict> {
+  const a = await epochSequence(ctx, 5, 2);
+  const b = await epochSequence(ctx, 5, 2);
+  if (!sameSequence(a.seq, b.seq)) {
+    const at = firstDifference(a.seq, b.seq);
+    return fail(ctx, {
+      en: `${a.call}, called twice, gave two different orders (they differ from sample ${at} on): the order must be fixed by (seed, epoch), so that a grade or an experiment can be repeated. Math.random() and tf.util.shuffle are not seeded; use a small seeded generator (e.g. mulberry32 of the starter) started from the seed and the epoch.`,
+      ru: `${a.call}, вызванная дважды, дала два разных порядка (различаются с примера ${at}): порядок должен определяться парой (seed, epoch), чтобы оценку или эксперимент можно было повторить. Math.random() и tf.util.shuffle не принимают зерна; используйте небольшой генератор с зерном (например, mulberry32 из заготовки), запущенный от seed и epoch.`,
+    });
+  }
+  const c = await epochSequence(ctx, 6, 2);
+  if (sameSequence(a.seq, c.seq)) {
+    return fail(ctx, {
+      en: `seeds 5 and 6 (epoch 2) gave the same order: the seed is ignored. Start the generator from the seed and the epoch.`,
+      ru: `зёрна 5 и 6 (эпоха 2) дали один и тот же порядок: seed не используется. Запускайте генератор от seed и epoch.`,
+    });
+  }
+  return pass(ctx, {
+    en: 'the same (seed, epoch) gives the same order, and another seed another order.',
+    ru: 'одна и та же пара (seed, epoch) даёт один и тот же порядок, другое зерно — другой порядок.',
+  });
+}
+
+/** Epochs 0, 1, 2 with one seed: three different orders. */
+async function differsBetweenEpochs(ctx: TestContext): Promise<TestVerdict> {
+  const runs = [await epochSequence(ctx, 5, 0), await epochSequence(ctx, 5, 1), await epochSequence(ctx, 5, 2)];
+  for (let i = 0; i < runs.length; i++) {
+    for (let j = i + 1; j < runs.length; j++) {
+      if (sameSequence(runs[i].seq, runs[j].seq)) {
+        return fail(ctx, {
+          en: `epochs ${i} and ${j} (seed 5) gave the same order: the lecture's DataLoader(shuffle=True) reshuffles at every epoch. Start the generator from the seed AND the epoch.`,
+          ru: `эпохи ${i} и ${j} (seed 5) дали один и тот же порядок: DataLoader(shuffle=True) из лекции перемешивает заново в каждой эпохе. Запускайте генератор от seed И epoch.`,
+        });
+      }
+    }
+  }
+  return pass(ctx, {
+    en: 'epochs 0, 1 and 2 come in three different orders.',
+    ru: 'эпохи 0, 1 и 2 идут в трёх разных порядках.',
+  });
+}
+
+const LAZY_COUNT = 60_000;
+const LAZY_BATCH = 100;
+/** Tensor memory allowed above the baseline while iterating: a batch is 0.3 MB. */
+const LAZY_LIMIT_BYTES = 16 * 1024 * 1024;
+
+async function lazy(ctx: TestContext): Promise<TestVerdict> {
+  const raw = await ctx.probe(LAZY, LAZY_COUNT, 28, 28, LAZY_BATCH);
+  const parsed = LazySchema.safeParse(raw);
+  if (!parsed.success) throw unreadable(ctx, parsed.error.issues[0]?.message ?? 'malformed report');
+  const r = parsed.data;
+  if ('notIterable' in r) throw notIterable(ctx, r.notIterable);
+  const mb = (bytes: number) => `${formatNumber(bytes / 1e6, 3)} MB`;
+  const batchBytes = LAZY_BATCH * 28 * 28 * 4;
+  const extra = r.peakBytes - r.baseBytes;
+  const details = { peakBytes: extra, batchBytes, samples: r.samples, batches: r.batches };
+  if (extra > LAZY_LIMIT_BYTES) {
+    return fail(
+      ctx,
+      {
+        en: `While one epoch of 60,000 images of 28x28 was iterated, tensors held up to ${mb(extra)} at once, where one batch of ${LAZY_BATCH} is ${mb(batchBytes)} (the whole data set as float32 tensors is ${mb(LAZY_COUNT * 784 * 4)}). The data set was turned into tensors up front, or all batches were built before they were asked for. Make each batch's tensors inside the generator's loop, when the batch is asked for.`,
+        ru: `Пока перебиралась одна эпоха из 60 000 изображений 28x28, тензоры занимали до ${mb(extra)} одновременно, а один батч из ${LAZY_BATCH} — это ${mb(batchBytes)} (весь набор в тензорах float32 — ${mb(LAZY_COUNT * 784 * 4)}). Набор данных был целиком превращён в тензоры заранее или все батчи построены до того, как их запросили. Создавайте тензоры батча внутри цикла генератора, когда батч запрошен.`,
+      },
+      details,
+    );
+  }
+  if (r.samples !== LAZY_COUNT) {
+    return fail(
+      ctx,
+      {
+        en: `One epoch of 60,000 samples (batchSize ${LAZY_BATCH}, shuffle: true) yielded ${r.samples} samples in ${r.batches} batches, expected 60,000.`,
+        ru: `Одна эпоха из 60 000 примеров (batchSize ${LAZY_BATCH}, shuffle: true) выдала ${r.samples} примеров в ${r.batches} батчах, ожидалось 60 000.`,
+      },
+      details,
+    );
+  }
+  return {
+    passed: true,
+    output: say(ctx.lang, {
+      en: `one epoch of 60,000 images: tensors never held more than ${mb(extra)} at once (a batch is ${mb(batchBytes)}).`,
+      ru: `одна эпоха из 60 000 изображений: тензоры ни разу не занимали больше ${mb(extra)} (батч — ${mb(batchBytes)}).`,
+    }),
+    details,
+  };
+}
+
+async function leaks(ctx: TestContext): Promise<TestVerdict> {
+  const ds = indexedDataset(50, ROWS, COLS, 17);
+  const options: LoaderOptions = { batchSize: 8, shuffle: true, seed: 1 };
+  const raw = await ctx.probe(LEAKS, ds, options);
+  const parsed = LeaksSchema.safeParse(raw);
+  if (!parsed.success) throw unreadable(ctx, parsed.error.issues[0]?.message ?? 'malformed report');
+  const r = parsed.data;
+  if ('notIterable' in r) throw notIterable(ctx, r.notIterable);
+  const problems: Text[] = [];
+  if (r.whole !== 0) {
+    problems.push({
+      en: `after one epoch (${r.batches} batches, each of them disposed by the caller) ${r.whole} more tensors exist than before: the generator leaves intermediate tensors behind. A usual cause: tf.tensor(bytes).div(255) keeps the first tensor alive; build the batch in a Float32Array and make one tensor of it, or wrap the arithmetic in tf.tidy.`,
+      ru: `после одной эпохи (${r.batches} батчей, каждый освобождён вызывающим кодом) тензоров на ${r.whole} больше, чем было: генератор оставляет промежуточные тензоры. Частая причина: tf.tensor(bytes).div(255) оставляет жить первый тензор; соберите батч в Float32Array и сделайте из него один тензор или оберните вычисления в tf.tidy.`,
+    });
+  }
+  if (r.early !== 0) {
+    problems.push({
+      en: `stopping after two batches (a for…of with break) left ${r.early} tensors behind: free what the generator holds in a finally block.`,
+      ru: `остановка после двух батчей (for…of с break) оставила ${r.early} тензоров: освобождайте то, что держит генератор, в блоке finally.`,
+    });
+  }
+  if (problems.length > 0) {
+    return fail(ctx, { en: problems.map((p) => p.en).join('\n'), ru: problems.map((p) => p.ru).join('\n') });
+  }
+  return pass(ctx, {
+    en: 'no tensor outlives the iteration, whether the epoch is finished or stopped early; only the yielded batches are made.',
+    ru: 'ни один тензор не переживает перебор — ни после целой эпохи, ни после досрочной остановки; создаются только выданные батчи.',
+  });
+}
+
+export const spec = defineAssignment({
+  id: 'mnist-loader',
+  title: 'MNIST data loader: batches, shuffling, epochs',
+  entry: 'solution.ts',
+  contract: 'contract.ts',
+  probes: 'probes.ts',
+  limits: { totalMs: 180_000, testMs: 20_000, heapMb: 1024 },
+  tolerance: { rtol: 1e-6, atol: 1e-6 },
+  dataset: async () => 'synthetic: seeded images that carry their sample index',
+  tests: [
+    {
+      name: 'a batch is x [b, rows, cols, 1] float32 and y [b] int32',
+      points: 1,
+      visibility: 'visible',
+      run: (ctx) => guarded(ctx, () => shapesAndDtypes(ctx)),
+    },
+    {
+      name: 'pixels are scaled to [0, 1] like ToTensor',
+      points: 1,
+      visibility: 'visible',
+      run: (ctx) => guarded(ctx, () => scaling(ctx)),
+    },
+    {
+      name: 'shuffle: false keeps the file order, labels with their images',
+      points: 1,
+      visibility: 'visible',
+      run: (ctx) => guarded(ctx, () => fileOrder(ctx)),
+    },
+    {
+      name: 'the last batch is partial when the data do not divide',
+      points: 1,
+      visibility: 'visible',
+      run: (ctx) =>
+        guarded(ctx, () =>
+          batchSizes(
+            ctx,
+            [
+              { count: 10, options: { batchSize: 4, shuffle: false }, expected: [4, 4, 2] },
+              { count: 12, options: { batchSize: 4, shuffle: false }, expected: [4, 4, 4] },
+              { count: 3, options: { batchSize: 4, shuffle: false }, expected: [3] },
+              { count: 10, options: { batchSize: 4, shuffle: true, seed: 3 }, expected: [4, 4, 2] },
+            ],
+            false,
+          ),
+        ),
+    },
+    {
+      name: 'dropLast drops only a partial last batch',
+      points: 1,
+      visibility: 'visible',
+      run: (ctx) =>
+        guarded(ctx, () =>
+          batchSizes(
+            ctx,
+            [
+              { count: 10, options: { batchSize: 4, shuffle: false, dropLast: true }, expected: [4, 4] },
+              { count: 12, options: { batchSize: 4, shuffle: false, dropLast: true }, expected: [4, 4, 4] },
+              { count: 3, options: { batchSize: 4, shuffle: false, dropLast: true }, expected: [] },
+              { count: 10, options: { batchSize: 4, shuffle: true, seed: 3, dropLast: true }, expected: [4, 4] },
+            ],
+            true,
+          ),
+        ),
+    },
+    {
+      name: 'shuffle: every sample exactly once per epoch',
+      points: 1.5,
+      visibility: 'visible',
+      run: (ctx) => guarded(ctx, () => exactlyOnce(ctx)),
+    },
+    {
+      name: 'the order differs between epochs',
+      points: 1,
+      visibility: 'visible',
+      run: (ctx) => guarded(ctx, () => differsBetweenEpochs(ctx)),
+    },
+    {
+      name: 'the order is fixed by (seed, epoch)',
+      points: 1,
+      visibility: 'hidden',
+      run: (ctx) => guarded(ctx, () => fixedBySeed(ctx)),
+    },
+    {
+      name: 'lazy: 60,000 samples never become tensors at once',
+      points: 1,
+      visibility: 'hidden',
+      timeoutMs: 60_000,
+      run: (ctx) => guarded(ctx, () => lazy(ctx)),
+    },
+    {
+      name: 'no tensors leak beyond the yielded batches',
+      points: 0.5,
+      visibility: 'hidden',
+      run: (ctx) => guarded(ctx, () => leaks(ctx)),
+    },
+  ],
+});

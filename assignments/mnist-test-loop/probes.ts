@@ -1,0 +1,53 @@
+/**
+ * Probes for mnist-test-loop (run inside the runner, next to the student's code). The data
+ * iterable that evaluate() takes cannot cross the process boundary: this probe builds it from
+ * plain bytes, lazily, like mnist-loader's batches (x [b, rows, cols, 1] float32 in [0, 1],
+ * y [b] int32), and disposes each batch when the next one is asked for.
+ */
+import type * as tfType from '@tensorflow/tfjs';
+import { defineProbes, studentFunction } from '../../grader/spec/probe';
+
+export interface EvalData {
+  images: Uint8Array;
+  labels: Uint8Array;
+  count: number;
+  rows: number;
+  cols: number;
+  batchSize: number;
+}
+
+/** A re-iterable set of batches: each pass makes its tensors one batch at a time. */
+function batchesOf(tf: typeof tfType, d: EvalData): Iterable<{ x: tfType.Tensor4D; y: tfType.Tensor1D }> {
+  const pixels = d.rows * d.cols;
+  return {
+    *[Symbol.iterator]() {
+      for (let start = 0; start < d.count; start += d.batchSize) {
+        const size = Math.min(d.batchSize, d.count - start);
+        const xs = new Float32Array(size * pixels);
+        for (let i = 0; i < xs.length; i++) xs[i] = d.images[start * pixels + i] / 255;
+        const x = tf.tensor4d(xs, [size, d.rows, d.cols, 1]);
+        const y = tf.tensor1d(Int32Array.from(d.labels.subarray(start, start + size)), 'int32');
+        try {
+          yield { x, y };
+        } finally {
+          tf.dispose([x, y]);
+        }
+      }
+    },
+  };
+}
+
+export const probes = defineProbes({
+  /**
+   * Calls evaluate(model, data) and reports what it returned, how many tensors it left
+   * behind (the data's own tensors are freed by the iterable), and, when asked, the model
+   * afterwards (its weights are compared with the ones sent).
+   */
+  evaluate: async (ctx, model, data, returnModel) => {
+    const { tf } = ctx;
+    const before = tf.memory().numTensors;
+    const result: unknown = await studentFunction(ctx, 'evaluate')(model, batchesOf(tf, data as EvalData));
+    const leaked = tf.memory().numTensors - before;
+    return { result, leaked, ...(returnModel === true ? { model } : {}) };
+  },
+});

@@ -1,0 +1,476 @@
+/**
+ * mnist-test-loop (lecture section 3: "процесс тренировки; тест напишите для упражнения"):
+ * evaluate(model, data) → {loss, accuracy} over all samples.
+ *
+ * The trusted side builds two models of the lecture's shape (784 → 100 → ReLU → 10 logits,
+ * behind a Flatten of the [28, 28, 1] images): one at its seeded initialisation and one
+ * trained for an epoch on 2,000 training images. They reach the runner as model artifacts; a
+ * probe builds the data iterable from plain bytes of the training split (labels of the
+ * training split may reach student code; the hidden test split is not used here) and calls
+ * evaluate. Expected values come from the reference on the same weights and data. When a
+ * value differs, it is compared with what the typical mistakes give (the mean of batch means,
+ * softmax applied twice, a hard-coded batch size, a percentage) so that the message can name
+ * the mistake.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
+import { compareNumbers } from '../../grader/compare';
+import { formatNumber } from '../../grader/compare/format';
+import { loadMnist, sliceDataset, subset, type Dataset } from '../../grader/data';
+import { isWireModel, modelToWire, wireToModel, type WireModel } from '../../grader/runner/wire';
+import { defineAssignment, type Lang, type TestContext, type TestVerdict } from '../../grader/spec/assignment-spec';
+import type * as Reference from '../../reference/mnist-test-loop';
+// Type-only: never loaded here, but it puts probes.ts in the build, which the runner loads.
+import type { EvalData, probes } from './probes';
+
+type ProbeName = keyof typeof probes;
+const EVALUATE: ProbeName = 'evaluate';
+
+interface Text {
+  en: string;
+  ru: string;
+}
+
+function say(lang: Lang, text: Text): string {
+  return text[lang];
+}
+
+function reference(ctx: TestContext): typeof Reference {
+  if (typeof ctx.reference.evaluate !== 'function') throw new Error('reference/mnist-test-loop.ts must export evaluate');
+  return ctx.reference as unknown as typeof Reference;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The models, built and trained in the trusted process (deterministic: seeded initialisation,
+// a fixed order of samples), cached per process, backend and data set.
+
+const IMAGE: [number, number, number] = [28, 28, 1];
+const TRAIN_FOR_MODEL = 2_000;
+
+function lectureMlp(seed: number): tf.Sequential {
+  return tf.sequential({
+    layers: [
+      tf.layers.flatten({ inputShape: IMAGE, name: 'flatten' }),
+      tf.layers.dense({ units: 100, activation: 'relu', name: 'hidden', kernelInitializer: tf.initializers.glorotUniform({ seed }) }),
+      tf.layers.dense({ units: 10, name: 'logits', kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }) }),
+    ],
+  });
+}
+
+/** One epoch of the lecture's training (SGD, lr 0.01, momentum 0.9, batches of 32, file order). */
+function trainOneEpoch(model: tf.LayersModel, ds: Dataset): void {
+  const optimizer = tf.train.momentum(0.01, 0.9);
+  const pixels = ds.rows * ds.cols;
+  for (let start = 0; start < ds.count; start += 32) {
+    const size = Math.min(32, ds.count - start);
+    tf.tidy(() => {
+      const x = tf.tensor4d(Float32Array.from(ds.images.subarray(start * pixels, (start + size) * pixels), (b) => b / 255), [size, ds.rows, ds.cols, 1]);
+      const y = tf.oneHot(tf.tensor1d(Int32Array.from(ds.labels.subarray(start, start + size)), 'int32'), 10).toFloat();
+      optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x) as tf.Tensor) as tf.Scalar);
+    });
+  }
+  optimizer.dispose();
+}
+
+interface TrustedModel {
+  model: tf.LayersModel;
+  wire: WireModel;
+  weights: Float32Array[];
+}
+
+const modelCache = new Map<string, Promise<TrustedModel>>();
+
+async function trustedModel(kind: 'random' | 'trained'): Promise<TrustedModel> {
+  const data = await loadMnist();
+  const key = `${tf.getBackend()}|${data.name}|${kind}`;
+  let entry = modelCache.get(key);
+  if (entry === undefined) {
+    entry = (async () => {
+      const model = lectureMlp(kind === 'random' ? 7_001 : 7_101);
+      if (kind === 'trained') trainOneEpoch(model, sliceDataset(data.train, 0, TRAIN_FOR_MODEL));
+      const weights = model.getWeights().map((w) => Float32Array.from(w.dataSync() as Float32Array));
+      return { model, wire: await modelToWire(model), weights };
+    })();
+    modelCache.set(key, entry);
+    entry.catch(() => modelCache.delete(key));
+  }
+  return entry;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data and the values of the typical mistakes.
+
+function evalData(ds: Dataset, batchSize: number): EvalData {
+  return { images: ds.images, labels: ds.labels, count: ds.count, rows: ds.rows, cols: ds.cols, batchSize };
+}
+
+/** The batches as tensors in the trusted process (the caller disposes them). */
+function batchTensors(d: EvalData): Array<{ x: tf.Tensor4D; y: tf.Tensor1D }> {
+  const pixels = d.rows * d.cols;
+  const out: Array<{ x: tf.Tensor4D; y: tf.Tensor1D }> = [];
+  for (let start = 0; start < d.count; start += d.batchSize) {
+    const size = Math.min(d.batchSize, d.count - start);
+    const x = tf.tensor4d(Float32Array.from(d.images.subarray(start * pixels, (start + size) * pixels), (b) => b / 255), [size, d.rows, d.cols, 1]);
+    out.push({ x, y: tf.tensor1d(Int32Array.from(d.labels.subarray(start, start + size)), 'int32') });
+  }
+  return out;
+}
+
+interface Candidate {
+  value: number;
+  hint: Text;
+}
+
+interface Expectation {
+  loss: number;
+  accuracy: number;
+  lossMistakes: Candidate[];
+  accuracyMistakes: Candidate[];
+  /** Per-sample loss, for choosing data. */
+  perSample: number[];
+  correct: boolean[];
+}
+
+function logSumExp(v: ArrayLike<number>): number {
+  let m = -Infinity;
+  for (let i = 0; i < v.length; i++) m = Math.max(m, v[i]);
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += Math.exp(v[i] - m);
+  return m + Math.log(s);
+}
+
+function softmax(v: ArrayLike<number>): number[] {
+  const lse = logSumExp(v);
+  return Array.from(v, (x) => Math.exp(x - lse));
+}
+
+/** The lecture's BATCH_SIZE, often hard-coded into a test loop. */
+const LECTURE_BATCH = 32;
+
+const HARD_CODED_BATCH = (n: number): Text => ({
+  en: `the lecture's BATCH_SIZE = 32 is hard-coded (as in x.view(BATCH_SIZE, -1)): the batches here have another size, and the last one is partial. Take the size of each batch from x.shape[0] and divide by the number of samples (${n}).`,
+  ru: `зашит размер батча лекции BATCH_SIZE = 32 (как в x.view(BATCH_SIZE, -1)): здесь у батчей другой размер, а последний неполный. Берите размер каждого батча из x.shape[0] и делите на число примеров (${n}).`,
+});
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** The reference's values, and the values of the usual mistakes on the same model and data. */
+function expectation(ctx: TestContext, model: tf.LayersModel, d: EvalData): Expectation {
+  const batches = batchTensors(d);
+  try {
+    const ref = reference(ctx).evaluate(model, batches);
+    const batchLoss: number[][] = [];
+    const batchDouble: number[][] = [];
+    const batchHits: boolean[][] = [];
+    for (const { x, y } of batches) {
+      const logits = tf.tidy(() => model.predict(x) as tf.Tensor2D);
+      const z = logits.arraySync();
+      logits.dispose();
+      const labels = y.arraySync();
+      batchLoss.push(z.map((row, i) => logSumExp(row) - row[labels[i]]));
+      batchDouble.push(z.map((row, i) => {
+        const p = softmax(row);
+        return logSumExp(p) - p[labels[i]];
+      }));
+      batchHits.push(z.map((row, i) => row.indexOf(Math.max(...row)) === labels[i]));
+    }
+    const all = batchLoss.flat();
+    const n = all.length;
+    const hits = batchHits.flat().filter(Boolean).length;
+    const fullBatches = batchLoss.length * d.batchSize;
+    const lossMistakes: Candidate[] = [
+      {
+        value: mean(batchLoss.map(mean)),
+        hint: {
+          en: 'this is the mean of the batch means: with a partial last batch, its samples weigh more than the others. Sum the per-sample losses (or batch mean × batch size) over the whole epoch and divide by the number of samples.',
+          ru: 'это среднее средних по батчам: при неполном последнем батче его примеры весят больше остальных. Суммируйте потери по примерам (или среднее по батчу × размер батча) за всю эпоху и делите на число примеров.',
+        },
+      },
+      {
+        value: mean(batchDouble.flat()),
+        hint: {
+          en: 'softmax is applied twice: the model outputs logits, and tf.losses.softmaxCrossEntropy applies softmax itself (like nn.CrossEntropyLoss). Pass the logits, not tf.softmax(logits).',
+          ru: 'softmax применён дважды: модель выдаёт логиты, а tf.losses.softmaxCrossEntropy сама применяет softmax (как nn.CrossEntropyLoss). Передавайте логиты, а не tf.softmax(logits).',
+        },
+      },
+      {
+        value: mean(batchDouble.map(mean)),
+        hint: {
+          en: 'softmax is applied twice (tf.losses.softmaxCrossEntropy takes logits), and the loss is the mean of the batch means instead of the mean over samples.',
+          ru: 'softmax применён дважды (tf.losses.softmaxCrossEntropy принимает логиты), и потеря — среднее средних по батчам, а не среднее по примерам.',
+        },
+      },
+      {
+        value: all.reduce((a, b) => a + b, 0),
+        hint: { en: 'this is the sum of the losses: divide by the number of samples.', ru: 'это сумма потерь: разделите на число примеров.' },
+      },
+      {
+        value: all.reduce((a, b) => a + b, 0) / fullBatches,
+        hint: {
+          en: `the sum was divided by batches × batchSize = ${fullBatches}, but the last batch is partial: divide by the number of samples actually seen (${n}), counted from x.shape[0].`,
+          ru: `сумма поделена на батчи × batchSize = ${fullBatches}, а последний батч неполный: делите на число реально просмотренных примеров (${n}), считая их по x.shape[0].`,
+        },
+      },
+      {
+        value: batchLoss.map(mean).reduce((a, b) => a + b, 0) / n,
+        hint: {
+          en: 'each batch added its MEAN loss to a sum that was then divided by the number of samples. tf.losses.softmaxCrossEntropy returns the batch mean by default; note that its 4th argument is labelSmoothing and the 5th the reduction: softmaxCrossEntropy(labels, logits, undefined, 0, tf.Reduction.NONE) gives one loss per sample.',
+          ru: 'каждый батч добавил к сумме СРЕДНЮЮ потерю, а сумма потом поделена на число примеров. tf.losses.softmaxCrossEntropy по умолчанию возвращает среднее по батчу; обратите внимание, что её 4-й аргумент — labelSmoothing, а 5-й — способ свёртки: softmaxCrossEntropy(labels, logits, undefined, 0, tf.Reduction.NONE) даёт потерю каждого примера.',
+        },
+      },
+      ...(d.batchSize !== LECTURE_BATCH
+        ? [
+            {
+              value: all.reduce((a, b) => a + b, 0) / (batchLoss.length * LECTURE_BATCH),
+              hint: HARD_CODED_BATCH(n),
+            },
+            { value: mean(batchLoss.map(mean)) * (batchLoss.length * d.batchSize) / (batchLoss.length * LECTURE_BATCH), hint: HARD_CODED_BATCH(n) },
+          ]
+        : []),
+    ];
+    const accuracyMistakes: Candidate[] = [
+      {
+        value: mean(batchHits.map((h) => h.filter(Boolean).length / h.length)),
+        hint: {
+          en: 'this is the mean of the batch accuracies: count the correct samples over the whole epoch and divide by the number of samples.',
+          ru: 'это среднее точностей по батчам: считайте верные ответы за всю эпоху и делите на число примеров.',
+        },
+      },
+      {
+        value: hits / fullBatches,
+        hint: {
+          en: `the correct answers were divided by batches × batchSize = ${fullBatches}, but the last batch is partial: divide by the number of samples (${n}).`,
+          ru: `число верных ответов поделено на батчи × batchSize = ${fullBatches}, а последний батч неполный: делите на число примеров (${n}).`,
+        },
+      },
+      ...(d.batchSize !== LECTURE_BATCH ? [{ value: hits / (batchHits.length * LECTURE_BATCH), hint: HARD_CODED_BATCH(n) }] : []),
+      {
+        value: (100 * hits) / n,
+        hint: {
+          en: 'this is a percentage (the lecture prints one); the contract asks for the fraction in [0, 1].',
+          ru: 'это проценты (лекция печатает их); по условию нужна доля в [0, 1].',
+        },
+      },
+    ];
+    return { loss: ref.loss, accuracy: ref.accuracy, lossMistakes, accuracyMistakes, perSample: all, correct: batchHits.flat() };
+  } finally {
+    for (const b of batches) tf.dispose([b.x, b.y]);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the probe sends back (untrusted: parsed, never cast).
+
+const ReportSchema = z.object({
+  result: z.unknown(),
+  leaked: z.number(),
+  model: z.unknown().optional(),
+});
+
+interface Case {
+  kind: 'random' | 'trained';
+  data: EvalData;
+  what: Text;
+}
+
+const TOL = { loss: { rtol: 1e-4, atol: 1e-5 }, accuracy: { rtol: 0, atol: 1e-6 } };
+
+function near(a: number, b: number, t: { rtol: number; atol: number }): boolean {
+  return Math.abs(a - b) <= t.atol + t.rtol * Math.abs(b);
+}
+
+function field(value: unknown, key: string): unknown {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>)[key] : undefined;
+}
+
+async function runCase(ctx: TestContext, c: Case, returnModel: boolean): Promise<{ report: z.infer<typeof ReportSchema>; model: TrustedModel }> {
+  const trusted = await trustedModel(c.kind);
+  const raw = await ctx.probe(EVALUATE, trusted.wire, c.data, returnModel);
+  const parsed = ReportSchema.safeParse(raw);
+  if (!parsed.success) throw new Error(`the evaluate probe sent a malformed report: ${parsed.error.message}`);
+  return { report: parsed.data, model: trusted };
+}
+
+/** Compares loss and accuracy with the reference; names a recognised mistake. */
+async function checkValues(ctx: TestContext, c: Case): Promise<TestVerdict> {
+  const { report, model } = await runCase(ctx, c, false);
+  const exp = expectation(ctx, model.model, c.data);
+  const label = callText(ctx, c);
+  const problems: string[] = [];
+  const actual = report.result;
+  if (typeof actual !== 'object' || actual === null) {
+    return {
+      passed: false,
+      output: say(ctx.lang, {
+        en: `${label} returned ${actual === undefined ? 'undefined' : typeof actual}; expected {loss, accuracy}, two numbers.`,
+        ru: `${label} вернула ${actual === undefined ? 'undefined' : typeof actual}; ожидался объект {loss, accuracy} из двух чисел.`,
+      }),
+    };
+  }
+  for (const key of ['loss', 'accuracy'] as const) {
+    const value = field(actual, key);
+    const tol = TOL[key];
+    const cmp = compareNumbers(exp[key], value, {
+      ...tol,
+      lang: ctx.lang,
+      label: `${label}.${key}`,
+      usualCause: {
+        type: say(ctx.lang, {
+          en: 'return plain numbers: read a scalar tensor with (await t.data())[0] or t.dataSync()[0], then dispose it.',
+          ru: 'возвращайте обычные числа: прочитайте скалярный тензор через (await t.data())[0] или t.dataSync()[0] и освободите его.',
+        }),
+      },
+    });
+    if (cmp.ok) continue;
+    const mistakes = key === 'loss' ? exp.lossMistakes : exp.accuracyMistakes;
+    const named = typeof value === 'number' ? mistakes.filter((m) => near(value, m.value, tol) && !near(exp[key], m.value, tol)) : [];
+    const hints = [...new Set(named.map((m) => say(ctx.lang, m.hint)))].slice(0, 2);
+    const lead = say(ctx.lang, hints.length > 1 ? { en: 'Likely causes: ', ru: 'Вероятные причины: ' } : { en: 'Likely cause: ', ru: 'Вероятная причина: ' });
+    problems.push(hints.length > 0 ? `${cmp.message}\n${lead}${hints.join(say(ctx.lang, { en: ' Or: ', ru: ' Или: ' }))}` : cmp.message);
+  }
+  const details = { expected: { loss: exp.loss, accuracy: exp.accuracy }, actual: { loss: field(actual, 'loss') ?? null, accuracy: field(actual, 'accuracy') ?? null } };
+  if (problems.length > 0) return { passed: false, output: problems.join('\n\n'), details: JSON.parse(JSON.stringify(details)) as unknown };
+  return {
+    passed: true,
+    output: say(ctx.lang, {
+      en: `${label}: loss ${formatNumber(exp.loss)} and accuracy ${formatNumber(exp.accuracy)}, as expected.`,
+      ru: `${label}: потеря ${formatNumber(exp.loss)} и точность ${formatNumber(exp.accuracy)}, как и должно быть.`,
+    }),
+  };
+}
+
+async function checkWeights(ctx: TestContext, c: Case): Promise<TestVerdict> {
+  const { report, model } = await runCase(ctx, c, true);
+  if (!isWireModel(report.model)) throw new Error('the evaluate probe did not send the model back');
+  const after = await wireToModel(report.model);
+  try {
+    const weights = after.getWeights();
+    const names = model.model.weights.map((w) => w.name);
+    for (let i = 0; i < model.weights.length; i++) {
+      const now = weights[i]?.dataSync() as Float32Array | undefined;
+      const before = model.weights[i];
+      if (now === undefined || now.length !== before.length) throw new Error(`the model came back with other weights (${weights.length} tensors)`);
+      let worst = 0;
+      for (let k = 0; k < before.length; k++) worst = Math.max(worst, Math.abs(now[k] - before[k]));
+      if (worst > 0) {
+        return {
+          passed: false,
+          output: say(ctx.lang, {
+            en: `After ${callText(ctx, c)} the weight ${names[i]} has changed (by up to ${formatNumber(worst)}): the test loop must not train. Use model.predict(x) (or model.apply(x)) for the outputs; no optimizer, no model.fit, no minimize in evaluate.`,
+            ru: `После ${callText(ctx, c)} вес ${names[i]} изменился (до ${formatNumber(worst)}): цикл тестирования не должен обучать. Получайте выходы через model.predict(x) (или model.apply(x)); никаких оптимизаторов, model.fit и minimize в evaluate.`,
+          }),
+        };
+      }
+    }
+  } finally {
+    after.dispose();
+  }
+  return {
+    passed: true,
+    output: say(ctx.lang, { en: 'the model\'s weights are exactly as before evaluate.', ru: 'веса модели в точности такие же, как до evaluate.' }),
+  };
+}
+
+async function checkLeaks(ctx: TestContext, c: Case): Promise<TestVerdict> {
+  const { report } = await runCase(ctx, c, false);
+  if (report.leaked > 0) {
+    return {
+      passed: false,
+      output: say(ctx.lang, {
+        en: `${callText(ctx, c)} left ${report.leaked} tensors behind (the batches themselves are freed by the data iterable). Wrap each batch's computation in tf.tidy and read the scalars out with dataSync() or await data() before disposing them; model.predict's output must be disposed too.`,
+        ru: `${callText(ctx, c)} оставила ${report.leaked} тензоров (сами батчи освобождает источник данных). Оберните вычисления по батчу в tf.tidy и читайте скаляры через dataSync() или await data(), прежде чем освободить их; выход model.predict тоже нужно освобождать.`,
+      }),
+    };
+  }
+  return { passed: true, output: say(ctx.lang, { en: 'evaluate leaves no tensor behind.', ru: 'evaluate не оставляет ни одного тензора.' }) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The data of each test: slices of the training split after the samples the model trained on.
+
+async function slice(start: number, end: number): Promise<Dataset> {
+  return sliceDataset((await loadMnist()).train, start, end);
+}
+
+const what = (count: number, batchSize: number): Text => {
+  const last = count % batchSize;
+  return {
+    en: `${count} samples in batches of ${batchSize}${last > 0 ? `, the last of ${last}` : ''}`,
+    ru: `${count} примеров в батчах по ${batchSize}${last > 0 ? `, в последнем ${last}` : ''}`,
+  };
+};
+
+const MODEL_NAME: Record<'random' | 'trained', Text> = {
+  random: { en: 'random model', ru: 'случайная модель' },
+  trained: { en: 'trained model', ru: 'обученная модель' },
+};
+
+function callText(ctx: TestContext, c: Case): string {
+  return `evaluate(<${say(ctx.lang, MODEL_NAME[c.kind])}>, ${say(ctx.lang, c.what)})`;
+}
+
+/**
+ * 64 samples, then one that the trained model gets wrong (a large loss): in batches of 64
+ * the last batch holds only that sample, and the mean of the batch means is far off.
+ */
+async function lastBatchOfOne(ctx: TestContext): Promise<Case> {
+  const trusted = await trustedModel('trained');
+  const pool = await slice(2_400, 2_600);
+  const probe = expectation(ctx, trusted.model, evalData(pool, 200));
+  let hardest = 64;
+  for (let i = 64; i < pool.count; i++) if (probe.perSample[i] > probe.perSample[hardest]) hardest = i;
+  const ds = subset(pool, [...Array.from({ length: 64 }, (_, i) => i), hardest]);
+  return { kind: 'trained', data: evalData(ds, 64), what: what(65, 64) };
+}
+
+export const spec = defineAssignment({
+  id: 'mnist-test-loop',
+  title: 'The test loop: loss and accuracy over all samples',
+  entry: 'solution.ts',
+  contract: 'contract.ts',
+  probes: 'probes.ts',
+  limits: { totalMs: 180_000, testMs: 30_000, heapMb: 1024 },
+  tolerance: TOL.loss,
+  dataset: async () => (await loadMnist()).name,
+  tests: [
+    {
+      name: 'random model, batches of 32 with a partial last batch',
+      points: 2,
+      visibility: 'visible',
+      run: async (ctx) => checkValues(ctx, { kind: 'random', data: evalData(await slice(2_000, 2_100), 32), what: what(100, 32) }),
+    },
+    {
+      name: 'trained model, batches of 64 with a partial last batch',
+      points: 2,
+      visibility: 'visible',
+      run: async (ctx) => checkValues(ctx, { kind: 'trained', data: evalData(await slice(2_100, 2_350), 64), what: what(250, 64) }),
+    },
+    {
+      name: 'batch size 1',
+      points: 1,
+      visibility: 'visible',
+      run: async (ctx) => checkValues(ctx, { kind: 'trained', data: evalData(await slice(2_350, 2_370), 1), what: what(20, 1) }),
+    },
+    {
+      name: 'a last batch of one sample: the mean is over samples, not batches',
+      points: 2,
+      visibility: 'hidden',
+      run: async (ctx) => checkValues(ctx, await lastBatchOfOne(ctx)),
+    },
+    {
+      name: "the model's weights do not change",
+      points: 1.5,
+      visibility: 'hidden',
+      run: async (ctx) => checkWeights(ctx, { kind: 'trained', data: evalData(await slice(2_600, 2_730), 32), what: what(130, 32) }),
+    },
+    {
+      name: 'no tensors leak',
+      points: 1.5,
+      visibility: 'hidden',
+      run: async (ctx) => checkLeaks(ctx, { kind: 'trained', data: evalData(await slice(2_600, 2_730), 32), what: what(130, 32) }),
+    },
+  ],
+});
+
+/** For tests: the trusted models and the expected values with the mistakes' values. */
+export const internals = { trustedModel, expectation, evalData, slice, lastBatchOfOne };

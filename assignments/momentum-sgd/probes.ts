@@ -1,0 +1,188 @@
+/**
+ * Probes for momentum-sgd (run inside the runner, next to the student's code): the loss closures
+ * minimize needs, loops of momentumStep, and the checks that only the runner can make (inputs
+ * left unchanged, tensors leaked).
+ *
+ * The loss builders live here too and the spec imports them, so that both sides minimise
+ * exactly the same function. This file must stay self-contained: the sandbox lets the runner
+ * read this one compiled file and dist/grader, nothing else next to it.
+ */
+import type * as tfType from '@tensorflow/tfjs';
+import { defineProbes, studentFunction, type ProbeContext } from '../../grader/spec/probe';
+
+type Tf = typeof tfType;
+
+/** ½‖A·w − b‖² + ½·k·(c − c0)² over params [w ([n]), c (a scalar)]. */
+export interface QuadraticProblem {
+  kind: 'quadratic';
+  A: number[][];
+  b: number[];
+  k: number;
+  c0: number;
+}
+
+/** Rosenbrock's (a − x)² + b·(y − x²)² over params [x, y] (two scalars). */
+export interface RosenbrockProblem {
+  kind: 'rosenbrock';
+  a: number;
+  b: number;
+}
+
+export type Problem = QuadraticProblem | RosenbrockProblem;
+
+export interface BuiltLoss {
+  loss: (params: tfType.Tensor[]) => tfType.Scalar;
+  /** Frees the constant tensors the loss holds. */
+  dispose(): void;
+}
+
+export function buildLoss(tf: Tf, problem: Problem): BuiltLoss {
+  if (problem.kind === 'quadratic') {
+    const A = tf.tensor2d(problem.A);
+    const b = tf.tensor1d(problem.b);
+    const { k, c0 } = problem;
+    return {
+      // tidy: a caller who evaluates the loss outside any tidy must not leak its intermediates.
+      loss: (params) =>
+        tf.tidy(() => {
+          const [w, c] = params;
+          const residual = tf.matMul(A, w.reshape([-1, 1])).reshape([-1]).sub(b);
+          return residual.square().sum().mul(0.5).add(c.sub(c0).square().mul(0.5 * k)) as tfType.Scalar;
+        }),
+      dispose: () => tf.dispose([A, b]),
+    };
+  }
+  const { a, b } = problem;
+  return {
+    loss: (params) =>
+      tf.tidy(() => {
+        const [x, y] = params;
+        // sum(): a scalar loss even if a caller reshaped the params to [1].
+        return tf.scalar(a).sub(x).square().add(y.sub(x.square()).square().mul(b)).sum() as tfType.Scalar;
+      }),
+    dispose: () => undefined,
+  };
+}
+
+type Tensor = tfType.Tensor;
+
+/** One thing a call did to what it was given. */
+export interface InputChange {
+  call: 'momentumStep' | 'minimize';
+  /** 'params', 'velocities', 'grads', 'init' or 'options'. */
+  input: string;
+  index?: number;
+  how: 'resized' | 'replaced' | 'disposed' | 'changed';
+}
+
+function tensorList(ctx: ProbeContext, value: unknown): Tensor[] {
+  return Array.isArray(value) ? value.filter((t): t is Tensor => t instanceof ctx.tf.Tensor) : [];
+}
+
+/** Remembers an array of tensors; later says how it was changed. */
+function watchTensors(call: InputChange['call'], input: string, list: Tensor[]): () => InputChange[] {
+  const items = [...list];
+  const values = items.map((t) => Array.from(t.dataSync()));
+  return () => {
+    const changes: InputChange[] = [];
+    if (list.length !== items.length) changes.push({ call, input, how: 'resized' });
+    items.forEach((t, index) => {
+      if (list[index] !== t && index < list.length) changes.push({ call, input, index, how: 'replaced' });
+      if (t.isDisposed) changes.push({ call, input, index, how: 'disposed' });
+      else if (Array.from(t.dataSync()).some((v, j) => !Object.is(v, values[index][j]))) {
+        changes.push({ call, input, index, how: 'changed' });
+      }
+    });
+    return changes;
+  };
+}
+
+function watchOptions(call: InputChange['call'], options: Record<string, unknown>): () => InputChange[] {
+  const copy = JSON.stringify(options);
+  return () => (JSON.stringify(options) === copy ? [] : [{ call, input: 'options', how: 'changed' }]);
+}
+
+export const probes = defineProbes({
+  /** momentumStep applied once per entry of `schedule`, each step fed the previous result. */
+  trajectory: (ctx, params, velocities, gradsPerStep, schedule) => {
+    const step = studentFunction(ctx, 'momentumStep');
+    let state: { params: unknown; velocities: unknown } = { params, velocities };
+    (schedule as Array<{ lr: number; momentum: number }>).forEach((options, i) => {
+      state = step(state.params, state.velocities, (gradsPerStep as unknown[])[i], options) as typeof state;
+    });
+    return state;
+  },
+
+  /** Calls momentumStep and minimize and reports every change made to what they were given. */
+  inputsUnchanged: (ctx, params, velocities, grads, options, problem, init, minimizeOptions) => {
+    const changes: InputChange[] = [];
+    const stepChecks = [
+      watchTensors('momentumStep', 'params', params as Tensor[]),
+      watchTensors('momentumStep', 'velocities', velocities as Tensor[]),
+      watchTensors('momentumStep', 'grads', grads as Tensor[]),
+      watchOptions('momentumStep', options as Record<string, unknown>),
+    ];
+    studentFunction(ctx, 'momentumStep')(params, velocities, grads, options);
+    for (const check of stepChecks) changes.push(...check());
+
+    const built = buildLoss(ctx.tf, problem as Problem);
+    try {
+      const minimizeChecks = [
+        watchTensors('minimize', 'init', init as Tensor[]),
+        watchOptions('minimize', minimizeOptions as Record<string, unknown>),
+      ];
+      studentFunction(ctx, 'minimize')(built.loss, init, minimizeOptions);
+      for (const check of minimizeChecks) changes.push(...check());
+    } finally {
+      built.dispose();
+    }
+    return { changes };
+  },
+
+  /** minimize on a problem built from plain data. */
+  minimizeOn: (ctx, problem, init, options) => {
+    const built = buildLoss(ctx.tf, problem as Problem);
+    try {
+      return studentFunction(ctx, 'minimize')(built.loss, init, options);
+    } finally {
+      built.dispose();
+    }
+  },
+
+  /** minimize once per step count, each run from its own copy of `init`. */
+  minimizeEachSteps: (ctx, problem, init, options, stepCounts) => {
+    const built = buildLoss(ctx.tf, problem as Problem);
+    try {
+      return (stepCounts as number[]).map((steps) =>
+        studentFunction(ctx, 'minimize')(
+          built.loss,
+          (init as Tensor[]).map((t) => t.clone()),
+          { ...(options as object), steps },
+        ),
+      );
+    } finally {
+      built.dispose();
+    }
+  },
+
+  /**
+   * The live-tensor count around one minimize call, after disposing what it returned. Init
+   * tensors that minimize disposed are added back, so that they cannot hide a leak.
+   */
+  leakCheck: (ctx, problem, init, options) => {
+    const { tf } = ctx;
+    const built = buildLoss(tf, problem as Problem);
+    const initList = [...(init as Tensor[])];
+    try {
+      const before = tf.memory().numTensors;
+      const result = studentFunction(ctx, 'minimize')(built.loss, init, options);
+      const returned = tensorList(ctx, result);
+      tf.dispose(returned.filter((t) => !initList.includes(t)));
+      const initDisposed = initList.filter((t) => t.isDisposed).length;
+      const after = tf.memory().numTensors;
+      return { leaked: after - before + initDisposed, initDisposed, returned: returned.length };
+    } finally {
+      built.dispose();
+    }
+  },
+});

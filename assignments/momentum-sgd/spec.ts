@@ -1,0 +1,446 @@
+/**
+ * momentum-sgd (lecture 2): v ← β·v + g, θ ← θ − α·v, one step at a time and as a minimize loop.
+ *
+ * Expected values come from the reference. When a result differs, it is also compared with
+ * what the look-alike update rules give (Nesterov, dampening, α folded into v…, variants.ts),
+ * so that the message names the rule the student wrote.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
+import { compareStructure, fromTf, plainTensor, toTf, type Expected, type PlainTensor } from '../../grader/compare';
+import { defineAssignment, type Lang, type TestContext, type TestVerdict } from '../../grader/spec/assignment-spec';
+import type * as Reference from '../../reference/momentum-sgd';
+import type { MinimizeOptions, MomentumOptions } from '../../reference/momentum-sgd';
+import type { SeededRandom } from '../../grader/util/rng';
+import { buildLoss, type Problem, type probes, type QuadraticProblem, type RosenbrockProblem } from './probes';
+import { minimizeWith, stepWith, WRONG_RULES, type UpdateRule } from './variants';
+
+type ProbeName = keyof typeof probes;
+const probe = (ctx: TestContext, name: ProbeName, ...args: unknown[]) => ctx.probe(name, ...args);
+
+interface Text {
+  en: string;
+  ru: string;
+}
+
+function say(lang: Lang, text: Text): string {
+  return text[lang];
+}
+
+function reference(ctx: TestContext): typeof Reference {
+  const { momentumStep, minimize } = ctx.reference;
+  if (typeof momentumStep !== 'function' || typeof minimize !== 'function') {
+    throw new Error('reference/momentum-sgd.ts must export momentumStep and minimize');
+  }
+  return ctx.reference as unknown as typeof Reference;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The look-alike rules, named.
+
+const RULE_HINTS: Record<Exclude<UpdateRule, 'lecture'>, Text> = {
+  nesterov: {
+    en: "This is Nesterov's momentum (θ ← θ − α·(g + β·v)), not the lecture's update θ ← θ − α·v.",
+    ru: 'Это моментум Нестерова (θ ← θ − α·(g + β·v)), а не обновление из лекции θ ← θ − α·v.',
+  },
+  dampened: {
+    en: "This is momentum with dampening, an exponential moving average v ← β·v + (1 − β)·g (torch's dampening = β). The lecture's velocity adds the whole gradient: v ← β·v + g.",
+    ru: 'Это моментум с затуханием (dampening), экспоненциальное скользящее среднее v ← β·v + (1 − β)·g (dampening = β в torch). В лекции к скорости прибавляется весь градиент: v ← β·v + g.',
+  },
+  'lr-in-velocity': {
+    en: 'The learning rate was folded into the velocity (v ← β·v + α·g, θ ← θ − v). That agrees with the lecture only while α never changes; keep α out of v: v ← β·v + g, θ ← θ − α·v.',
+    ru: 'Скорость обучения внесена внутрь скорости (v ← β·v + α·g, θ ← θ − v). Это совпадает с лекцией, только пока α не меняется; держите α вне v: v ← β·v + g, θ ← θ − α·v.',
+  },
+  'old-velocity': {
+    en: 'θ was moved with the old velocity. Compute v ← β·v + g first, then θ ← θ − α·v with the new v.',
+    ru: 'θ сдвинут на старую скорость. Сначала v ← β·v + g, затем θ ← θ − α·v уже с новой v.',
+  },
+  ascent: {
+    en: 'θ moved along the velocity instead of against it: θ ← θ − α·v, with a minus.',
+    ru: 'θ сдвинут по направлению скорости, а не против него: θ ← θ − α·v, с минусом.',
+  },
+  'no-momentum': {
+    en: 'The momentum β was ignored: this is plain SGD, θ ← θ − α·g.',
+    ru: 'Моментум β проигнорирован: это обычный SGD, θ ← θ − α·g.',
+  },
+};
+
+const USUAL_STEP: Text = {
+  en: 'v ← β·v + g, then θ ← θ − α·v with the new v (α = lr, β = momentum).',
+  ru: 'v ← β·v + g, затем θ ← θ − α·v с новой v (α = lr, β = momentum).',
+};
+
+// ---------------------------------------------------------------------------------------------
+// Plain data <-> tensors on the trusted side.
+
+type Plain = PlainTensor[];
+
+function live(list: Plain): tf.Tensor[] {
+  return list.map(toTf);
+}
+
+/** Runs fn on live copies and returns plain copies of the tensors it returns; frees them all. */
+function plainResult<T extends tf.TensorContainer>(fn: () => T, pick: (t: T) => tf.Tensor[]): Plain {
+  const out = tf.tidy(fn);
+  const plain = pick(out).map(fromTf);
+  tf.dispose(out);
+  return plain;
+}
+
+function randomTensors(rng: SeededRandom, shapes: number[][], std = 1): Plain {
+  return shapes.map((shape) => plainTensor(rng.normals(shape.reduce((a, b) => a * b, 1), std), shape));
+}
+
+function zeros(shapes: number[][]): Plain {
+  return shapes.map((shape) => plainTensor(new Float32Array(shape.reduce((a, b) => a * b, 1)), shape));
+}
+
+interface StepCase {
+  params: Plain;
+  velocities: Plain;
+  grads: Plain;
+  options: MomentumOptions;
+}
+
+function stepCase(rng: SeededRandom, shapes: number[][], options: MomentumOptions): StepCase {
+  return { params: randomTensors(rng, shapes), velocities: randomTensors(rng, shapes), grads: randomTensors(rng, shapes), options };
+}
+
+type Step = (params: tf.Tensor[], velocities: tf.Tensor[], grads: tf.Tensor[], options: MomentumOptions) => { params: tf.Tensor[]; velocities: tf.Tensor[] };
+
+/** Where `step` leads from (params, velocities), one call per schedule entry. */
+function trajectoryOf(step: Step, params: Plain, velocities: Plain, gradsPerStep: Plain[], schedule: MomentumOptions[]): { params: Plain; velocities: Plain } {
+  const out = tf.tidy(() => {
+    let state = { params: live(params), velocities: live(velocities) };
+    for (const [i, options] of schedule.entries()) state = step(state.params, state.velocities, live(gradsPerStep[i]), options);
+    return state;
+  });
+  const plain = { params: out.params.map(fromTf), velocities: out.velocities.map(fromTf) };
+  tf.dispose(out);
+  return plain;
+}
+
+const ruleStep = (rule: UpdateRule): Step => (p, v, g, o) => stepWith(rule, p, v, g, o);
+
+function oneStep(step: Step, c: StepCase): { params: Plain; velocities: Plain } {
+  return trajectoryOf(step, c.params, c.velocities, [c.grads], [c.options]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Comparisons.
+
+type Key = 'params' | 'velocities';
+
+function tolerance(ctx: TestContext) {
+  return { rtol: ctx.tolerance.rtol, atol: ctx.tolerance.atol };
+}
+
+/** The first look-alike whose values `actual` has, as a sentence. */
+function nameRule(
+  ctx: TestContext,
+  actual: unknown,
+  candidates: Array<{ hint: Text; expected: Expected }>,
+): string | undefined {
+  const found = candidates.find((c) => compareStructure(c.expected, actual, tolerance(ctx)).ok);
+  return found === undefined ? undefined : say(ctx.lang, found.hint);
+}
+
+function verdictOf(ctx: TestContext, expected: Expected, actual: unknown, label: string, passed: Text, candidates: () => Array<{ hint: Text; expected: Expected }>): TestVerdict {
+  const cmp = compareStructure(expected, actual, { ...tolerance(ctx), lang: ctx.lang, label, usualCause: say(ctx.lang, USUAL_STEP) });
+  if (cmp.ok) return { passed: true, output: say(ctx.lang, passed) };
+  const named = nameRule(ctx, actual, candidates());
+  return { passed: false, output: named === undefined ? cmp.message : `${named}\n${cmp.message}` };
+}
+
+/** One momentumStep call, checking the `keys` of its result. */
+async function checkStep(ctx: TestContext, c: StepCase, keys: Key[], passed: Text, extra: Array<{ hint: Text; expected: (c: StepCase) => { params: Plain; velocities: Plain } }> = []): Promise<TestVerdict> {
+  const expected = oneStep(reference(ctx).momentumStep, c);
+  const actual = await ctx.call('momentumStep', c.params, c.velocities, c.grads, c.options);
+  const only = (r: { params: Plain; velocities: Plain }): Expected => Object.fromEntries(keys.map((k) => [k, r[k]]));
+  return verdictOf(ctx, only(expected), actual, `momentumStep(…, {lr: ${c.options.lr}, momentum: ${c.options.momentum}})`, passed, () => [
+    ...extra.map((e) => ({ hint: e.hint, expected: only(e.expected(c)) })),
+    ...WRONG_RULES.map((rule) => ({
+      hint: RULE_HINTS[rule as Exclude<UpdateRule, 'lecture'>],
+      expected: only(oneStep(ruleStep(rule), c)),
+    })),
+  ]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// minimize.
+
+function quadratic(rng: SeededRandom): { problem: QuadraticProblem; init: Plain } {
+  // A = R(φ)·diag(1, 10): AᵀA has eigenvalues 1 and 100, a long narrow valley at an angle.
+  const phi = rng.uniform(0, Math.PI);
+  const [c, s] = [Math.cos(phi), Math.sin(phi)];
+  const problem: QuadraticProblem = {
+    kind: 'quadratic',
+    A: [
+      [c, -10 * s],
+      [s, 10 * c],
+    ],
+    b: [rng.uniform(-2, 2), rng.uniform(-2, 2)],
+    k: 4,
+    c0: rng.uniform(-2, 2),
+  };
+  return { problem, init: [plainTensor([rng.uniform(-3, 3), rng.uniform(-3, 3)], [2]), plainTensor([rng.uniform(-3, 3)], [])] };
+}
+
+function rosenbrock(): { problem: RosenbrockProblem; init: Plain } {
+  // The classic start (−1.2, 1) of Rosenbrock's banana, a = 1, b = 100.
+  return { problem: { kind: 'rosenbrock', a: 1, b: 100 }, init: [plainTensor([-1.2], []), plainTensor([1], [])] };
+}
+
+function minimizeResult(rule: UpdateRule, problem: Problem, init: Plain, options: MinimizeOptions, extraSteps = 0, ref?: typeof Reference): Plain {
+  const built = buildLoss(tf, problem);
+  try {
+    const run = () =>
+      ref !== undefined ? ref.minimize(built.loss, live(init), options) : minimizeWith(rule, built.loss, live(init), options, extraSteps);
+    return plainResult(run, (out) => out);
+  } finally {
+    built.dispose();
+  }
+}
+
+const OFF_BY_ONE: Record<'extra' | 'missing', Text> = {
+  extra: {
+    en: 'This is one step too many: the loop must run exactly `steps` times (for (let i = 0; i < steps; i++)).',
+    ru: 'Сделан лишний шаг: цикл должен выполниться ровно `steps` раз (for (let i = 0; i < steps; i++)).',
+  },
+  missing: {
+    en: 'This is one step too few: the loop must run exactly `steps` times (for (let i = 0; i < steps; i++)).',
+    ru: 'Не хватает одного шага: цикл должен выполниться ровно `steps` раз (for (let i = 0; i < steps; i++)).',
+  },
+};
+
+function minimizeCandidates(problem: Problem, init: Plain, options: MinimizeOptions): Array<{ hint: Text; expected: Expected }> {
+  return [
+    ...WRONG_RULES.map((rule) => ({ hint: RULE_HINTS[rule as Exclude<UpdateRule, 'lecture'>], expected: minimizeResult(rule, problem, init, options) })),
+    { hint: OFF_BY_ONE.extra, expected: minimizeResult('lecture', problem, init, options, 1) },
+    ...(options.steps > 0 ? [{ hint: OFF_BY_ONE.missing, expected: minimizeResult('lecture', problem, init, options, -1) }] : []),
+  ];
+}
+
+async function checkMinimize(ctx: TestContext, problem: Problem, init: Plain, options: MinimizeOptions, what: string, passed: Text): Promise<TestVerdict> {
+  const expected = minimizeResult('lecture', problem, init, options, 0, reference(ctx));
+  const actual = await probe(ctx, 'minimizeOn', problem, init, options);
+  const label = `minimize(${what}, {lr: ${options.lr}, momentum: ${options.momentum}, steps: ${options.steps}})`;
+  return verdictOf(ctx, expected, actual, label, passed, () => minimizeCandidates(problem, init, options));
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the probes report (untrusted: parsed, never cast).
+
+const InputChangesSchema = z.object({
+  changes: z.array(
+    z.object({
+      call: z.enum(['momentumStep', 'minimize']),
+      input: z.string().max(20),
+      index: z.number().int().optional(),
+      how: z.enum(['resized', 'replaced', 'disposed', 'changed']),
+    }),
+  ),
+});
+
+const LeakReportSchema = z.object({ leaked: z.number().int(), initDisposed: z.number().int(), returned: z.number().int() });
+
+const HOW: Record<z.infer<typeof InputChangesSchema>['changes'][number]['how'], Text> = {
+  resized: { en: 'the array changed its length', ru: 'у массива изменилась длина' },
+  replaced: { en: 'the entry was replaced by another tensor', ru: 'элемент заменён другим тензором' },
+  disposed: { en: 'the tensor was disposed', ru: 'тензор освобождён (dispose)' },
+  changed: { en: 'the values changed', ru: 'значения изменились' },
+};
+
+function describeChange(lang: Lang, c: z.infer<typeof InputChangesSchema>['changes'][number]): string {
+  const where = `${c.call}: ${c.input}${c.index !== undefined ? `[${c.index}]` : ''}`;
+  return `${where} — ${say(lang, HOW[c.how])}`;
+}
+
+const STEPS_LEAK = 1000;
+
+export const spec = defineAssignment({
+  id: 'momentum-sgd',
+  title: 'Gradient descent with momentum',
+  entry: 'solution.ts',
+  contract: 'contract.ts',
+  probes: 'probes.ts',
+  limits: { totalMs: 90_000, testMs: 10_000, heapMb: 512 },
+  // One step moves values of order 1 by float32 rounding only; trajectories get their own,
+  // wider tolerance below. Every look-alike rule changes results by far more.
+  tolerance: { rtol: 1e-4, atol: 1e-5 },
+  tests: [
+    {
+      name: "one step matches the lecture's update",
+      points: 1,
+      visibility: 'visible',
+      run: (ctx) =>
+        checkStep(ctx, stepCase(ctx.rng, [[3], [2, 2]], { lr: 0.1, momentum: 0.9 }), ['params'], {
+          en: 'The new params are θ − α·(β·v + g).',
+          ru: 'Новые параметры равны θ − α·(β·v + g).',
+        }),
+    },
+    {
+      name: 'one step returns the new velocities',
+      points: 1,
+      visibility: 'visible',
+      run: (ctx) =>
+        checkStep(ctx, stepCase(ctx.rng, [[3], [2, 2]], { lr: 0.1, momentum: 0.9 }), ['velocities'], {
+          en: 'The new velocities are β·v + g.',
+          ru: 'Новые скорости равны β·v + g.',
+        }),
+    },
+    {
+      name: 'momentum 0 is plain SGD',
+      points: 1,
+      visibility: 'visible',
+      run: (ctx) =>
+        checkStep(
+          ctx,
+          stepCase(ctx.rng, [[4], [3, 2]], { lr: 0.05, momentum: 0 }),
+          ['params', 'velocities'],
+          { en: 'With β = 0 the step is θ − α·g and v = g.', ru: 'При β = 0 шаг равен θ − α·g, а v = g.' },
+          [
+            {
+              hint: {
+                en: 'momentum 0 was treated as missing and replaced by a default (`options.momentum || 0.9`: 0 is falsy; use ?? or no default at all).',
+                ru: 'momentum 0 принят за отсутствующий и заменён значением по умолчанию (`options.momentum || 0.9`: 0 ложно; используйте ?? или обойдитесь без умолчания).',
+              },
+              expected: (c) => oneStep(ruleStep('lecture'), { ...c, options: { ...c.options, momentum: 0.9 } }),
+            },
+          ],
+        ),
+    },
+    {
+      name: 'several steps with a changing learning rate',
+      points: 1,
+      visibility: 'visible',
+      run: async (ctx) => {
+        // From zero velocity, as in training: with a constant rate, folding α into v would pass.
+        const shapes = [[3], [2, 2]];
+        const params = randomTensors(ctx.rng, shapes);
+        const velocities = zeros(shapes);
+        const schedule = [0.1, 0.05, 0.2, 0.02, 0.1].map((lr) => ({ lr, momentum: 0.9 }));
+        const gradsPerStep = schedule.map(() => randomTensors(ctx.rng, shapes));
+        const expected = { params: trajectoryOf(reference(ctx).momentumStep, params, velocities, gradsPerStep, schedule).params };
+        const actual = await probe(ctx, 'trajectory', params, velocities, gradsPerStep, schedule);
+        return verdictOf(
+          ctx,
+          expected,
+          actual,
+          'params after 5 momentumStep calls with lr 0.1, 0.05, 0.2, 0.02, 0.1',
+          { en: 'Five steps with a changing learning rate end where they should.', ru: 'Пять шагов с меняющейся скоростью обучения приходят туда, куда нужно.' },
+          () =>
+            WRONG_RULES.map((rule) => ({
+              hint: RULE_HINTS[rule as Exclude<UpdateRule, 'lecture'>],
+              expected: { params: trajectoryOf(ruleStep(rule), params, velocities, gradsPerStep, schedule).params },
+            })),
+        );
+      },
+    },
+    {
+      name: 'inputs are left unchanged',
+      points: 1,
+      visibility: 'visible',
+      run: async (ctx) => {
+        const c = stepCase(ctx.rng, [[3], [2, 2]], { lr: 0.1, momentum: 0.9 });
+        const { problem, init } = quadratic(ctx.rng);
+        const report = InputChangesSchema.safeParse(
+          await probe(ctx, 'inputsUnchanged', c.params, c.velocities, c.grads, c.options, problem, init, { lr: 0.01, momentum: 0.9, steps: 3 }),
+        );
+        if (!report.success) throw new Error(`grader bug: the inputsUnchanged probe reported ${report.error.message}`);
+        const { changes } = report.data;
+        if (changes.length === 0) {
+          return { passed: true, output: say(ctx.lang, { en: 'momentumStep and minimize leave the arrays, tensors and options they are given unchanged.', ru: 'momentumStep и minimize не меняют переданные им массивы, тензоры и параметры.' }) };
+        }
+        const lead = say(ctx.lang, {
+          en: 'The caller still owns what it passes in: return new arrays of new tensors and leave the inputs as they were (no params[i] = …, no dispose of an input, no changes to options). Changed:',
+          ru: 'Переданное по-прежнему принадлежит вызывающему: возвращайте новые массивы новых тензоров и оставляйте входы как были (без params[i] = …, без dispose входов, без изменения options). Изменено:',
+        });
+        return { passed: false, output: [lead, ...changes.slice(0, 8).map((ch) => `  ${describeChange(ctx.lang, ch)}`)].join('\n') };
+      },
+    },
+    {
+      name: 'minimize on an ill-conditioned quadratic',
+      points: 1,
+      visibility: 'visible',
+      tolerance: { rtol: 1e-3, atol: 1e-4 },
+      run: (ctx) => {
+        const { problem, init } = quadratic(ctx.rng);
+        return checkMinimize(ctx, problem, init, { lr: 0.01, momentum: 0.9, steps: 100 }, '½‖A·w − b‖² + 2·(c − c0)², cond(AᵀA) = 100', {
+          en: 'minimize follows the reference trajectory on the ill-conditioned quadratic (100 steps).',
+          ru: 'minimize идёт по эталонной траектории на плохо обусловленной квадратичной функции (100 шагов).',
+        });
+      },
+    },
+    {
+      name: 'no tensor leaked over 1,000 steps',
+      points: 1,
+      visibility: 'visible',
+      timeoutMs: 30_000,
+      run: async (ctx) => {
+        const { problem, init } = quadratic(ctx.rng);
+        const report = LeakReportSchema.safeParse(await probe(ctx, 'leakCheck', problem, init, { lr: 0.01, momentum: 0.9, steps: STEPS_LEAK }));
+        if (!report.success) throw new Error(`grader bug: the leakCheck probe reported ${report.error.message}`);
+        const { leaked } = report.data;
+        if (leaked <= 0) {
+          return { passed: true, output: say(ctx.lang, { en: `No tensor is left behind after ${STEPS_LEAK} steps.`, ru: `После ${STEPS_LEAK} шагов не осталось лишних тензоров.` }) };
+        }
+        const perStep = leaked >= STEPS_LEAK ? (leaked / STEPS_LEAK).toFixed(1) : undefined;
+        return {
+          passed: false,
+          output: say(ctx.lang, {
+            en: `${leaked} tensors were still alive after minimize returned (${STEPS_LEAK} steps${perStep !== undefined ? `, about ${perStep} per step` : ''}), besides the returned params. Wrap each step in tf.tidy, dispose the previous params and velocities once the new ones exist, and dispose any tf.variable you created.`,
+            ru: `После возврата из minimize осталось ${leaked} живых тензоров (${STEPS_LEAK} шагов${perStep !== undefined ? `, примерно ${perStep} на шаг` : ''}), не считая возвращённых параметров. Оборачивайте шаг в tf.tidy, освобождайте прежние параметры и скорости, когда новые уже посчитаны, и освобождайте созданные tf.variable.`,
+          }),
+        };
+      },
+    },
+    {
+      name: 'one step on more shapes and rates',
+      points: 1,
+      visibility: 'hidden',
+      run: (ctx) =>
+        checkStep(ctx, stepCase(ctx.rng, [[], [2, 3, 4], [1]], { lr: 0.3, momentum: 0.5 }), ['params', 'velocities'], {
+          en: 'momentumStep matches on a scalar, a [2, 3, 4] and a [1] tensor with lr 0.3, momentum 0.5.',
+          ru: 'momentumStep совпадает на скаляре, тензорах [2, 3, 4] и [1] при lr 0.3, momentum 0.5.',
+        }),
+    },
+    {
+      name: 'minimize on the Rosenbrock function',
+      points: 1,
+      visibility: 'hidden',
+      tolerance: { rtol: 1e-3, atol: 1e-4 },
+      run: (ctx) => {
+        const { problem, init } = rosenbrock();
+        return checkMinimize(ctx, problem, init, { lr: 0.001, momentum: 0.9, steps: 300 }, '(1 − x)² + 100·(y − x²)² from (−1.2, 1)', {
+          en: 'minimize follows the reference trajectory on Rosenbrock (300 steps).',
+          ru: 'minimize идёт по эталонной траектории на функции Розенброка (300 шагов).',
+        });
+      },
+    },
+    {
+      name: 'minimize takes exactly `steps` steps from zero velocity',
+      points: 1,
+      visibility: 'hidden',
+      run: async (ctx) => {
+        const { problem, init } = quadratic(ctx.rng);
+        const base = { lr: 0.01, momentum: 0.9 };
+        const counts = [0, 1, 3];
+        const ref = reference(ctx);
+        const expected = counts.map((steps) => minimizeResult('lecture', problem, init, { ...base, steps }, 0, ref));
+        const actual = await probe(ctx, 'minimizeEachSteps', problem, init, base, counts);
+        return verdictOf(
+          ctx,
+          expected,
+          actual,
+          'minimize with steps 0, 1 and 3',
+          { en: 'minimize takes exactly `steps` steps, starting from zero velocity.', ru: 'minimize делает ровно `steps` шагов, начиная с нулевой скорости.' },
+          () => [
+            { hint: OFF_BY_ONE.extra, expected: counts.map((steps) => minimizeResult('lecture', problem, init, { ...base, steps }, 1)) },
+            { hint: OFF_BY_ONE.missing, expected: counts.map((steps) => minimizeResult('lecture', problem, init, { ...base, steps }, -1)) },
+          ],
+        );
+      },
+    },
+  ],
+});

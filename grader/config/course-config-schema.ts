@@ -1,0 +1,141 @@
+/**
+ * The course file (YAML or JSON) as written by the instructor, and the resolved, frozen
+ * configuration the server runs with. Secrets are never in the file: it names the
+ * environment variables that hold them.
+ */
+import { z } from 'zod';
+import { BACKEND_NAMES } from '../tensors/backend';
+import type { LatePolicy } from './late-policy';
+import type { Secret } from './secret';
+
+const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export const IsoDateTimeSchema = z
+  .string({ invalid_type_error: 'expected a date and time with a zone, e.g. 2025-03-01T23:59:00+03:00 (quote it in YAML)' })
+  .datetime({ offset: true, message: 'expected a date and time with a zone, e.g. 2025-03-01T23:59:00+03:00 or 2025-03-01T20:59:00Z' });
+
+export const LatePolicySchema = z
+  .object({
+    percentPerDay: z.number().min(0).max(100),
+    hardCutoffDays: z.number().min(0).max(3650).optional(),
+  })
+  .strict();
+
+export const AssignmentEntrySchema = z
+  .object({
+    id: z.string().regex(ID, 'an assignment id: letters, digits, . _ - (the folder name under assignments/)'),
+    due: IsoDateTimeSchema,
+    enabled: z.boolean().default(true),
+    /** Overrides the course's late policy for this assignment, field by field. */
+    latePolicy: LatePolicySchema.partial().optional(),
+  })
+  .strict();
+
+export const StudentEntrySchema = z
+  .object({
+    id: z.string().regex(ID, 'a student id: letters, digits, . _ - (at most 64)'),
+    name: z.string().min(1).max(200),
+    /** Clone URL (https://, ssh://, git@host:owner/name) or a path on this machine. */
+    repo: z.string().min(1).max(2000),
+    branch: z
+      .string()
+      .min(1)
+      .max(200)
+      .regex(/^(?!-)(?!.*\.\.)[A-Za-z0-9._\/-]+$/, 'a branch name')
+      .default('main'),
+  })
+  .strict();
+
+export const SecretsEntrySchema = z
+  .object({
+    webhookSecretEnv: z.string().regex(ENV_NAME, 'the name of an environment variable'),
+    instructorTokenEnv: z.string().regex(ENV_NAME, 'the name of an environment variable'),
+  })
+  .strict();
+
+export const LimitsEntrySchema = z
+  .object({
+    /** A student repository may hold at most this much (what one fetch of a commit brings). */
+    maxRepoMb: z.number().positive().max(100_000).default(100),
+    /** Bytes of one assignment folder exported for grading (the compiler caps sources at 64 KiB). */
+    maxFolderKb: z.number().positive().max(1_000_000).default(2048),
+    /** A git command that prints nothing for this long is stopped. */
+    gitTimeoutSeconds: z.number().positive().max(3600).default(120),
+    /** Tries to fetch an unreachable repository before the submission fails. */
+    fetchAttempts: z.number().int().min(1).max(20).default(6),
+    /** Tries for a job whose grading failed for a reason that may pass (not a crash). */
+    jobAttempts: z.number().int().min(1).max(20).default(3),
+  })
+  .strict();
+
+export const CourseFileSchema = z
+  .object({
+    course: z.string().regex(ID, 'a course id: letters, digits, . _ -'),
+    title: z.string().max(200).optional(),
+    latePolicy: LatePolicySchema.default({ percentPerDay: 0 }),
+    assignments: z.array(AssignmentEntrySchema).min(1, 'list at least one assignment'),
+    roster: z.array(StudentEntrySchema).min(1, 'list at least one student'),
+    secrets: SecretsEntrySchema,
+    /** SQLite file, repository caches and work trees live here (relative to this file). */
+    dataDir: z.string().min(1),
+    /** Jobs graded at once on this machine; default: the number of cores. */
+    concurrency: z.number().int().min(1).max(256).optional(),
+    /** A folder with the MNIST IDX files; default: the embedded digits. */
+    datasetDir: z.string().min(1).optional(),
+    /** A folder holding assignments/ and reference/; default: the grader's own. */
+    catalogueRoot: z.string().min(1).optional(),
+    backend: z.enum(BACKEND_NAMES).optional(),
+    limits: LimitsEntrySchema.default({}),
+  })
+  .strict();
+export type CourseFile = z.infer<typeof CourseFileSchema>;
+
+export interface AssignmentConfig {
+  readonly id: string;
+  readonly enabled: boolean;
+  /** ms since the epoch. */
+  readonly dueMs: number;
+  readonly due: string;
+  readonly latePolicy: Readonly<LatePolicy>;
+}
+
+export interface StudentConfig {
+  readonly id: string;
+  readonly name: string;
+  /** As written (paths made absolute); what git is given. */
+  readonly repo: string;
+  /** The identity webhooks are matched by (see repo-url.ts). */
+  readonly repoKey: string;
+  readonly branch: string;
+}
+
+export interface CourseLimits {
+  readonly maxRepoBytes: number;
+  readonly maxFolderBytes: number;
+  readonly gitTimeoutMs: number;
+  readonly fetchAttempts: number;
+  readonly jobAttempts: number;
+}
+
+/** The configuration the server runs with: validated, paths resolved, secrets read, frozen. */
+export interface CourseConfig {
+  readonly file: string;
+  readonly course: string;
+  readonly title?: string;
+  readonly assignments: readonly AssignmentConfig[];
+  readonly roster: readonly StudentConfig[];
+  readonly secrets: { readonly webhookSecret: Secret; readonly instructorToken: Secret };
+  readonly dataDir: string;
+  /** dataDir/grader.sqlite */
+  readonly databaseFile: string;
+  /** dataDir/repos: one cached bare repository per student. */
+  readonly reposDir: string;
+  /** dataDir/work: one fresh folder per job. */
+  readonly workDir: string;
+  readonly concurrency: number;
+  readonly datasetDir?: string;
+  readonly catalogueRoot?: string;
+  readonly backend?: (typeof BACKEND_NAMES)[number];
+  readonly limits: CourseLimits;
+}

@@ -1,0 +1,254 @@
+/**
+ * Reads the course file (YAML or JSON), validates it once, reports every problem together,
+ * resolves paths against the file's folder, reads the secrets from the environment and
+ * returns a frozen configuration.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseDocument } from 'yaml';
+import type { ZodIssue } from 'zod';
+import { discoverAssignments } from '../spec/discover';
+import { BadRepoUrlError, fetchUrl, repoKey } from '../repo/repo-url';
+import {
+  AssignmentEntrySchema,
+  CourseFileSchema,
+  SecretsEntrySchema,
+  StudentEntrySchema,
+  type CourseConfig,
+  type CourseFile,
+} from './course-config-schema';
+import { Secret } from './secret';
+
+export class CourseConfigError extends Error {
+  readonly code = 'COURSE_CONFIG_INVALID';
+  constructor(
+    readonly file: string,
+    readonly problems: readonly string[],
+  ) {
+    super(
+      `${file}: ${problems.length === 1 ? '1 problem' : `${problems.length} problems`}:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
+    this.name = 'CourseConfigError';
+  }
+}
+
+export interface LoadCourseConfigOptions {
+  /** Where the secrets are read; default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /**
+   * Check that every assignment in the file exists in the catalogue (loads the specs).
+   * Default true.
+   */
+  checkCatalogue?: boolean;
+  /** Overrides the file's concurrency (the CLI's flag). */
+  concurrency?: number;
+}
+
+/** Secrets shorter than this are refused: a webhook secret must not be guessable. */
+export const MIN_SECRET_LENGTH = 16;
+
+function formatIssue(issue: ZodIssue): string {
+  const where = issue.path.reduce<string>(
+    (s, p) => (typeof p === 'number' ? `${s}[${p}]` : s === '' ? String(p) : `${s}.${String(p)}`),
+    '',
+  );
+  let message = issue.message;
+  if (issue.code === 'unrecognized_keys') message = `unknown key(s): ${issue.keys.join(', ')}`;
+  return `${where || '(top level)'}: ${message}`;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Parses YAML (JSON is YAML too) and reports syntax errors with their line. */
+function parseText(file: string, text: string): { value: unknown; problems: string[] } {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    return { value: undefined, problems: doc.errors.map((e) => `syntax: ${e.message.split('\n')[0]}`) };
+  }
+  return { value: doc.toJS(), problems: [] };
+}
+
+/** Checks across fields and against the environment, each on whatever part parsed. */
+function extraProblems(raw: unknown, baseDir: string, env: NodeJS.ProcessEnv, checkCatalogue: boolean, parsed: CourseFile | undefined): string[] {
+  const problems: string[] = [];
+  if (!isRecord(raw)) return problems;
+
+  const secretsRaw = raw.secrets;
+  if (isRecord(secretsRaw)) {
+    for (const literal of ['webhookSecret', 'instructorToken', 'token', 'secret']) {
+      if (literal in secretsRaw) {
+        problems.push(
+          `secrets.${literal}: secrets never go in the course file; put the value in an environment variable and name it with secrets.${literal === 'instructorToken' || literal === 'token' ? 'instructorTokenEnv' : 'webhookSecretEnv'}`,
+        );
+      }
+    }
+    const secrets = SecretsEntrySchema.safeParse(secretsRaw);
+    if (secrets.success) {
+      for (const [key, name] of Object.entries(secrets.data)) {
+        const value = env[name];
+        if (value === undefined || value.trim() === '') {
+          problems.push(`secrets.${key}: the environment variable ${name} is not set (secrets are read from the environment, never from the file)`);
+        } else if (value.trim().length < MIN_SECRET_LENGTH) {
+          problems.push(`secrets.${key}: the value of ${name} is shorter than ${MIN_SECRET_LENGTH} characters; use a long random string`);
+        }
+      }
+      if (secrets.data.webhookSecretEnv === secrets.data.instructorTokenEnv) {
+        problems.push('secrets: the webhook secret and the instructor token must come from different variables');
+      }
+    }
+  }
+
+  if (Array.isArray(raw.roster)) {
+    const ids = new Map<string, number>();
+    const keys = new Map<string, number>();
+    raw.roster.forEach((entry, i) => {
+      const student = StudentEntrySchema.safeParse(entry);
+      if (!student.success) return;
+      const prevId = ids.get(student.data.id);
+      if (prevId !== undefined) problems.push(`roster[${i}].id: '${student.data.id}' is also roster[${prevId}]`);
+      else ids.set(student.data.id, i);
+      try {
+        const key = repoKey(fetchUrl(student.data.repo, baseDir));
+        const prevKey = keys.get(key);
+        if (prevKey !== undefined) problems.push(`roster[${i}].repo: the same repository as roster[${prevKey}] (${key})`);
+        else keys.set(key, i);
+      } catch (err) {
+        if (err instanceof BadRepoUrlError) problems.push(`roster[${i}].repo: ${err.message}`);
+        else throw err;
+      }
+    });
+  }
+
+  if (Array.isArray(raw.assignments)) {
+    const seen = new Map<string, number>();
+    raw.assignments.forEach((entry, i) => {
+      const a = AssignmentEntrySchema.safeParse(entry);
+      if (!a.success) return;
+      const prev = seen.get(a.data.id);
+      if (prev !== undefined) problems.push(`assignments[${i}].id: '${a.data.id}' is also assignments[${prev}]`);
+      else seen.set(a.data.id, i);
+    });
+  }
+
+  for (const key of ['datasetDir', 'catalogueRoot'] as const) {
+    const value = raw[key];
+    if (typeof value === 'string' && value !== '') {
+      const dir = path.resolve(baseDir, value);
+      if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) problems.push(`${key}: no such folder: ${dir}`);
+      else if (key === 'catalogueRoot' && !fs.existsSync(path.join(dir, 'assignments'))) {
+        problems.push(`catalogueRoot: ${dir} has no assignments/ folder`);
+      }
+    }
+  }
+
+  if (checkCatalogue && parsed !== undefined && !problems.some((p) => p.startsWith('catalogueRoot'))) {
+    const root = parsed.catalogueRoot !== undefined ? path.resolve(baseDir, parsed.catalogueRoot) : undefined;
+    const catalogue = discoverAssignments(root);
+    const known = new Set(catalogue.assignments.map((a) => a.id));
+    parsed.assignments.forEach((a, i) => {
+      if (known.has(a.id)) return;
+      const broken = catalogue.broken.find((b) => b.id === a.id);
+      problems.push(
+        broken !== undefined
+          ? `assignments[${i}].id: assignment '${a.id}' is broken: ${broken.error}`
+          : `assignments[${i}].id: no assignment '${a.id}' in the catalogue; known: ${[...known].join(', ') || '(none)'}`,
+      );
+    });
+  }
+  return problems;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/** Validates a course file's parsed content; `file` names it in messages and anchors paths. */
+export function resolveCourseConfig(raw: unknown, file: string, options: LoadCourseConfigOptions = {}): CourseConfig {
+  const env = options.env ?? process.env;
+  const baseDir = path.dirname(path.resolve(file));
+  const result = CourseFileSchema.safeParse(raw);
+  const problems = result.success ? [] : result.error.issues.map(formatIssue);
+  problems.push(...extraProblems(raw, baseDir, env, options.checkCatalogue ?? true, result.success ? result.data : undefined));
+  if (options.concurrency !== undefined && (!Number.isInteger(options.concurrency) || options.concurrency < 1)) {
+    problems.push(`concurrency: ${options.concurrency} given on the command line is not a positive whole number`);
+  }
+  if (!result.success || problems.length > 0) throw new CourseConfigError(file, [...new Set(problems)]);
+  const data = result.data;
+
+  const dataDir = path.resolve(baseDir, data.dataDir);
+  const secrets = data.secrets;
+  const config: CourseConfig = {
+    file: path.resolve(file),
+    course: data.course,
+    ...(data.title !== undefined ? { title: data.title } : {}),
+    assignments: data.assignments.map((a) => ({
+      id: a.id,
+      enabled: a.enabled,
+      due: a.due,
+      dueMs: Date.parse(a.due),
+      latePolicy: { ...data.latePolicy, ...a.latePolicy },
+    })),
+    roster: data.roster.map((s) => {
+      const repo = fetchUrl(s.repo, baseDir);
+      return { id: s.id, name: s.name, repo, repoKey: repoKey(repo), branch: s.branch };
+    }),
+    secrets: {
+      webhookSecret: new Secret((env[secrets.webhookSecretEnv] ?? '').trim(), secrets.webhookSecretEnv),
+      instructorToken: new Secret((env[secrets.instructorTokenEnv] ?? '').trim(), secrets.instructorTokenEnv),
+    },
+    dataDir,
+    databaseFile: path.join(dataDir, 'grader.sqlite'),
+    reposDir: path.join(dataDir, 'repos'),
+    workDir: path.join(dataDir, 'work'),
+    concurrency: options.concurrency ?? data.concurrency ?? os.availableParallelism(),
+    ...(data.datasetDir !== undefined ? { datasetDir: path.resolve(baseDir, data.datasetDir) } : {}),
+    ...(data.catalogueRoot !== undefined ? { catalogueRoot: path.resolve(baseDir, data.catalogueRoot) } : {}),
+    ...(data.backend !== undefined ? { backend: data.backend } : {}),
+    limits: {
+      maxRepoBytes: Math.round(data.limits.maxRepoMb * 1024 * 1024),
+      maxFolderBytes: Math.round(data.limits.maxFolderKb * 1024),
+      gitTimeoutMs: Math.round(data.limits.gitTimeoutSeconds * 1000),
+      fetchAttempts: data.limits.fetchAttempts,
+      jobAttempts: data.limits.jobAttempts,
+    },
+  };
+  return deepFreeze(config);
+}
+
+/** Reads and validates a course file. Throws CourseConfigError listing every problem. */
+export function loadCourseConfig(file: string, options: LoadCourseConfigOptions = {}): CourseConfig {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CourseConfigError(file, [`cannot read the file: ${err instanceof Error ? err.message : String(err)}`]);
+  }
+  const { value, problems } = parseText(file, text);
+  if (problems.length > 0) throw new CourseConfigError(file, problems);
+  return resolveCourseConfig(value, file, options);
+}
+
+export function findStudent(config: CourseConfig, id: string) {
+  return config.roster.find((s) => s.id === id);
+}
+
+export function getStudent(config: CourseConfig, id: string) {
+  const s = findStudent(config, id);
+  if (s === undefined) throw new Error(`no student '${id}' in course ${config.course}`);
+  return s;
+}
+
+export function findStudentByRepoKey(config: CourseConfig, key: string) {
+  return config.roster.find((s) => s.repoKey === key);
+}
+
+export function findAssignment(config: CourseConfig, id: string) {
+  return config.assignments.find((a) => a.id === id);
+}

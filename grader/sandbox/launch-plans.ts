@@ -1,0 +1,236 @@
+/**
+ * The command lines that start a runner in each sandbox mode.
+ *
+ * bwrap (Linux with bubblewrap), from the outside in:
+ *   prlimit <cpu, fsize, nofile, nproc, data, core>            rlimits, inherited by all
+ *   setpriv --reuid U --regid U --clear-groups --no-new-privs   root only: a fresh host uid
+ *   bwrap --unshare-all --unshare-user --disable-userns         every namespace, no network
+ *         --uid 65534 --gid 65534 --die-with-parent --new-session --clearenv
+ *         --ro-bind <node, its libraries, runtime packages, dist/grader, probes>
+ *         --ro-bind-data 4 /submission/solution.js              the one bundle, copied in
+ *         --proc /proc --dev /dev --size N --tmpfs /tmp --remount-ro /
+ *   node --max-old-space-size … --experimental-permission --allow-fs-read=<those paths>
+ *        --frozen-intrinsics runner-main.js
+ * Host paths are mirrored inside (relative requires of the probes keep working) except the
+ * bundle, which is always /submission/solution.js. Node's IPC channel is fd 3, inherited
+ * through every layer; --clearenv drops NODE_CHANNEL_FD, so it is set again.
+ *
+ * unshare (Linux without bubblewrap): prlimit, then unshare's pid, network, ipc, uts, mount
+ * and cgroup namespaces (a private /proc), then setpriv to a fresh uid when root, then node
+ * with the permission model. The file system is the host's: only the permission model and
+ * the uid keep the runner from reading it. The bundle is copied to a file only that uid
+ * can read.
+ *
+ * none (no OS isolation): rlimits (prlimit, or ulimit in a shell) and node with the
+ * permission model.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { FIRST_EXTRA_FD, IPC_FD, type LaunchPlan, type LaunchRequest } from '../runner/launch';
+import type { HostTools } from './host-tools';
+import { memoryLimitMb, prlimitArgs, ulimitScript, type SandboxLimits } from './limits';
+import { permissionFlags } from './node-permissions';
+import { cachedNodeRuntimeFiles, cachedRuntimePackageDirs, engineDir } from './runtime-files';
+import { INSIDE_UID, allocateUid } from './uid-pool';
+
+export type SandboxMode = 'bwrap' | 'unshare' | 'none';
+
+export interface PlanConfig {
+  mode: SandboxMode;
+  tools: HostTools;
+  /** The grader runs as root: runners get their own host uid. */
+  root: boolean;
+  limits: SandboxLimits;
+  frozenIntrinsics: boolean;
+}
+
+/** Where the runner finds the submission's bundle under bubblewrap. */
+export const SANDBOX_BUNDLE_PATH = '/submission/solution.js';
+
+const MiB = 1024 * 1024;
+
+/** The environment inside the sandbox (the grader's own never crosses). */
+export function sandboxEnv(): Record<string, string> {
+  return { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', NODE_ENV: 'production', HOME: '/tmp' };
+}
+
+/** What the node command runs: the runner script, or a trial's `-e code`. */
+interface NodeTail {
+  /** Arguments after node's own flags. */
+  args: string[];
+  /** The bundle on the host, when there is one. */
+  bundlePath: string | null;
+  /** Whether the spawned node talks over IPC (fd 3). */
+  ipc: boolean;
+}
+
+function rlimitPrefix(config: PlanConfig, heapMb: number): string[] {
+  if (config.tools.prlimit !== undefined) return [config.tools.prlimit, ...prlimitArgs(config.limits, heapMb), '--'];
+  if (config.tools.sh !== undefined) return [config.tools.sh, '-c', ulimitScript(config.limits), 'sh'];
+  return [];
+}
+
+function setprivPrefix(config: PlanConfig, uid: number | undefined): string[] {
+  if (uid === undefined || config.tools.setpriv === undefined) return [];
+  return [config.tools.setpriv, `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--no-new-privs', '--'];
+}
+
+/** A uid for the runner when this grader can give one (root with setpriv). */
+function runnerUid(config: PlanConfig): number | undefined {
+  return config.root && config.tools.setpriv !== undefined ? allocateUid() : undefined;
+}
+
+function bwrapPlan(config: PlanConfig, request: LaunchRequest, tail: NodeTail): LaunchPlan {
+  const bwrap = config.tools.bwrap;
+  if (bwrap === undefined) throw new Error('bubblewrap is not installed');
+  const nodeFiles = cachedNodeRuntimeFiles(request.nodePath);
+  const readDirs = [...cachedRuntimePackageDirs(), engineDir()];
+  const readFiles: string[] = [];
+  if (request.probesPath !== null) readFiles.push(request.probesPath);
+  if (tail.bundlePath !== null) readFiles.push(SANDBOX_BUNDLE_PATH);
+  const env: Record<string, string> = sandboxEnv();
+  if (tail.ipc) Object.assign(env, { NODE_CHANNEL_FD: String(IPC_FD), NODE_CHANNEL_SERIALIZATION_MODE: 'advanced' });
+
+  const args = ['--unshare-all', '--unshare-user'];
+  if (bwrap.disableUserns) args.push('--disable-userns');
+  args.push('--die-with-parent', '--new-session');
+  args.push('--uid', String(INSIDE_UID), '--gid', String(INSIDE_UID), '--hostname', 'sandbox', '--clearenv');
+  for (const [key, value] of Object.entries(env)) args.push('--setenv', key, value);
+  for (const file of nodeFiles) args.push('--ro-bind', file.source, file.target);
+  for (const dir of readDirs) args.push('--ro-bind', dir, dir);
+  if (request.probesPath !== null) args.push('--ro-bind', request.probesPath, request.probesPath);
+  const extraFds: number[] = [];
+  if (tail.bundlePath !== null) {
+    extraFds.push(fs.openSync(tail.bundlePath, 'r'));
+    args.push('--ro-bind-data', String(FIRST_EXTRA_FD), SANDBOX_BUNDLE_PATH);
+  }
+  args.push('--proc', '/proc', '--dev', '/dev');
+  args.push('--size', String(config.limits.tmpMb * MiB), '--tmpfs', '/tmp');
+  args.push('--remount-ro', '/', '--chdir', '/tmp', '--');
+  const perms = permissionFlags({ readDirs, readFiles, allowAddons: request.backend === 'tensorflow', frozenIntrinsics: config.frozenIntrinsics });
+  args.push(nodeFiles[0].target, ...request.nodeArgs, ...perms, ...tail.args);
+
+  const uid = runnerUid(config);
+  const command = [...rlimitPrefix(config, request.heapMb), ...setprivPrefix(config, uid), bwrap.path, ...args];
+  return {
+    command: command[0],
+    args: command.slice(1),
+    env: sandboxEnv(),
+    cwd: '/',
+    bundlePath: SANDBOX_BUNDLE_PATH,
+    probesPath: request.probesPath,
+    extraFds,
+    memoryLimitMb: memoryLimitMb(config.limits, request.heapMb),
+  };
+}
+
+/**
+ * Copies the bundle to a file that only `uid` can read, in a directory nobody but root can
+ * list: the runner's uid cannot read the grader's work directory.
+ */
+function stageBundle(bundlePath: string, uid: number): { file: string; cleanup: () => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grader-sandbox-'));
+  const file = path.join(dir, 'solution.js');
+  fs.copyFileSync(bundlePath, file);
+  fs.chownSync(file, uid, uid);
+  fs.chmodSync(file, 0o400);
+  fs.chmodSync(dir, 0o711);
+  return { file, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+function hostPermissionFlags(config: PlanConfig, request: LaunchRequest, bundlePath: string | null): string[] {
+  const readDirs = [...cachedRuntimePackageDirs(), engineDir()];
+  const readFiles: string[] = [];
+  if (request.probesPath !== null) readFiles.push(request.probesPath);
+  if (bundlePath !== null) readFiles.push(bundlePath);
+  return permissionFlags({ readDirs, readFiles, allowAddons: request.backend === 'tensorflow', frozenIntrinsics: config.frozenIntrinsics });
+}
+
+function unsharePlan(config: PlanConfig, request: LaunchRequest, tail: NodeTail): LaunchPlan {
+  const unshare = config.tools.unshare;
+  if (unshare === undefined) throw new Error('unshare is not installed');
+  const uid = runnerUid(config);
+  const namespaces = ['--pid', '--net', '--ipc', '--uts', '--mount', '--cgroup', '--fork', '--kill-child', '--mount-proc'];
+  // Without root, a user namespace is needed for the others; the runner keeps the grader's uid.
+  const userns = config.root ? [] : [`--map-user=${INSIDE_UID}`, `--map-group=${INSIDE_UID}`];
+  let bundlePath = tail.bundlePath;
+  let cleanup: (() => void) | undefined;
+  if (bundlePath !== null && uid !== undefined) {
+    const staged = stageBundle(bundlePath, uid);
+    bundlePath = staged.file;
+    cleanup = staged.cleanup;
+  }
+  const perms = hostPermissionFlags(config, request, bundlePath);
+  const command = [
+    ...rlimitPrefix(config, request.heapMb),
+    unshare,
+    ...userns,
+    ...namespaces,
+    '--',
+    ...setprivPrefix(config, uid),
+    request.nodePath,
+    ...request.nodeArgs,
+    ...perms,
+    ...tail.args,
+  ];
+  return {
+    command: command[0],
+    args: command.slice(1),
+    env: sandboxEnv(),
+    cwd: '/',
+    bundlePath: bundlePath ?? undefined,
+    probesPath: request.probesPath,
+    memoryLimitMb: memoryLimitMb(config.limits, request.heapMb),
+    cleanup,
+  };
+}
+
+function nonePlan(config: PlanConfig, request: LaunchRequest, tail: NodeTail): LaunchPlan {
+  const perms = hostPermissionFlags(config, request, tail.bundlePath);
+  const command = [...rlimitPrefix(config, request.heapMb), request.nodePath, ...request.nodeArgs, ...perms, ...tail.args];
+  return {
+    command: command[0],
+    args: command.slice(1),
+    env: sandboxEnv(),
+    memoryLimitMb: memoryLimitMb(config.limits, request.heapMb),
+  };
+}
+
+/** The plan that starts the runner of `request` in the configured mode. */
+export function runnerPlan(config: PlanConfig, request: LaunchRequest): LaunchPlan {
+  const tail: NodeTail = { args: [request.script], bundlePath: request.bundlePath, ipc: true };
+  switch (config.mode) {
+    case 'bwrap':
+      return bwrapPlan(config, request, tail);
+    case 'unshare':
+      return unsharePlan(config, request, tail);
+    case 'none':
+      return nonePlan(config, request, tail);
+  }
+}
+
+/**
+ * A plan that runs `node -e code` in the configured sandbox, with the same binds, limits
+ * and permissions as a runner (but no bundle): how the host is probed.
+ */
+export function trialPlan(config: PlanConfig, code: string): LaunchPlan {
+  const request: LaunchRequest = {
+    nodePath: process.execPath,
+    nodeArgs: ['--max-old-space-size=64'],
+    script: '',
+    bundlePath: '',
+    probesPath: null,
+    backend: 'cpu',
+    heapMb: 64,
+  };
+  const tail: NodeTail = { args: ['-e', code], bundlePath: null, ipc: false };
+  switch (config.mode) {
+    case 'bwrap':
+      return bwrapPlan(config, request, tail);
+    case 'unshare':
+      return unsharePlan(config, request, tail);
+    case 'none':
+      return nonePlan(config, request, tail);
+  }
+}

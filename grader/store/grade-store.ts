@@ -1,0 +1,201 @@
+/**
+ * Submissions (one per pushed commit and student), stored results and polled branch heads.
+ * The job queue (grader/queue/job-queue.ts) works on the same database.
+ */
+import { z } from 'zod';
+import type { Database } from './database';
+import {
+  BranchHeadRowSchema,
+  ResultRowSchema,
+  SubmissionRowSchema,
+  findRow,
+  parseRow,
+  type BranchHeadRow,
+  type ResultRow,
+  type SubmissionRow,
+  type SubmissionSource,
+} from './rows';
+
+const MinRowSchema = z.object({ t: z.number().nullable() });
+
+export interface NewSubmission {
+  studentId: string;
+  commit: string;
+  branch: string;
+  source: SubmissionSource;
+  deliveryId?: string;
+  receivedAt: number;
+}
+
+export interface NewResult {
+  jobId: number;
+  submissionId: number;
+  studentId: string;
+  assignmentId: string;
+  commit: string;
+  treeSha: string;
+  receivedAt: number;
+  status: string;
+  score: number;
+  maxScore: number;
+  daysLate: number;
+  penaltyPercent: number;
+  finalScore: number;
+  backend: string;
+  dataset: string | null;
+  graderVersion: string;
+  worker: string;
+  queueMs: number;
+  fetchMs: number | null;
+  exportMs: number | null;
+  gradeMs: number | null;
+  totalMs: number;
+  storedAt: number;
+  resultJson: string;
+}
+
+export interface ResultFilter {
+  studentId?: string;
+  assignmentId?: string;
+}
+
+export class GradeStore {
+  constructor(readonly db: Database) {}
+
+  /** Records a push; a commit already known for the student is not recorded again. */
+  recordSubmission(s: NewSubmission): { submission: SubmissionRow; duplicate: boolean } {
+    const info = this.db
+      .prepare(
+        `INSERT INTO submissions (student_id, commit_sha, branch, source, delivery_id, received_at, state, available_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'received', ?)
+         ON CONFLICT (student_id, commit_sha) DO NOTHING`,
+      )
+      .run(s.studentId, s.commit, s.branch, s.source, s.deliveryId ?? null, s.receivedAt, s.receivedAt);
+    const row = this.db.prepare('SELECT * FROM submissions WHERE student_id = ? AND commit_sha = ?').get(s.studentId, s.commit);
+    return { submission: parseRow(SubmissionRowSchema, row, 'submission'), duplicate: info.changes === 0 };
+  }
+
+  findSubmission(id: number): SubmissionRow | undefined {
+    return findRow(SubmissionRowSchema, this.db.prepare('SELECT * FROM submissions WHERE id = ?').get(id), 'submission');
+  }
+
+  getSubmission(id: number): SubmissionRow {
+    const row = this.findSubmission(id);
+    if (row === undefined) throw new Error(`no submission ${id}`);
+    return row;
+  }
+
+  listSubmissions(studentId?: string): SubmissionRow[] {
+    const rows =
+      studentId === undefined
+        ? this.db.prepare('SELECT * FROM submissions ORDER BY received_at, id').all()
+        : this.db.prepare('SELECT * FROM submissions WHERE student_id = ? ORDER BY received_at, id').all(studentId);
+    return rows.map((r) => parseRow(SubmissionRowSchema, r, 'submission'));
+  }
+
+  /** Received submissions due for fetching, oldest receipt first. */
+  submissionsToPrepare(now: number, limit: number, exclude: readonly number[] = []): SubmissionRow[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM submissions WHERE state = 'received' AND available_at <= ?
+         AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY received_at, id LIMIT ?`,
+      )
+      .all(now, JSON.stringify(exclude), limit);
+    return rows.map((r) => parseRow(SubmissionRowSchema, r, 'submission'));
+  }
+
+  /** When the next received submission becomes due, if any. */
+  nextSubmissionDue(): number | undefined {
+    const row = parseRow(MinRowSchema, this.db.prepare(`SELECT MIN(available_at) AS t FROM submissions WHERE state = 'received'`).get(), 'minimum');
+    return row.t ?? undefined;
+  }
+
+  markPrepared(id: number, p: { now: number; fetchMs: number; notes: readonly string[] }): void {
+    this.db
+      .prepare(`UPDATE submissions SET state = 'prepared', prepared_at = ?, fetch_ms = ?, notes = ?, attempts = attempts + 1, error = NULL WHERE id = ?`)
+      .run(p.now, p.fetchMs, JSON.stringify(p.notes), id);
+  }
+
+  retrySubmission(id: number, p: { error: string; availableAt: number }): void {
+    this.db.prepare(`UPDATE submissions SET attempts = attempts + 1, available_at = ?, error = ? WHERE id = ?`).run(p.availableAt, p.error, id);
+  }
+
+  failSubmission(id: number, error: string): void {
+    this.db.prepare(`UPDATE submissions SET state = 'failed', attempts = attempts + 1, error = ? WHERE id = ?`).run(error, id);
+  }
+
+  insertResult(r: NewResult): void {
+    this.db
+      .prepare(
+        `INSERT INTO results (job_id, submission_id, student_id, assignment_id, commit_sha, tree_sha, received_at, status, score,
+           max_score, days_late, penalty_percent, final_score, backend, dataset, grader_version, worker, queue_ms, fetch_ms,
+           export_ms, grade_ms, total_ms, stored_at, result_json)
+         VALUES (@jobId, @submissionId, @studentId, @assignmentId, @commit, @treeSha, @receivedAt, @status, @score,
+           @maxScore, @daysLate, @penaltyPercent, @finalScore, @backend, @dataset, @graderVersion, @worker, @queueMs, @fetchMs,
+           @exportMs, @gradeMs, @totalMs, @storedAt, @resultJson)`,
+      )
+      .run(r);
+  }
+
+  findResultForJob(jobId: number): ResultRow | undefined {
+    return findRow(ResultRowSchema, this.db.prepare('SELECT * FROM results WHERE job_id = ?').get(jobId), 'result');
+  }
+
+  listResults(filter: ResultFilter = {}): ResultRow[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM results WHERE (@studentId IS NULL OR student_id = @studentId)
+         AND (@assignmentId IS NULL OR assignment_id = @assignmentId) ORDER BY received_at, id`,
+      )
+      .all({ studentId: filter.studentId ?? null, assignmentId: filter.assignmentId ?? null });
+    return rows.map((r) => parseRow(ResultRowSchema, r, 'result'));
+  }
+
+  /** The result of the student's most recently received graded push of an assignment. */
+  findLatestResult(studentId: string, assignmentId: string): ResultRow | undefined {
+    return findRow(
+      ResultRowSchema,
+      this.db
+        .prepare('SELECT * FROM results WHERE student_id = ? AND assignment_id = ? ORDER BY received_at DESC, id DESC LIMIT 1')
+        .get(studentId, assignmentId),
+      'result',
+    );
+  }
+
+  /** A stored result for exactly this folder content and grader version, if any. */
+  findResultForTree(studentId: string, assignmentId: string, treeSha: string, graderVersion: string): ResultRow | undefined {
+    return findRow(
+      ResultRowSchema,
+      this.db
+        .prepare(
+          `SELECT * FROM results WHERE student_id = ? AND assignment_id = ? AND tree_sha = ? AND grader_version = ?
+           AND status IN ('graded', 'compile_error', 'missing') ORDER BY received_at LIMIT 1`,
+        )
+        .get(studentId, assignmentId, treeSha, graderVersion),
+      'result',
+    );
+  }
+
+  findBranchHead(studentId: string): BranchHeadRow | undefined {
+    return findRow(BranchHeadRowSchema, this.db.prepare('SELECT * FROM branch_heads WHERE student_id = ?').get(studentId), 'branch head');
+  }
+
+  setBranchHead(studentId: string, head: { commit: string | null; checkedAt: number; error: string | null }): void {
+    this.db
+      .prepare(
+        `INSERT INTO branch_heads (student_id, commit_sha, checked_at, error) VALUES (?, ?, ?, ?)
+         ON CONFLICT (student_id) DO UPDATE SET commit_sha = excluded.commit_sha, checked_at = excluded.checked_at, error = excluded.error`,
+      )
+      .run(studentId, head.commit, head.checkedAt, head.error);
+  }
+
+  /** Records a poll error without forgetting the last head. */
+  setBranchHeadError(studentId: string, checkedAt: number, error: string): void {
+    this.db
+      .prepare(
+        `INSERT INTO branch_heads (student_id, commit_sha, checked_at, error) VALUES (?, NULL, ?, ?)
+         ON CONFLICT (student_id) DO UPDATE SET checked_at = excluded.checked_at, error = excluded.error`,
+      )
+      .run(studentId, checkedAt, error);
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * The database schema, one entry per version. Times are milliseconds since the epoch on the
+ * server's clock. Never edit an entry that has shipped: add one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  -- One push (webhook or poll) of one commit by one student. Redelivered events of the same
+  -- commit find the row already there: a commit is graded once.
+  CREATE TABLE submissions (
+    id            INTEGER PRIMARY KEY,
+    student_id    TEXT    NOT NULL,
+    commit_sha    TEXT    NOT NULL,
+    branch        TEXT    NOT NULL,
+    source        TEXT    NOT NULL,            -- github | gitlab | gitea | forgejo | poll | manual
+    delivery_id   TEXT,                        -- the host's delivery id, for tracing
+    received_at   INTEGER NOT NULL,            -- the server's receipt time: the late policy uses it
+    state         TEXT    NOT NULL CHECK (state IN ('received', 'prepared', 'failed')),
+    attempts      INTEGER NOT NULL DEFAULT 0,  -- fetch attempts
+    available_at  INTEGER NOT NULL,            -- next fetch attempt (backoff)
+    prepared_at   INTEGER,
+    fetch_ms      INTEGER,
+    notes         TEXT    NOT NULL DEFAULT '[]', -- JSON array: folders skipped and why
+    error         TEXT,
+    UNIQUE (student_id, commit_sha)
+  );
+  CREATE INDEX submissions_pending ON submissions (state, available_at);
+
+  -- One assignment folder of one submission to grade.
+  CREATE TABLE jobs (
+    id            INTEGER PRIMARY KEY,
+    submission_id INTEGER NOT NULL REFERENCES submissions (id),
+    student_id    TEXT    NOT NULL,
+    assignment_id TEXT    NOT NULL,
+    commit_sha    TEXT    NOT NULL,
+    tree_sha      TEXT    NOT NULL,            -- the folder's git tree: unchanged folders are not regraded
+    received_at   INTEGER NOT NULL,
+    days_late     INTEGER NOT NULL,
+    state         TEXT    NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed', 'superseded')),
+    attempts      INTEGER NOT NULL DEFAULT 0,  -- times started
+    interruptions INTEGER NOT NULL DEFAULT 0,  -- times found running after a crash
+    available_at  INTEGER NOT NULL,
+    created_at    INTEGER NOT NULL,
+    started_at    INTEGER,
+    finished_at   INTEGER,
+    runner        TEXT,                        -- local:<pid> | redis
+    superseded_by INTEGER REFERENCES jobs (id),
+    error_code    TEXT,
+    error         TEXT,
+    UNIQUE (student_id, assignment_id, commit_sha)
+  );
+  CREATE INDEX jobs_ready ON jobs (state, available_at);
+  CREATE INDEX jobs_student_assignment ON jobs (student_id, assignment_id, state);
+
+  -- Round-robin across students: the claim order of each student's last turn.
+  CREATE TABLE turns (
+    student_id TEXT PRIMARY KEY,
+    last_turn  INTEGER NOT NULL
+  );
+
+  -- One stored result per job (a job is never stored twice).
+  CREATE TABLE results (
+    id              INTEGER PRIMARY KEY,
+    job_id          INTEGER NOT NULL UNIQUE REFERENCES jobs (id),
+    submission_id   INTEGER NOT NULL REFERENCES submissions (id),
+    student_id      TEXT    NOT NULL,
+    assignment_id   TEXT    NOT NULL,
+    commit_sha      TEXT    NOT NULL,
+    tree_sha        TEXT    NOT NULL,
+    received_at     INTEGER NOT NULL,
+    status          TEXT    NOT NULL,
+    score           REAL    NOT NULL,
+    max_score       REAL    NOT NULL,
+    days_late       INTEGER NOT NULL,
+    penalty_percent REAL    NOT NULL,
+    final_score     REAL    NOT NULL,          -- score after the late penalty
+    backend         TEXT    NOT NULL,
+    dataset         TEXT,
+    grader_version  TEXT    NOT NULL,
+    worker          TEXT    NOT NULL,
+    queue_ms        INTEGER NOT NULL,          -- receipt to grading start
+    fetch_ms        INTEGER,
+    export_ms       INTEGER,
+    grade_ms        INTEGER,
+    total_ms        INTEGER NOT NULL,          -- receipt to stored
+    stored_at       INTEGER NOT NULL,
+    result_json     TEXT    NOT NULL           -- the result JSON contract, as graded
+  );
+  CREATE INDEX results_student ON results (student_id, assignment_id, received_at);
+
+  -- Polling: the last head seen per student.
+  CREATE TABLE branch_heads (
+    student_id  TEXT PRIMARY KEY,
+    commit_sha  TEXT,
+    checked_at  INTEGER NOT NULL,
+    error       TEXT
+  );
+  `,
+];
