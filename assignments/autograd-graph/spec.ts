@@ -10,16 +10,12 @@ import * as tf from '@tensorflow/tfjs';
 import { compareStructure, fromTf, plainTensor, toTf, type Expected, type PlainTensor } from '../../grader/compare';
 import { defineAssignment, type Lang, type TestContext, type TestVerdict } from '../../grader/spec/assignment-spec';
 import type * as Reference from '../../reference/autograd-graph';
+import { MISTAKES, type Text } from './mistakes';
 // Type-only: never loaded here, but it puts probes.ts in the build, which the runner loads.
 import type { probes } from './probes';
 
 type ProbeName = keyof typeof probes;
 const COUNT_AUTOGRAD_CALLS: ProbeName = 'countAutogradCalls';
-
-interface Text {
-  en: string;
-  ru: string;
-}
 
 function say(lang: Lang, text: Text): string {
   return text[lang];
@@ -32,92 +28,6 @@ function reference(ctx: TestContext): typeof Reference {
   }
   return ctx.reference as unknown as typeof Reference;
 }
-
-// ---------------------------------------------------------------------------------------------
-// Typical mistakes, as formulas of one element. A variant of the graph changes f and, through
-// autograd, both gradients; a slip in a hand derivation changes the gradients only.
-
-interface Variant {
-  f?: (x: number, y: number) => number;
-  dx: (x: number, y: number, n: number) => number;
-  dy: (x: number, y: number, n: number) => number;
-  /** Only recognisable with more than one entry (a mean over one entry is the sum). */
-  needsSeveral?: boolean;
-  hint: Text;
-}
-
-const VARIANTS: Variant[] = [
-  {
-    f: (x, y) => x * y + (x + y) ** 2,
-    dx: (x, y) => y + 2 * (x + y),
-    dy: (x, y) => x + 2 * (x + y),
-    hint: {
-      en: 'These values are those of x·y + (x+y)²: the x² node of the graph is missing.',
-      ru: 'Это значения x·y + (x+y)²: в графе пропущен узел x².',
-    },
-  },
-  {
-    f: (x, y) => x * x + (x + y) ** 2,
-    dx: (x, y) => 2 * x + 2 * (x + y),
-    dy: (x, y) => 2 * (x + y),
-    hint: {
-      en: 'These values are those of x² + (x+y)²: the x·y node of the graph is missing.',
-      ru: 'Это значения x² + (x+y)²: в графе пропущен узел x·y.',
-    },
-  },
-  {
-    f: (x, y) => x * x + x * y,
-    dx: (x, y) => 2 * x + y,
-    dy: (x) => x,
-    hint: {
-      en: 'These values are those of x² + x·y: the (x+y)² node of the graph is missing.',
-      ru: 'Это значения x² + x·y: в графе пропущен узел (x+y)².',
-    },
-  },
-  {
-    f: (x, y) => x * x + x * y + (x + y),
-    dx: (x, y) => 2 * x + y + 1,
-    dy: (x) => x + 1,
-    hint: {
-      en: 'These values are those of x² + x·y + (x+y): the sum x + y is never squared.',
-      ru: 'Это значения x² + x·y + (x+y): сумма x + y не возведена в квадрат.',
-    },
-  },
-  {
-    f: (x, y) => x * x + x * y + x * x + y * y,
-    dx: (x, y) => 4 * x + y,
-    dy: (x, y) => x + 2 * y,
-    hint: {
-      en: '(x+y)² was computed as x² + y², which drops the cross term 2·x·y.',
-      ru: '(x+y)² посчитано как x² + y², без удвоенного произведения 2·x·y.',
-    },
-  },
-  {
-    dx: (x, y) => 3 * x + 2 * y,
-    dy: (x, y) => 4 * x + 3 * y,
-    hint: {
-      en: 'dx and dy are swapped: tf.grads returns the gradients in the order of its inputs.',
-      ru: 'dx и dy перепутаны местами: tf.grads возвращает градиенты в порядке входов.',
-    },
-  },
-  {
-    dx: (x, y) => 3 * x + 2 * y,
-    dy: (x, y) => 2 * x + y,
-    hint: {
-      en: 'The derivative of (x+y)² is 2·(x+y): the factor 2 of the power rule is missing. Let tf.grads do it.',
-      ru: 'Производная (x+y)² равна 2·(x+y): потерян множитель 2. Пусть это сделает tf.grads.',
-    },
-  },
-  {
-    dx: (x, y, n) => (4 * x + 3 * y) / n,
-    dy: (x, y, n) => (3 * x + 2 * y) / n,
-    needsSeveral: true,
-    hint: {
-      en: 'These are the gradients of mean(f), not of sum(f).',
-      ru: 'Это градиенты mean(f), а нужны градиенты sum(f).',
-    },
-  },
-];
 
 function elementwise(x: PlainTensor, y: PlainTensor, fn: (a: number, b: number) => number): PlainTensor {
   const xs = x.data as Float32Array;
@@ -132,23 +42,23 @@ function elementwise(x: PlainTensor, y: PlainTensor, fn: (a: number, b: number) 
  * dy and the dx of a lost power-rule factor).
  */
 function namedMistakes(x: PlainTensor, y: PlainTensor, actual: unknown, ctx: TestContext, what: 'f' | 'gradF'): string[] {
-  // The variants are elementwise formulas: they only describe inputs of one shape.
+  // The mistakes are elementwise formulas: they only describe inputs of one shape.
   if (x.shape.join() !== y.shape.join()) return [];
   const n = x.data.length;
   const tol = { rtol: ctx.tolerance.rtol, atol: ctx.tolerance.atol };
   const matches = (expected: Expected) => compareStructure(expected, actual, tol).ok;
-  const applicable = VARIANTS.filter((v) => !(v.needsSeveral === true && n === 1));
+  const applicable = MISTAKES.filter((m) => !(m.needsSeveral === true && n === 1));
   if (what === 'f') {
-    return applicable.filter((v) => v.f !== undefined && matches(elementwise(x, y, v.f))).map((v) => say(ctx.lang, v.hint));
+    return applicable.filter((m) => m.f !== undefined && matches(elementwise(x, y, m.f))).map((m) => say(ctx.lang, m.hint));
   }
-  const grads = applicable.map((v) => ({
-    v,
-    dx: elementwise(x, y, (a, b) => v.dx(a, b, n)),
-    dy: elementwise(x, y, (a, b) => v.dy(a, b, n)),
+  const grads = applicable.map((m) => ({
+    mistake: m,
+    dx: elementwise(x, y, (a, b) => m.dx(a, b, n)),
+    dy: elementwise(x, y, (a, b) => m.dy(a, b, n)),
   }));
   const whole = grads.filter((g) => matches({ dx: g.dx, dy: g.dy }));
   const found = whole.length > 0 ? whole : grads.filter((g) => matches({ dx: g.dx }) || matches({ dy: g.dy }));
-  return found.slice(0, 2).map((g) => say(ctx.lang, g.v.hint));
+  return found.slice(0, 2).map((g) => say(ctx.lang, g.mistake.hint));
 }
 
 // ---------------------------------------------------------------------------------------------

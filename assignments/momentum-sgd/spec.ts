@@ -12,7 +12,8 @@ import { defineAssignment, type Lang, type TestContext, type TestVerdict } from 
 import type * as Reference from '../../reference/momentum-sgd';
 import type { MinimizeOptions, MomentumOptions } from '../../reference/momentum-sgd';
 import type { SeededRandom } from '../../grader/util/rng';
-import { buildLoss, type Problem, type probes, type QuadraticProblem, type RosenbrockProblem } from './probes';
+import { buildLoss, type Problem, type probes } from './probes';
+import { QUADRATIC_OPTIONS, ROSENBROCK_OPTIONS, quadratic, rosenbrock } from './problems';
 import { minimizeWith, stepWith, WRONG_RULES, type UpdateRule } from './variants';
 
 type ProbeName = keyof typeof probes;
@@ -169,28 +170,6 @@ async function checkStep(ctx: TestContext, c: StepCase, keys: Key[], passed: Tex
 // ---------------------------------------------------------------------------------------------
 // minimize.
 
-function quadratic(rng: SeededRandom): { problem: QuadraticProblem; init: Plain } {
-  // A = R(φ)·diag(1, 10): AᵀA has eigenvalues 1 and 100, a long narrow valley at an angle.
-  const phi = rng.uniform(0, Math.PI);
-  const [c, s] = [Math.cos(phi), Math.sin(phi)];
-  const problem: QuadraticProblem = {
-    kind: 'quadratic',
-    A: [
-      [c, -10 * s],
-      [s, 10 * c],
-    ],
-    b: [rng.uniform(-2, 2), rng.uniform(-2, 2)],
-    k: 4,
-    c0: rng.uniform(-2, 2),
-  };
-  return { problem, init: [plainTensor([rng.uniform(-3, 3), rng.uniform(-3, 3)], [2]), plainTensor([rng.uniform(-3, 3)], [])] };
-}
-
-function rosenbrock(): { problem: RosenbrockProblem; init: Plain } {
-  // The classic start (−1.2, 1) of Rosenbrock's banana, a = 1, b = 100.
-  return { problem: { kind: 'rosenbrock', a: 1, b: 100 }, init: [plainTensor([-1.2], []), plainTensor([1], [])] };
-}
-
 function minimizeResult(rule: UpdateRule, problem: Problem, init: Plain, options: MinimizeOptions, extraSteps = 0, ref?: typeof Reference): Plain {
   const built = buildLoss(tf, problem);
   try {
@@ -258,15 +237,24 @@ function describeChange(lang: Lang, c: z.infer<typeof InputChangesSchema>['chang
 
 const STEPS_LEAK = 1000;
 
+/**
+ * The rates of the one-step tests. lr must not equal 1 − momentum: then dampening
+ * (v ← βv + (1 − β)g) and α folded into v (v ← βv + αg) give the same velocity, and a message
+ * could name the wrong one.
+ */
+const STEP_OPTIONS: MomentumOptions = { lr: 0.05, momentum: 0.9 };
+
 export const spec = defineAssignment({
   id: 'momentum-sgd',
   title: 'Gradient descent with momentum',
   entry: 'solution.ts',
   contract: 'contract.ts',
   probes: 'probes.ts',
-  limits: { totalMs: 90_000, testMs: 10_000, heapMb: 512 },
-  // One step moves values of order 1 by float32 rounding only; trajectories get their own,
-  // wider tolerance below. Every look-alike rule changes results by far more.
+  limits: { totalMs: 60_000, testMs: 10_000, heapMb: 512 },
+  // Values are of order 1. One step differs from the reference by float32 rounding only, and
+  // the trajectories here are stable: after 300 Rosenbrock steps the float32 reference is
+  // within 1e-7 of torch in float64 (tests/oracle). One step more or less moves the end point
+  // by 1e-3 or more, every look-alike rule by far more.
   tolerance: { rtol: 1e-4, atol: 1e-5 },
   tests: [
     {
@@ -274,7 +262,7 @@ export const spec = defineAssignment({
       points: 1,
       visibility: 'visible',
       run: (ctx) =>
-        checkStep(ctx, stepCase(ctx.rng, [[3], [2, 2]], { lr: 0.1, momentum: 0.9 }), ['params'], {
+        checkStep(ctx, stepCase(ctx.rng, [[3], [2, 2]], STEP_OPTIONS), ['params'], {
           en: 'The new params are θ − α·(β·v + g).',
           ru: 'Новые параметры равны θ − α·(β·v + g).',
         }),
@@ -284,7 +272,7 @@ export const spec = defineAssignment({
       points: 1,
       visibility: 'visible',
       run: (ctx) =>
-        checkStep(ctx, stepCase(ctx.rng, [[3], [2, 2]], { lr: 0.1, momentum: 0.9 }), ['velocities'], {
+        checkStep(ctx, stepCase(ctx.rng, [[3], [2, 2]], STEP_OPTIONS), ['velocities'], {
           en: 'The new velocities are β·v + g.',
           ru: 'Новые скорости равны β·v + g.',
         }),
@@ -327,7 +315,7 @@ export const spec = defineAssignment({
           ctx,
           expected,
           actual,
-          'params after 5 momentumStep calls with lr 0.1, 0.05, 0.2, 0.02, 0.1',
+          'momentumStep × 5 (lr 0.1, 0.05, 0.2, 0.02, 0.1)',
           { en: 'Five steps with a changing learning rate end where they should.', ru: 'Пять шагов с меняющейся скоростью обучения приходят туда, куда нужно.' },
           () =>
             WRONG_RULES.map((rule) => ({
@@ -363,10 +351,9 @@ export const spec = defineAssignment({
       name: 'minimize on an ill-conditioned quadratic',
       points: 1,
       visibility: 'visible',
-      tolerance: { rtol: 1e-3, atol: 1e-4 },
       run: (ctx) => {
         const { problem, init } = quadratic(ctx.rng);
-        return checkMinimize(ctx, problem, init, { lr: 0.01, momentum: 0.9, steps: 100 }, '½‖A·w − b‖² + 2·(c − c0)², cond(AᵀA) = 100', {
+        return checkMinimize(ctx, problem, init, QUADRATIC_OPTIONS, '½‖A·w − b‖² + 2·(c − c0)², cond(AᵀA) = 100', {
           en: 'minimize follows the reference trajectory on the ill-conditioned quadratic (100 steps).',
           ru: 'minimize идёт по эталонной траектории на плохо обусловленной квадратичной функции (100 шагов).',
         });
@@ -409,10 +396,9 @@ export const spec = defineAssignment({
       name: 'minimize on the Rosenbrock function',
       points: 1,
       visibility: 'hidden',
-      tolerance: { rtol: 1e-3, atol: 1e-4 },
       run: (ctx) => {
         const { problem, init } = rosenbrock();
-        return checkMinimize(ctx, problem, init, { lr: 0.001, momentum: 0.9, steps: 300 }, '(1 − x)² + 100·(y − x²)² from (−1.2, 1)', {
+        return checkMinimize(ctx, problem, init, ROSENBROCK_OPTIONS, '(1 − x)² + 100·(y − x²)² from (−1.2, 1)', {
           en: 'minimize follows the reference trajectory on Rosenbrock (300 steps).',
           ru: 'minimize идёт по эталонной траектории на функции Розенброка (300 шагов).',
         });
@@ -427,19 +413,26 @@ export const spec = defineAssignment({
         const base = { lr: 0.01, momentum: 0.9 };
         const counts = [0, 1, 3];
         const ref = reference(ctx);
-        const expected = counts.map((steps) => minimizeResult('lecture', problem, init, { ...base, steps }, 0, ref));
         const actual = await probe(ctx, 'minimizeEachSteps', problem, init, base, counts);
-        return verdictOf(
-          ctx,
-          expected,
-          actual,
-          'minimize with steps 0, 1 and 3',
-          { en: 'minimize takes exactly `steps` steps, starting from zero velocity.', ru: 'minimize делает ровно `steps` шагов, начиная с нулевой скорости.' },
-          () => [
-            { hint: OFF_BY_ONE.extra, expected: counts.map((steps) => minimizeResult('lecture', problem, init, { ...base, steps }, 1)) },
-            { hint: OFF_BY_ONE.missing, expected: counts.map((steps) => minimizeResult('lecture', problem, init, { ...base, steps }, -1)) },
-          ],
-        );
+        // The probe returns one result per count; it is plain data from the runner.
+        const results: unknown[] = Array.isArray(actual) ? actual : [];
+        const failures: string[] = [];
+        for (const [i, steps] of counts.entries()) {
+          const options = { ...base, steps };
+          const expected = minimizeResult('lecture', problem, init, options, 0, ref);
+          const verdict = verdictOf(ctx, expected, results[i], `minimize(quadratic, {steps: ${steps}})`, { en: '', ru: '' }, () =>
+            minimizeCandidates(problem, init, options),
+          );
+          if (!verdict.passed) failures.push(verdict.output);
+        }
+        if (failures.length > 0) return { passed: false, output: failures.join('\n\n') };
+        return {
+          passed: true,
+          output: say(ctx.lang, {
+            en: 'minimize takes exactly `steps` steps (0, 1 and 3), starting from zero velocity.',
+            ru: 'minimize делает ровно `steps` шагов (0, 1 и 3), начиная с нулевой скорости.',
+          }),
+        };
       },
     },
   ],

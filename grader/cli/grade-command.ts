@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { Command, Option } from 'commander';
 import { formatResultText } from '../report/format-text';
 import { gradeSubmission } from '../run/grade-submission';
+import { resolveSandbox } from '../sandbox';
 import { BACKEND_NAMES, type BackendName } from '../tensors';
 
 interface GradeFlags {
@@ -12,6 +13,7 @@ interface GradeFlags {
   visibleOnly?: boolean;
   lang: 'en' | 'ru';
   catalogue?: string;
+  insecureNoSandbox?: boolean;
 }
 
 export function registerGradeCommand(program: Command): void {
@@ -25,8 +27,13 @@ export function registerGradeCommand(program: Command): void {
     .option('--visible-only', 'run only the tests visible to students')
     .addOption(new Option('--lang <lang>', 'language of messages').choices(['en', 'ru']).default('en'))
     .option('--catalogue <dir>', "a folder holding assignments/ and reference/ (default: the grader's own)")
+    .option('--insecure-no-sandbox', 'grade even where no OS sandbox (bubblewrap, unshare) works: only for code you trust')
     .action(async (flags: GradeFlags) => {
+      // Submissions are untrusted: without OS isolation this refuses unless told otherwise.
+      const sandbox = resolveSandbox({ require: true, allowInsecure: flags.insecureNoSandbox === true });
+      if (sandbox.warning !== undefined) process.stderr.write(`grader: ${sandbox.warning}\n`);
       const results = await gradeSubmission({
+        launcher: sandbox.launcher,
         submissionDir: path.resolve(flags.submission),
         assignmentIds: flags.assignment !== undefined ? [flags.assignment] : undefined,
         backend: flags.backend,

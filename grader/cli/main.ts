@@ -3,7 +3,11 @@
 import { Command } from 'commander';
 import { registerBackendsCommand } from './backends-command';
 import { registerDemoCommand } from './demo-command';
+import { registerDoctorCommand } from './doctor-command';
 import { registerGradeCommand } from './grade-command';
+import { registerPollCommand } from './poll-command';
+import { registerServeCommand } from './serve-command';
+import { registerWorkerCommand } from './worker-command';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -14,6 +18,10 @@ export function buildProgram(): Command {
   registerGradeCommand(program);
   registerDemoCommand(program);
   registerBackendsCommand(program);
+  registerDoctorCommand(program);
+  registerServeCommand(program);
+  registerWorkerCommand(program);
+  registerPollCommand(program);
   return program;
 }
 

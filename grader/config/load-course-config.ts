@@ -10,14 +10,7 @@ import { parseDocument } from 'yaml';
 import type { ZodIssue } from 'zod';
 import { discoverAssignments } from '../spec/discover';
 import { BadRepoUrlError, fetchUrl, repoKey } from '../repo/repo-url';
-import {
-  AssignmentEntrySchema,
-  CourseFileSchema,
-  SecretsEntrySchema,
-  StudentEntrySchema,
-  type CourseConfig,
-  type CourseFile,
-} from './course-config-schema';
+import { CourseFileSchema, type CourseConfig } from './course-config-schema';
 import { Secret } from './secret';
 
 export class CourseConfigError extends Error {
@@ -71,49 +64,62 @@ function parseText(file: string, text: string): { value: unknown; problems: stri
   return { value: doc.toJS(), problems: [] };
 }
 
-/** Checks across fields and against the environment, each on whatever part parsed. */
-function extraProblems(raw: unknown, baseDir: string, env: NodeJS.ProcessEnv, checkCatalogue: boolean, parsed: CourseFile | undefined): string[] {
+const LITERAL_SECRET_KEYS = ['webhookSecret', 'instructorToken', 'token', 'secret'];
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function stringAt(entry: unknown, key: string): string | undefined {
+  return isRecord(entry) && typeof entry[key] === 'string' ? entry[key] : undefined;
+}
+
+/**
+ * Checks across fields and against the environment. Each runs on whatever part of the raw
+ * file it needs, so a problem elsewhere never hides it.
+ */
+function extraProblems(raw: unknown, baseDir: string, env: NodeJS.ProcessEnv, checkCatalogue: boolean): string[] {
   const problems: string[] = [];
   if (!isRecord(raw)) return problems;
 
-  const secretsRaw = raw.secrets;
-  if (isRecord(secretsRaw)) {
-    for (const literal of ['webhookSecret', 'instructorToken', 'token', 'secret']) {
-      if (literal in secretsRaw) {
-        problems.push(
-          `secrets.${literal}: secrets never go in the course file; put the value in an environment variable and name it with secrets.${literal === 'instructorToken' || literal === 'token' ? 'instructorTokenEnv' : 'webhookSecretEnv'}`,
-        );
+  const secrets = raw.secrets;
+  if (isRecord(secrets)) {
+    for (const literal of LITERAL_SECRET_KEYS) {
+      if (literal in secrets) {
+        const envKey = literal === 'instructorToken' || literal === 'token' ? 'instructorTokenEnv' : 'webhookSecretEnv';
+        problems.push(`secrets.${literal}: secrets never go in the course file; put the value in an environment variable and name it with secrets.${envKey}`);
       }
     }
-    const secrets = SecretsEntrySchema.safeParse(secretsRaw);
-    if (secrets.success) {
-      for (const [key, name] of Object.entries(secrets.data)) {
-        const value = env[name];
-        if (value === undefined || value.trim() === '') {
-          problems.push(`secrets.${key}: the environment variable ${name} is not set (secrets are read from the environment, never from the file)`);
-        } else if (value.trim().length < MIN_SECRET_LENGTH) {
-          problems.push(`secrets.${key}: the value of ${name} is shorter than ${MIN_SECRET_LENGTH} characters; use a long random string`);
-        }
+    const names: string[] = [];
+    for (const key of ['webhookSecretEnv', 'instructorTokenEnv']) {
+      const name = stringAt(secrets, key);
+      if (name === undefined || !ENV_NAME.test(name)) continue;
+      names.push(name);
+      const value = env[name];
+      if (value === undefined || value.trim() === '') {
+        problems.push(`secrets.${key}: the environment variable ${name} is not set (secrets are read from the environment, never from the file)`);
+      } else if (value.trim().length < MIN_SECRET_LENGTH) {
+        problems.push(`secrets.${key}: the value of ${name} is shorter than ${MIN_SECRET_LENGTH} characters; use a long random string`);
       }
-      if (secrets.data.webhookSecretEnv === secrets.data.instructorTokenEnv) {
-        problems.push('secrets: the webhook secret and the instructor token must come from different variables');
-      }
+    }
+    if (names.length === 2 && names[0] === names[1]) {
+      problems.push('secrets: the webhook secret and the instructor token must come from different variables');
     }
   }
 
   if (Array.isArray(raw.roster)) {
     const ids = new Map<string, number>();
     const keys = new Map<string, number>();
-    raw.roster.forEach((entry, i) => {
-      const student = StudentEntrySchema.safeParse(entry);
-      if (!student.success) return;
-      const prevId = ids.get(student.data.id);
-      if (prevId !== undefined) problems.push(`roster[${i}].id: '${student.data.id}' is also roster[${prevId}]`);
-      else ids.set(student.data.id, i);
+    raw.roster.forEach((entry: unknown, i) => {
+      const id = stringAt(entry, 'id');
+      if (id !== undefined) {
+        const prev = ids.get(id);
+        if (prev !== undefined) problems.push(`roster[${i}].id: '${id}' is also roster[${prev}]`);
+        else ids.set(id, i);
+      }
+      const repo = stringAt(entry, 'repo');
+      if (repo === undefined || repo === '') return;
       try {
-        const key = repoKey(fetchUrl(student.data.repo, baseDir));
-        const prevKey = keys.get(key);
-        if (prevKey !== undefined) problems.push(`roster[${i}].repo: the same repository as roster[${prevKey}] (${key})`);
+        const key = repoKey(fetchUrl(repo, baseDir));
+        const prev = keys.get(key);
+        if (prev !== undefined) problems.push(`roster[${i}].repo: the same repository as roster[${prev}] (${key})`);
         else keys.set(key, i);
       } catch (err) {
         if (err instanceof BadRepoUrlError) problems.push(`roster[${i}].repo: ${err.message}`);
@@ -122,43 +128,52 @@ function extraProblems(raw: unknown, baseDir: string, env: NodeJS.ProcessEnv, ch
     });
   }
 
+  const assignmentIds: Array<[number, string]> = [];
   if (Array.isArray(raw.assignments)) {
     const seen = new Map<string, number>();
-    raw.assignments.forEach((entry, i) => {
-      const a = AssignmentEntrySchema.safeParse(entry);
-      if (!a.success) return;
-      const prev = seen.get(a.data.id);
-      if (prev !== undefined) problems.push(`assignments[${i}].id: '${a.data.id}' is also assignments[${prev}]`);
-      else seen.set(a.data.id, i);
+    raw.assignments.forEach((entry: unknown, i) => {
+      const id = stringAt(entry, 'id');
+      if (id === undefined) return;
+      assignmentIds.push([i, id]);
+      const prev = seen.get(id);
+      if (prev !== undefined) problems.push(`assignments[${i}].id: '${id}' is also assignments[${prev}]`);
+      else seen.set(id, i);
     });
   }
 
+  let catalogueOk = true;
   for (const key of ['datasetDir', 'catalogueRoot'] as const) {
     const value = raw[key];
     if (typeof value === 'string' && value !== '') {
       const dir = path.resolve(baseDir, value);
       if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) problems.push(`${key}: no such folder: ${dir}`);
-      else if (key === 'catalogueRoot' && !fs.existsSync(path.join(dir, 'assignments'))) {
-        problems.push(`catalogueRoot: ${dir} has no assignments/ folder`);
-      }
+      else if (key === 'catalogueRoot' && !fs.existsSync(path.join(dir, 'assignments'))) problems.push(`catalogueRoot: ${dir} has no assignments/ folder`);
+      else continue;
+      if (key === 'catalogueRoot') catalogueOk = false;
     }
   }
 
-  if (checkCatalogue && parsed !== undefined && !problems.some((p) => p.startsWith('catalogueRoot'))) {
-    const root = parsed.catalogueRoot !== undefined ? path.resolve(baseDir, parsed.catalogueRoot) : undefined;
+  if (checkCatalogue && catalogueOk && assignmentIds.length > 0) {
+    const rootValue = raw.catalogueRoot;
+    const root = typeof rootValue === 'string' && rootValue !== '' ? path.resolve(baseDir, rootValue) : undefined;
     const catalogue = discoverAssignments(root);
     const known = new Set(catalogue.assignments.map((a) => a.id));
-    parsed.assignments.forEach((a, i) => {
-      if (known.has(a.id)) return;
-      const broken = catalogue.broken.find((b) => b.id === a.id);
+    for (const [i, id] of assignmentIds) {
+      if (known.has(id)) continue;
+      const broken = catalogue.broken.find((b) => b.id === id);
       problems.push(
         broken !== undefined
-          ? `assignments[${i}].id: assignment '${a.id}' is broken: ${broken.error}`
-          : `assignments[${i}].id: no assignment '${a.id}' in the catalogue; known: ${[...known].join(', ') || '(none)'}`,
+          ? `assignments[${i}].id: assignment '${id}' is broken: ${broken.error}`
+          : `assignments[${i}].id: no assignment '${id}' in the catalogue; known: ${[...known].join(', ') || '(none)'}`,
       );
-    });
+    }
   }
   return problems;
+}
+
+/** Zod's own complaint about literal secrets is replaced by the clearer one above. */
+function keepIssue(issue: ZodIssue): boolean {
+  return !(issue.code === 'unrecognized_keys' && issue.path.join('.') === 'secrets' && issue.keys.every((k) => LITERAL_SECRET_KEYS.includes(k)));
 }
 
 function deepFreeze<T>(value: T): T {
@@ -174,8 +189,8 @@ export function resolveCourseConfig(raw: unknown, file: string, options: LoadCou
   const env = options.env ?? process.env;
   const baseDir = path.dirname(path.resolve(file));
   const result = CourseFileSchema.safeParse(raw);
-  const problems = result.success ? [] : result.error.issues.map(formatIssue);
-  problems.push(...extraProblems(raw, baseDir, env, options.checkCatalogue ?? true, result.success ? result.data : undefined));
+  const problems = result.success ? [] : result.error.issues.filter(keepIssue).map(formatIssue);
+  problems.push(...extraProblems(raw, baseDir, env, options.checkCatalogue ?? true));
   if (options.concurrency !== undefined && (!Number.isInteger(options.concurrency) || options.concurrency < 1)) {
     problems.push(`concurrency: ${options.concurrency} given on the command line is not a positive whole number`);
   }

@@ -12,7 +12,6 @@ const SAFE_CONFIG = [
   'fetch.recurseSubmodules=false',
   'submodule.recurse=false',
   'credential.interactive=never',
-  'core.askPass=',
   'gc.auto=0',
   'maintenance.auto=false',
 ];
@@ -44,6 +43,8 @@ export function gitClient(baseDir: string | undefined, options: GitClientOptions
     config: SAFE_CONFIG,
     timeout: { block: options.timeoutMs },
     allowEnvironment: ['GIT_TERMINAL_PROMPT', ...PASSED_GIT_VARIABLES],
+    // simple-git refuses protocol, hooks and ssh settings unless told; ours only restrict git.
+    unsafe: { allowUnsafeProtocolOverride: true, allowUnsafeHooksPath: true, allowUnsafeSshCommand: true },
     maxConcurrentProcesses: 4,
     ...(options.abort !== undefined ? { abort: options.abort } : {}),
   });

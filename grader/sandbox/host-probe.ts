@@ -38,11 +38,13 @@ function firstLine(text: string): string {
   return text.trim().split('\n').find((l) => l.trim() !== '')?.trim().slice(0, 300) ?? '';
 }
 
-function tryMode(mode: Exclude<SandboxMode, 'none'>, tools: HostTools, root: boolean): ModeAvailability {
+function tryMode(mode: SandboxMode, tools: HostTools, root: boolean): ModeAvailability {
+  if (mode === 'none' && !(root && tools.setpriv !== undefined)) return { available: true, detail: "the grader's own uid" };
   if (process.platform !== 'linux') return { available: false, detail: `not Linux (${process.platform})` };
   if (mode === 'bwrap' && tools.bwrap === undefined) return { available: false, detail: 'bwrap not installed (Debian/Ubuntu: apt install bubblewrap)' };
   if (mode === 'unshare' && tools.unshare === undefined) return { available: false, detail: 'unshare (util-linux) not installed' };
-  const config: PlanConfig = { mode, tools, root, limits: { ...DEFAULT_LIMITS }, frozenIntrinsics: true };
+  const dropUid = root && tools.setpriv !== undefined;
+  const config: PlanConfig = { mode, tools, root, dropUid, limits: { ...DEFAULT_LIMITS }, permissionModel: true, frozenIntrinsics: true };
   let plan;
   try {
     plan = trialPlan(config, TRIAL_CODE);
@@ -64,10 +66,11 @@ function tryMode(mode: Exclude<SandboxMode, 'none'>, tools: HostTools, root: boo
   const uid = typeof seen.uid === 'number' ? seen.uid : -1;
   const net = Array.isArray(seen.net) ? seen.net.map(String) : ['?'];
   const outside = net.filter((name) => name !== 'lo');
-  if (outside.length > 0) return { available: false, detail: `network interfaces visible inside: ${outside.join(', ')}` };
-  const uidOk = mode === 'bwrap' ? uid === INSIDE_UID : root && tools.setpriv !== undefined ? isSandboxUid(uid) : uid !== 0 || !root;
+  if (mode !== 'none' && outside.length > 0) return { available: false, detail: `network interfaces visible inside: ${outside.join(', ')}` };
+  const uidOk = mode === 'bwrap' ? uid === INSIDE_UID : dropUid ? isSandboxUid(uid) : uid !== 0 || !root;
   if (!uidOk) return { available: false, detail: `the runner would run as uid ${uid}` };
-  return { available: true, detail: mode === 'bwrap' ? (tools.bwrap?.version ?? 'bubblewrap') : 'util-linux unshare' };
+  const what = { bwrap: tools.bwrap?.version ?? 'bubblewrap', unshare: 'util-linux unshare', none: 'setpriv to a fresh uid' };
+  return { available: true, detail: what[mode] };
 }
 
 let cached: HostReport | undefined;
@@ -87,8 +90,11 @@ export function probeHost(refresh = false): HostReport {
   return cached;
 }
 
-/** Whether an OS isolation mode works here: tried once per process (a trial run). */
-export function modeAvailability(mode: Exclude<SandboxMode, 'none'>, refresh = false): ModeAvailability {
+/**
+ * Whether a mode works here: tried once per process (a trial run). For `none` it says
+ * whether the uid switch (root with setpriv) works.
+ */
+export function modeAvailability(mode: SandboxMode, refresh = false): ModeAvailability {
   const host = probeHost(refresh);
   let found = cachedModes.get(mode);
   if (found === undefined) {

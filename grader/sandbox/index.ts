@@ -12,6 +12,6 @@ export { DEFAULT_LIMITS, resolveLimits, memoryLimitMb } from './limits';
 export type { SandboxLimits } from './limits';
 export type { SandboxMode } from './launch-plans';
 export { SANDBOX_BUNDLE_PATH } from './launch-plans';
-export { SANDBOX_UID_RANGE, isSandboxUid } from './uid-pool';
+export { SANDBOX_UID_RANGE, allocatedUids, isSandboxUid } from './uid-pool';
 export { SandboxConfigError, SandboxUnavailableError } from './sandbox-errors';
 export { defaultSandbox } from './default-sandbox';

@@ -21,8 +21,9 @@
  * the uid keep the runner from reading it. The bundle is copied to a file only that uid
  * can read.
  *
- * none (no OS isolation): rlimits (prlimit, or ulimit in a shell) and node with the
- * permission model.
+ * none (no OS isolation): rlimits (prlimit, or ulimit in a shell), setpriv to a fresh uid
+ * when root (where it works: a container without namespaces usually still allows it), and
+ * node with the permission model.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -39,9 +40,13 @@ export type SandboxMode = 'bwrap' | 'unshare' | 'none';
 export interface PlanConfig {
   mode: SandboxMode;
   tools: HostTools;
-  /** The grader runs as root: runners get their own host uid. */
+  /** The grader runs as root. */
   root: boolean;
+  /** Runners get their own host uid (root with setpriv; see uid-pool.ts). */
+  dropUid: boolean;
   limits: SandboxLimits;
+  /** Node's permission model in the runner (off only to measure or test the other layers). */
+  permissionModel: boolean;
   frozenIntrinsics: boolean;
 }
 
@@ -78,7 +83,7 @@ function setprivPrefix(config: PlanConfig, uid: number | undefined): string[] {
 
 /** A uid for the runner when this grader can give one (root with setpriv). */
 function runnerUid(config: PlanConfig): number | undefined {
-  return config.root && config.tools.setpriv !== undefined ? allocateUid() : undefined;
+  return config.dropUid && config.tools.setpriv !== undefined ? allocateUid() : undefined;
 }
 
 function bwrapPlan(config: PlanConfig, request: LaunchRequest, tail: NodeTail): LaunchPlan {
@@ -108,7 +113,7 @@ function bwrapPlan(config: PlanConfig, request: LaunchRequest, tail: NodeTail): 
   args.push('--proc', '/proc', '--dev', '/dev');
   args.push('--size', String(config.limits.tmpMb * MiB), '--tmpfs', '/tmp');
   args.push('--remount-ro', '/', '--chdir', '/tmp', '--');
-  const perms = permissionFlags({ readDirs, readFiles, allowAddons: request.backend === 'tensorflow', frozenIntrinsics: config.frozenIntrinsics });
+  const perms = permissionFlags({ readDirs, readFiles, allowAddons: request.backend === 'tensorflow', frozenIntrinsics: config.frozenIntrinsics, enabled: config.permissionModel });
   args.push(nodeFiles[0].target, ...request.nodeArgs, ...perms, ...tail.args);
 
   const uid = runnerUid(config);
@@ -144,7 +149,7 @@ function hostPermissionFlags(config: PlanConfig, request: LaunchRequest, bundleP
   const readFiles: string[] = [];
   if (request.probesPath !== null) readFiles.push(request.probesPath);
   if (bundlePath !== null) readFiles.push(bundlePath);
-  return permissionFlags({ readDirs, readFiles, allowAddons: request.backend === 'tensorflow', frozenIntrinsics: config.frozenIntrinsics });
+  return permissionFlags({ readDirs, readFiles, allowAddons: request.backend === 'tensorflow', frozenIntrinsics: config.frozenIntrinsics, enabled: config.permissionModel });
 }
 
 function unsharePlan(config: PlanConfig, request: LaunchRequest, tail: NodeTail): LaunchPlan {
@@ -187,13 +192,34 @@ function unsharePlan(config: PlanConfig, request: LaunchRequest, tail: NodeTail)
 }
 
 function nonePlan(config: PlanConfig, request: LaunchRequest, tail: NodeTail): LaunchPlan {
-  const perms = hostPermissionFlags(config, request, tail.bundlePath);
-  const command = [...rlimitPrefix(config, request.heapMb), request.nodePath, ...request.nodeArgs, ...perms, ...tail.args];
+  // No namespaces; still a uid of its own when the grader is root (so it cannot signal the
+  // grader, read its files or become root again).
+  const uid = runnerUid(config);
+  let bundlePath = tail.bundlePath;
+  let cleanup: (() => void) | undefined;
+  if (bundlePath !== null && uid !== undefined) {
+    const staged = stageBundle(bundlePath, uid);
+    bundlePath = staged.file;
+    cleanup = staged.cleanup;
+  }
+  const perms = hostPermissionFlags(config, request, bundlePath);
+  const command = [
+    ...rlimitPrefix(config, request.heapMb),
+    ...setprivPrefix(config, uid),
+    request.nodePath,
+    ...request.nodeArgs,
+    ...perms,
+    ...tail.args,
+  ];
   return {
     command: command[0],
     args: command.slice(1),
     env: sandboxEnv(),
+    cwd: '/',
+    bundlePath: bundlePath ?? undefined,
+    probesPath: request.probesPath,
     memoryLimitMb: memoryLimitMb(config.limits, request.heapMb),
+    cleanup,
   };
 }
 

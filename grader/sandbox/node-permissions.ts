@@ -46,6 +46,8 @@ export interface PermissionRequest {
   /** The tensorflow backend (tfjs-node) is a native addon. */
   allowAddons: boolean;
   frozenIntrinsics: boolean;
+  /** False: no permission flags at all (to measure or test the other layers alone). */
+  enabled?: boolean;
 }
 
 /** Node flags for the runner; an empty list when this Node has no permission model. */
@@ -53,12 +55,14 @@ export function permissionFlags(request: PermissionRequest, support: PermissionS
   const out: string[] = [];
   if (support.disableWarning) out.push('--disable-warning=ExperimentalWarning');
   if (request.frozenIntrinsics && support.frozenIntrinsics) out.push('--frozen-intrinsics');
-  if (support.flag === undefined) return out;
+  if (support.flag === undefined || request.enabled === false) return out;
   out.push(support.flag);
-  for (const dir of request.readDirs) {
-    out.push(`--allow-fs-read=${support.wildcards ? path.join(dir, '*') : dir}`);
-  }
-  for (const file of request.readFiles) out.push(`--allow-fs-read=${file}`);
+  // Each path once: Node 20 aborts (an assertion in its permission radix tree) when the
+  // same --allow-fs-read path is given twice.
+  const reads = new Set<string>();
+  for (const dir of request.readDirs) reads.add(support.wildcards ? path.join(dir, '*') : dir);
+  for (const file of request.readFiles) reads.add(file);
+  for (const entry of reads) out.push(`--allow-fs-read=${entry}`);
   if (request.allowAddons) out.push('--allow-addons');
   return out;
 }

@@ -29,6 +29,11 @@ export interface SandboxOptions {
   /** Default: GRADER_SANDBOX, else 'auto'. */
   mode?: SandboxModeChoice;
   limits?: Partial<SandboxLimits>;
+  /**
+   * Node's permission model in the runner (default true). Off only to measure the
+   * overhead or to test the other layers on their own.
+   */
+  permissionModel?: boolean;
   /** --frozen-intrinsics in the runner (default true). */
   frozenIntrinsics?: boolean;
 }
@@ -91,7 +96,16 @@ export function resolveSandbox(options: SandboxOptions): ResolvedSandbox {
     );
   }
   const host = probeHost();
-  const config: PlanConfig = { mode, tools: host.tools, root: host.root, limits, frozenIntrinsics: options.frozenIntrinsics ?? true };
+  const canDropUid = host.root && host.tools.setpriv !== undefined;
+  const config: PlanConfig = {
+    mode,
+    tools: host.tools,
+    root: host.root,
+    dropUid: canDropUid && (mode !== 'none' || modeAvailability('none').available),
+    limits,
+    permissionModel: options.permissionModel ?? true,
+    frozenIntrinsics: options.frozenIntrinsics ?? true,
+  };
   const launcher: Launcher = (_nodeCommand, request) => runnerPlan(config, request);
   return {
     mode,
@@ -108,7 +122,7 @@ export function describeLayers(host: HostReport, config: PlanConfig): SandboxLay
   const { mode, limits, tools } = config;
   const layers: SandboxLayer[] = [];
   const add = (id: string, name: string, active: boolean, detail: string) => layers.push({ id, name, active, detail });
-  const uidSwitch = host.root && tools.setpriv !== undefined;
+  const uidSwitch = config.dropUid;
 
   add('process', 'separate process', true, 'one runner per job, spoken to over IPC; its process group killed at the wall-clock limit');
   add('bwrap', 'bubblewrap', mode === 'bwrap', mode === 'bwrap' ? (tools.bwrap?.version ?? 'bubblewrap') : modeAvailability('bwrap').detail);
@@ -119,7 +133,7 @@ export function describeLayers(host: HostReport, config: PlanConfig): SandboxLay
   } else {
     add('namespaces', 'namespaces', false, host.platform === 'linux' ? modeAvailability('unshare').detail : `not available on ${host.platform}`);
   }
-  if (mode === 'none') {
+  if (mode === 'none' && !uidSwitch) {
     add('uid', 'unprivileged uid', false, "runs as the grader's own user");
   } else if (uidSwitch) {
     const range = `${SANDBOX_UID_RANGE.first}…${SANDBOX_UID_RANGE.first + SANDBOX_UID_RANGE.count - 1}`;
@@ -140,8 +154,10 @@ export function describeLayers(host: HostReport, config: PlanConfig): SandboxLay
   add(
     'permissions',
     'Node permission model',
-    permission.flag !== undefined,
-    permission.flag !== undefined
+    permission.flag !== undefined && config.permissionModel,
+    !config.permissionModel
+      ? 'turned off'
+      : permission.flag !== undefined
       ? `${permission.flag}: reads only the runner's files; no writes, child processes, workers, addons (except tfjs-node), WASI, inspector`
       : `Node ${process.versions.node} has no permission model`,
   );

@@ -16,12 +16,21 @@ export const SANDBOX_UID_RANGE = Object.freeze({ first: 1_900_000_000, count: 10
 export const INSIDE_UID = 65534;
 
 let next = randomInt(SANDBOX_UID_RANGE.count);
+const given: number[] = [];
+const REMEMBERED = 1000;
 
 /** A uid of the range, different from the last count - 1 given out by this process. */
 export function allocateUid(): number {
   const uid = SANDBOX_UID_RANGE.first + next;
   next = (next + 1) % SANDBOX_UID_RANGE.count;
+  given.push(uid);
+  if (given.length > REMEMBERED) given.shift();
   return uid;
+}
+
+/** The uids this process gave out most recently (up to 1000): for leak checks. */
+export function allocatedUids(): readonly number[] {
+  return [...given];
 }
 
 export function isSandboxUid(uid: number): boolean {

@@ -26,12 +26,15 @@ import {
   checkRounding,
   checkGradientShape,
   checkShape4D,
+  UnsupportedKernelAttributeError,
   withKernelScope,
 } from './kernel-utils';
 
 const NAME = tf.Conv2DBackpropFilter;
 
-function conv2dBackpropFilter({ inputs, attrs = {}, backend: anyBackend }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+
+function conv2dBackpropFilter({ inputs, attrs = {}, backend: anyBackend }: KernelArgs): tf.TensorInfo {
   const backend = asWasmBackend(NAME, anyBackend);
   const x = checkFloat4D(NAME, 'x', inputs.x);
   const dy = checkFloat4D(NAME, 'dy', inputs.dy);
@@ -54,12 +57,14 @@ function conv2dBackpropFilter({ inputs, attrs = {}, backend: anyBackend }: Param
     channelsLast ? 'channelsLast' : 'channelsFirst',
   );
   const spatial: [number, number] = channelsLast ? [1, 2] : [2, 3];
-  const cropDy = checkGradientShape(NAME, 'dy', dy.shape, info.outShape, spatial, dimRoundingMode === undefined && typeof pad !== 'string');
+  const roundingDropped = dimRoundingMode === undefined && typeof pad !== 'string';
+  const cropDy = checkGradientShape(NAME, 'dy', dy.shape, info.outShape, spatial, roundingDropped);
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: cIn, outChannels: cOut } = info;
   const { outHeight: ho, outWidth: wo, strideHeight: sh, strideWidth: sw } = info;
   const [fh, fw] = filterShape;
   if (filterShape[2] !== cIn) {
-    throw new Error(`${NAME} (wasm training kernel): filterShape ${JSON.stringify(filterShape)} has ${filterShape[2]} input channels but x has ${cIn}`);
+    const expected = `${cIn} input channels, as x has`;
+    throw new UnsupportedKernelAttributeError(NAME, 'attribute filterShape', filterShape, expected);
   }
 
   return withKernelScope(backend, [x, dy], (scope) => {

@@ -28,6 +28,7 @@ import {
   checkRounding,
   checkGradientShape,
   checkShape4D,
+  UnsupportedKernelAttributeError,
   withKernelScope,
 } from './kernel-utils';
 
@@ -74,7 +75,12 @@ function axisPhases(filterSize: number, stride: number, top: number): AxisPhases
  * output is phase (a, b) of input channel ci. This reorders the (small) filter in JS; all the
  * arithmetic runs in the convolution.
  */
-function phaseFilter(f: Float32Array, fh: number, fw: number, cIn: number, cOut: number, rows: AxisPhases, cols: AxisPhases): Float32Array {
+function phaseFilter(
+  f: Float32Array,
+  [fh, fw, cIn, cOut]: readonly number[],
+  rows: AxisPhases,
+  cols: AxisPhases,
+): Float32Array {
   const sh = rows.first.length;
   const sw = cols.first.length;
   const outC = sh * sw * cIn;
@@ -101,7 +107,9 @@ function phaseFilter(f: Float32Array, fh: number, fw: number, cIn: number, cOut:
   return g;
 }
 
-function conv2dBackpropInput({ inputs, attrs = {}, backend: anyBackend }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+
+function conv2dBackpropInput({ inputs, attrs = {}, backend: anyBackend }: KernelArgs): tf.TensorInfo {
   const backend = asWasmBackend(NAME, anyBackend);
   const dy = checkFloat4D(NAME, 'dy', inputs.dy);
   const filter = checkFloat4D(NAME, 'filter', inputs.filter);
@@ -125,9 +133,11 @@ function conv2dBackpropInput({ inputs, attrs = {}, backend: anyBackend }: Parame
     channelsLast ? 'channelsLast' : 'channelsFirst',
   );
   const spatial: [number, number] = channelsLast ? [1, 2] : [2, 3];
-  const cropDy = checkGradientShape(NAME, 'dy', dy.shape, info.outShape, spatial, dimRoundingMode === undefined && typeof pad !== 'string');
+  const roundingDropped = dimRoundingMode === undefined && typeof pad !== 'string';
+  const cropDy = checkGradientShape(NAME, 'dy', dy.shape, info.outShape, spatial, roundingDropped);
   if (filterIn !== info.inChannels) {
-    throw new Error(`${NAME} (wasm training kernel): filter has ${filterIn} input channels but inputShape ${JSON.stringify(inputShape)} has ${info.inChannels}`);
+    const expected = `${info.inChannels} input channels, as inputShape has`;
+    throw new UnsupportedKernelAttributeError(NAME, 'shape of filter', filter.shape, expected);
   }
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: cIn } = info;
   const { outHeight: ho, outWidth: wo, strideHeight: sh, strideWidth: sw } = info;
@@ -143,8 +153,11 @@ function conv2dBackpropInput({ inputs, attrs = {}, backend: anyBackend }: Parame
     const phases = sh * sw;
 
     const weights = backend.readSync(filter.dataId);
-    if (!(weights instanceof Float32Array)) throw new Error(`${NAME} (wasm training kernel): filter data is not float32`);
-    const g = scope.constant([rows.taps, cols.taps, cOut, phases * cIn], phaseFilter(weights, fh, fw, cIn, cOut, rows, cols));
+    if (!(weights instanceof Float32Array)) throw new Error(`${NAME}: filter data is not float32`);
+    const g = scope.constant(
+      [rows.taps, cols.taps, cOut, phases * cIn],
+      phaseFilter(weights, [fh, fw, cIn, cOut], rows, cols),
+    );
 
     // Each phase yields ceil(H/s) rows; the union window starts at dy row t + lo, i.e. padding
     // -lo on top. Negative paddings become a crop of the convolution output instead.
@@ -169,7 +182,8 @@ function conv2dBackpropInput({ inputs, attrs = {}, backend: anyBackend }: Parame
         dataFormat: 'NHWC',
       },
     );
-    const stacked = scope.window4D(conv, Math.max(0, -padTop), hq, Math.max(0, -padLeft), wq, 0); // [N, hq, wq, s*s*Cin]
+    // [N, hq, wq, sh*sw*Cin]
+    const stacked = scope.window4D(conv, Math.max(0, -padTop), hq, Math.max(0, -padLeft), wq, 0);
 
     let dx = stacked;
     if (phases > 1) {

@@ -10,20 +10,25 @@ import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input';
 import { maxPoolGradConfig } from './max-pool-grad';
+import { batchMatMulConfig } from './batch-mat-mul';
+import { oneHotConfig } from './one-hot';
+import { upstreamWasmKernels } from './kernel-utils';
 
 export { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
 export { conv2dBackpropInputConfig } from './conv2d-backprop-input';
 export { maxPoolGradConfig } from './max-pool-grad';
-export { UnsupportedKernelAttributeError } from './kernel-utils';
+export { UnsupportedKernelAttributeError, upstreamWasmKernels } from './kernel-utils';
+export { batchMatMulConfig } from './batch-mat-mul';
+export { oneHotConfig } from './one-hot';
 
 export const TRAINING_KERNELS: readonly tf.KernelConfig[] = [
   conv2dBackpropFilterConfig,
   conv2dBackpropInputConfig,
   maxPoolGradConfig,
+  batchMatMulConfig,
+  oneHotConfig,
 ];
 
-/** The wasm kernels ours replaced, by kernel name (absent: upstream had none). */
-export const upstreamWasmKernels = new Map<string, tf.KernelConfig>();
 
 /**
  * Registers our training kernels for 'wasm'. Idempotent; must run after

@@ -13,6 +13,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
+/** The wasm kernels ours replaced, by kernel name (absent: upstream had none). */
+export const upstreamWasmKernels = new Map<string, tf.KernelConfig>();
+
 export type Shape4D = [number, number, number, number];
 type PadAttr = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 
@@ -66,7 +69,11 @@ function isWasmBackend(backend: unknown): backend is BackendWasm {
 // Validation
 // ---------------------------------------------------------------------------------------------
 
-export function checkFloat4D(kernelName: string, inputName: string, t: tf.TensorInfo | undefined): tf.TensorInfo {
+export function checkFloat4D(
+  kernelName: string,
+  inputName: string,
+  t: tf.TensorInfo | undefined,
+): tf.TensorInfo {
   if (t === undefined) {
     throw new UnsupportedKernelAttributeError(kernelName, `input ${inputName}`, undefined, 'a tensor');
   }
@@ -93,7 +100,8 @@ export function checkPair(kernelName: string, attribute: string, value: unknown)
   if (Array.isArray(value) && value.length === 2 && value.every(isPositiveInt)) {
     return [value[0], value[1]];
   }
-  throw new UnsupportedKernelAttributeError(kernelName, attribute, value, 'a positive integer or a pair of them');
+  const expected = 'a positive integer or a pair of them';
+  throw new UnsupportedKernelAttributeError(kernelName, attribute, value, expected);
 }
 
 /** Dilations are not part of the backprop kernels' attrs; reject any that would be ignored. */
@@ -102,9 +110,15 @@ export function checkNoDilation(kernelName: string, attrs: tf.NamedAttrMap): voi
   if (value === undefined || value === null) return;
   const ok = value === 1 || (Array.isArray(value) && value.length === 2 && value[0] === 1 && value[1] === 1);
   if (!ok) {
-    throw new UnsupportedKernelAttributeError(kernelName, 'attribute dilations', value, '1 (tfjs gradients reject dilation > 1)');
+    const expected = '1 (tfjs gradients reject dilation > 1)';
+    throw new UnsupportedKernelAttributeError(kernelName, 'attribute dilations', value, expected);
   }
 }
+
+const EXPLICIT_PADDING = {
+  NHWC: '[[0,0],[top,bottom],[left,right],[0,0]]',
+  NCHW: '[[0,0],[0,0],[top,bottom],[left,right]]',
+} as const;
 
 export function checkPad(kernelName: string, value: unknown, dataFormat: 'NHWC' | 'NCHW'): PadAttr {
   if (value === 'same' || value === 'valid' || isNonNegativeInt(value)) return value;
@@ -129,7 +143,7 @@ export function checkPad(kernelName: string, value: unknown, dataFormat: 'NHWC' 
     kernelName,
     'attribute pad',
     value,
-    `'same', 'valid', a non-negative integer or explicit [[0,0],[top,bottom],[left,right],[0,0]] (${dataFormat})`,
+    `'same', 'valid', a non-negative integer or explicit ${EXPLICIT_PADDING[dataFormat]}`,
   );
 }
 
@@ -142,7 +156,8 @@ export function checkDataFormat(kernelName: string, value: unknown): 'NHWC' | 'N
 export function checkRounding(kernelName: string, value: unknown): 'floor' | 'round' | 'ceil' | undefined {
   if (value === undefined || value === null) return undefined;
   if (value === 'floor' || value === 'round' || value === 'ceil') return value;
-  throw new UnsupportedKernelAttributeError(kernelName, 'attribute dimRoundingMode', value, "'floor', 'round' or 'ceil'");
+  const expected = "'floor', 'round' or 'ceil'";
+  throw new UnsupportedKernelAttributeError(kernelName, 'attribute dimRoundingMode', value, expected);
 }
 
 export function checkShape4D(kernelName: string, attribute: string, value: unknown): Shape4D {
@@ -152,9 +167,15 @@ export function checkShape4D(kernelName: string, attribute: string, value: unkno
   throw new UnsupportedKernelAttributeError(kernelName, attribute, value, 'four positive integers');
 }
 
-export function checkSameShape(kernelName: string, what: string, actual: readonly number[], expected: readonly number[]): void {
-  if (actual.length !== expected.length || actual.some((d, i) => d !== expected[i])) {
-    throw new UnsupportedKernelAttributeError(kernelName, `shape of ${what}`, actual, `[${expected.join(',')}] (implied by the other inputs and attributes)`);
+export function checkSameShape(
+  kernelName: string,
+  what: string,
+  actual: readonly number[],
+  expected: readonly number[],
+): void {
+  if (!sameShape(actual, expected)) {
+    const implied = `[${expected.join(',')}] (implied by the other inputs and attributes)`;
+    throw new UnsupportedKernelAttributeError(kernelName, `shape of ${what}`, actual, implied);
   }
 }
 
@@ -175,11 +196,12 @@ export function checkGradientShape(
   spatialAxes: readonly [number, number],
   roundingDropped: boolean,
 ): boolean {
-  if (actual.length === expected.length && actual.every((d, i) => d === expected[i])) return false;
+  if (sameShape(actual, expected)) return false;
+  const extra = (i: number): number => actual[i] - expected[i];
   const tolerated =
     roundingDropped &&
     actual.length === expected.length &&
-    actual.every((d, i) => (spatialAxes.includes(i) ? d - expected[i] === 0 || d - expected[i] === 1 : d === expected[i]));
+    actual.every((_, i) => (spatialAxes.includes(i) ? extra(i) === 0 || extra(i) === 1 : extra(i) === 0));
   if (tolerated) return true;
   checkSameShape(kernelName, what, actual, expected); // throws
   return false;
@@ -264,7 +286,14 @@ export class KernelScope {
    * [N, H, W*C] view (whole contiguous row segments; the wasm Slice is a JS loop over runs, so
    * longer runs are much faster), the rest a PadV2.
    */
-  window4D(x: tf.TensorInfo, r0: number, rows: number, c0: number, cols: number, fill: number): tf.TensorInfo {
+  window4D(
+    x: tf.TensorInfo,
+    r0: number,
+    rows: number,
+    c0: number,
+    cols: number,
+    fill: number,
+  ): tf.TensorInfo {
     const [n, h, w, c] = x.shape;
     const top = Math.max(0, r0);
     const left = Math.max(0, c0);
@@ -276,7 +305,8 @@ export class KernelScope {
     let inner = x;
     if (top > 0 || left > 0 || bottom < h || right < w) {
       const flat = this.reshape(x, [n, h, w * c]);
-      const sliced = this.run('Slice', { x: flat }, { begin: [0, top, left * c], size: [n, bottom - top, (right - left) * c] });
+      const begin = [0, top, left * c];
+      const sliced = this.run('Slice', { x: flat }, { begin, size: [n, bottom - top, (right - left) * c] });
       inner = this.reshape(sliced, [n, bottom - top, right - left, c]);
     }
     const padded = this.pad(
@@ -318,7 +348,8 @@ export class KernelScope {
     }
   }
 
-  private own(t: tf.TensorInfo): tf.TensorInfo {
+  /** Takes ownership of a tensor made outside `run` (e.g. by an upstream kernel called directly). */
+  own(t: tf.TensorInfo): tf.TensorInfo {
     this.owned.push(t);
     return t;
   }
@@ -363,7 +394,10 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
  * Drops size-1 axes and merges runs of input axes that stay adjacent and in order under `perm`.
  * Returns the equivalent lower-rank transpose (same data order in and out).
  */
-export function reduceTranspose(shape: readonly number[], perm: readonly number[]): { shape: number[]; perm: number[] } {
+export function reduceTranspose(
+  shape: readonly number[],
+  perm: readonly number[],
+): { shape: number[]; perm: number[] } {
   const kept = perm.filter((p) => shape[p] !== 1);
   // Group consecutive output axes whose input axes are consecutive.
   const groups: number[][] = [];

@@ -60,7 +60,14 @@ interface AxisGroup {
   padAfter: number;
 }
 
-function axisGroup(g: number, q: number, stride: number, padStart: number, outSize: number, inSize: number): AxisGroup | undefined {
+function axisGroup(
+  g: number,
+  q: number,
+  stride: number,
+  padStart: number,
+  outSize: number,
+  inSize: number,
+): AxisGroup | undefined {
   const cell = q * stride;
   const windows = Math.ceil((outSize - g) / q);
   if (windows <= 0) return undefined;
@@ -86,7 +93,9 @@ interface PoolGeometry {
   cellW: number;
 }
 
-function maxPoolGrad({ inputs, attrs = {}, backend: anyBackend }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+
+function maxPoolGrad({ inputs, attrs = {}, backend: anyBackend }: KernelArgs): tf.TensorInfo {
   const backend = asWasmBackend(NAME, anyBackend);
   const dy = checkFloat4D(NAME, 'dy', inputs.dy);
   const x = checkFloat4D(NAME, 'input', inputs.input);
@@ -142,12 +151,15 @@ function maxPoolGrad({ inputs, attrs = {}, backend: anyBackend }: Parameters<tf.
     const dyUsed = cropDy ? scope.cropTo(dy, info.outShape) : dy;
     // A window without any valid element (padding >= filter size) has y = -inf on cpu; clamping
     // keeps the arithmetic below free of inf - inf.
-    const yFinite = scope.run('ClipByValue', { x: yUsed }, { clipValueMin: -FLOAT32_MAX, clipValueMax: FLOAT32_MAX });
+    const finite = { clipValueMin: -FLOAT32_MAX, clipValueMax: FLOAT32_MAX };
+    const yFinite = scope.run('ClipByValue', { x: yUsed }, finite);
     let sum: tf.TensorInfo | undefined;
     for (const [rows, cols] of groups) {
       const previous = sum;
       sum = scope.nested((s) => {
-        const part = groupGradient(s, geo, rows, cols, x, groupOutputs(s, yFinite, rows, cols, qh, qw), groupOutputs(s, dyUsed, rows, cols, qh, qw));
+        const yGroup = groupOutputs(s, yFinite, rows, cols, qh, qw);
+        const dyGroup = groupOutputs(s, dyUsed, rows, cols, qh, qw);
+        const part = groupGradient(s, geo, rows, cols, x, yGroup, dyGroup);
         const framed = s.pad(part, [
           [0, 0],
           [rows.start - top, bottom - rows.start - rows.cells * geo.cellH],
@@ -167,7 +179,14 @@ function maxPoolGrad({ inputs, attrs = {}, backend: anyBackend }: Parameters<tf.
  * The group's windows of y (or dy) plus its fake windows (zeros): zero-padded, then every q-th
  * row and column taken by a 1x1 MaxPool with stride q (an exact decimation).
  */
-function groupOutputs(scope: KernelScope, t: tf.TensorInfo, rows: AxisGroup, cols: AxisGroup, qh: number, qw: number): tf.TensorInfo {
+function groupOutputs(
+  scope: KernelScope,
+  t: tf.TensorInfo,
+  rows: AxisGroup,
+  cols: AxisGroup,
+  qh: number,
+  qw: number,
+): tf.TensorInfo {
   const padded = scope.pad(t, [
     [0, 0],
     [rows.padBefore, rows.padAfter],
@@ -213,12 +232,14 @@ function groupGradient(
   const weights = windowWeights(geo, rowGroup, colGroup, unit);
   const score = scope.run('Add', { a: e, b: scope.constant([1, th, cellH, tw, cellW, c], weights) });
 
-  const best = scope.run('MaxPool', { x: scope.reshape(score, [n, rows, cols, c]) }, { filterSize: [cellH, cellW], strides: [cellH, cellW], pad: 'valid' });
+  const cellPool = { filterSize: [cellH, cellW], strides: [cellH, cellW], pad: 'valid' };
+  const best = scope.run('MaxPool', { x: scope.reshape(score, [n, rows, cols, c]) }, cellPool);
   // Windows without any valid position have best = -inf; clamping keeps their sel at 0. (The
   // upper bound only has to exceed the largest score, 1: XNNPACK rejects min == max.)
   const bestClamped = scope.run('ClipByValue', { x: best }, { clipValueMin: unit, clipValueMax: 2 });
   const threshold = scope.run('Sub', { a: bestClamped, b: scope.scalar(unit) });
-  const sel = scope.run('Relu', { x: scope.run('Sub', { a: score, b: scope.reshape(threshold, [n, th, 1, tw, 1, c]) }) });
+  const aboveThreshold = scope.run('Sub', { a: score, b: scope.reshape(threshold, [n, th, 1, tw, 1, c]) });
+  const sel = scope.run('Relu', { x: aboveThreshold });
   const dyScaled = scope.run('Multiply', { a: dy, b: scope.scalar(2 ** unitExp) });
   const dxCells = scope.run('Multiply', { a: sel, b: scope.reshape(dyScaled, [n, th, 1, tw, 1, c]) });
   return scope.reshape(dxCells, [n, rows, cols, c]);
@@ -228,7 +249,12 @@ function groupGradient(
  * The additive score W of {@link groupGradient}, laid out [1, th, cellH, tw, cellW, C] (the C
  * axis is materialised because XNNPACK broadcasting along the innermost axis is ~3x slower).
  */
-function windowWeights(geo: PoolGeometry, rowGroup: AxisGroup, colGroup: AxisGroup, unit: number): Float32Array {
+function windowWeights(
+  geo: PoolGeometry,
+  rowGroup: AxisGroup,
+  colGroup: AxisGroup,
+  unit: number,
+): Float32Array {
   const { h, w, c, fh, fw, cellH, cellW } = geo;
   const rows = rowGroup.cells * cellH;
   const cols = colGroup.cells * cellW;

@@ -1,0 +1,95 @@
+/**
+ * The typical mistakes of autograd-graph, as formulas of one element: what a student's f or
+ * gradients are compared with when they differ from the reference, so that the message can
+ * name the mistake. A variant of the graph changes f and, through autograd, both gradients; a
+ * slip in a hand derivation changes the gradients only.
+ */
+
+export interface Text {
+  en: string;
+  ru: string;
+}
+
+export interface Mistake {
+  /** f as the mistake computes it (absent for slips in the gradients alone). */
+  f?: (x: number, y: number) => number;
+  /** The gradients of sum(f) as the mistake computes them; n is the number of entries. */
+  dx: (x: number, y: number, n: number) => number;
+  dy: (x: number, y: number, n: number) => number;
+  /** Only recognisable with more than one entry (a mean over one entry is the sum). */
+  needsSeveral?: boolean;
+  hint: Text;
+}
+
+export const MISTAKES: Mistake[] = [
+  {
+    f: (x, y) => x * y + (x + y) ** 2,
+    dx: (x, y) => y + 2 * (x + y),
+    dy: (x, y) => x + 2 * (x + y),
+    hint: {
+      en: 'These values are those of x·y + (x+y)²: the x² node of the graph is missing.',
+      ru: 'Это значения x·y + (x+y)²: в графе пропущен узел x².',
+    },
+  },
+  {
+    f: (x, y) => x * x + (x + y) ** 2,
+    dx: (x, y) => 2 * x + 2 * (x + y),
+    dy: (x, y) => 2 * (x + y),
+    hint: {
+      en: 'These values are those of x² + (x+y)²: the x·y node of the graph is missing.',
+      ru: 'Это значения x² + (x+y)²: в графе пропущен узел x·y.',
+    },
+  },
+  {
+    f: (x, y) => x * x + x * y,
+    dx: (x, y) => 2 * x + y,
+    dy: (x) => x,
+    hint: {
+      en: 'These values are those of x² + x·y: the (x+y)² node of the graph is missing.',
+      ru: 'Это значения x² + x·y: в графе пропущен узел (x+y)².',
+    },
+  },
+  {
+    f: (x, y) => x * x + x * y + (x + y),
+    dx: (x, y) => 2 * x + y + 1,
+    dy: (x) => x + 1,
+    hint: {
+      en: 'These values are those of x² + x·y + (x+y): the sum x + y is never squared.',
+      ru: 'Это значения x² + x·y + (x+y): сумма x + y не возведена в квадрат.',
+    },
+  },
+  {
+    f: (x, y) => x * x + x * y + x * x + y * y,
+    dx: (x, y) => 4 * x + y,
+    dy: (x, y) => x + 2 * y,
+    hint: {
+      en: '(x+y)² was computed as x² + y², which drops the cross term 2·x·y.',
+      ru: '(x+y)² посчитано как x² + y², без удвоенного произведения 2·x·y.',
+    },
+  },
+  {
+    dx: (x, y) => 3 * x + 2 * y,
+    dy: (x, y) => 4 * x + 3 * y,
+    hint: {
+      en: 'dx and dy are swapped: tf.grads returns the gradients in the order of its inputs.',
+      ru: 'dx и dy перепутаны местами: tf.grads возвращает градиенты в порядке входов.',
+    },
+  },
+  {
+    dx: (x, y) => 3 * x + 2 * y,
+    dy: (x, y) => 2 * x + y,
+    hint: {
+      en: 'The derivative of (x+y)² is 2·(x+y): the factor 2 of the power rule is missing. Let tf.grads do it.',
+      ru: 'Производная (x+y)² равна 2·(x+y): потерян множитель 2. Пусть это сделает tf.grads.',
+    },
+  },
+  {
+    dx: (x, y, n) => (4 * x + 3 * y) / n,
+    dy: (x, y, n) => (3 * x + 2 * y) / n,
+    needsSeveral: true,
+    hint: {
+      en: 'These are the gradients of mean(f), not of sum(f).',
+      ru: 'Это градиенты mean(f), а нужны градиенты sum(f).',
+    },
+  },
+];

@@ -1,0 +1,26 @@
+/**
+ * mnist-cnn (lecture section 5): a convolutional network on MNIST, graded like mnist-mlp
+ * (classifier-grading.ts) with one more rule: at least one conv2d layer and at most 100,000
+ * trainable parameters. The accuracy bands were calibrated with the reference (see README.md).
+ */
+import { classifierSpec } from '../mnist-mlp/classifier-grading';
+// Type-only: never loaded here, but it puts probes.ts in the build, which the runner loads.
+import type { probes } from './probes';
+
+export type CnnProbes = typeof probes;
+
+export const spec = classifierSpec({
+  id: 'mnist-cnn',
+  title: 'A convolutional network on MNIST',
+  epochs: 3,
+  seed: 42,
+  trainLimit: 8_000,
+  trainBudgetMs: 150_000,
+  bands: [
+    { threshold: 0.9, points: 2, visibility: 'visible' },
+    { threshold: 0.94, points: 2, visibility: 'hidden' },
+    { threshold: 0.95, points: 1, visibility: 'hidden' },
+  ],
+  convRule: { maxTrainableParams: 100_000, points: 1 },
+  points: { architecture: 1, lossCurve: 1, reproducible: 1, leaks: 1 },
+});

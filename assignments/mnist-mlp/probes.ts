@@ -1,0 +1,67 @@
+/**
+ * Probes for mnist-mlp and mnist-cnn (run inside the runner, next to the student's code): they
+ * build the student's model, train it on the training split sent by the grader, and send the
+ * model back as artifacts with a record of the training (the loss reported at the end of each
+ * epoch, tensor counts, times). The trusted side evaluates the model on the hidden test split.
+ */
+import type * as tfType from '@tensorflow/tfjs';
+import { defineProbes, studentFunction, type ProbeContext } from '../../grader/spec/probe';
+
+export interface EpochRecord {
+  /** What the student passed to onEpochEnd. */
+  epoch: unknown;
+  loss: unknown;
+  /** Tensors alive at that moment, and milliseconds since train() was called. */
+  tensors: number;
+  ms: number;
+}
+
+export interface TrainReport {
+  model: unknown;
+  epochs: EpochRecord[];
+  /** Tensors alive after buildModel() and after train() (the model's weights included). */
+  tensorsBefore: number;
+  tensorsAfter: number;
+  /** How many weight tensors the model has (optimizer slots scale with it). */
+  weightTensors: number;
+  ms: number;
+}
+
+async function buildAndTrain(ctx: ProbeContext, data: unknown, epochs: number, seed: number, report: boolean): Promise<TrainReport> {
+  const tf: typeof tfType = ctx.tf;
+  const model = studentFunction(ctx, 'buildModel')() as tfType.LayersModel;
+  const records: EpochRecord[] = [];
+  const weightTensors = model instanceof tf.LayersModel ? model.weights.length : 0;
+  const tensorsBefore = tf.memory().numTensors;
+  const started = Date.now();
+  const onEpochEnd = (epoch: unknown, loss: unknown) => {
+    if (records.length >= 1000) return;
+    const record = { epoch, loss, tensors: tf.memory().numTensors, ms: Date.now() - started };
+    records.push(record);
+    if (report) ctx.progress({ epoch: typeof epoch === 'number' ? epoch : null, loss: typeof loss === 'number' ? loss : null, ms: record.ms });
+  };
+  await studentFunction(ctx, 'train')(model, data, { epochs, seed, onEpochEnd });
+  return {
+    model,
+    epochs: records.map((r) => ({ ...r, epoch: typeof r.epoch === 'number' ? r.epoch : null, loss: typeof r.loss === 'number' ? r.loss : null })),
+    tensorsBefore,
+    tensorsAfter: tf.memory().numTensors,
+    weightTensors,
+    ms: Date.now() - started,
+  };
+}
+
+export const probes = defineProbes({
+  /** buildModel() as it comes, before any training. */
+  build: (ctx) => studentFunction(ctx, 'buildModel')(),
+
+  /** buildModel(), then train(model, data, {epochs, seed, onEpochEnd}); reports each epoch. */
+  train: (ctx, data, epochs, seed) => buildAndTrain(ctx, data, epochs as number, seed as number, true),
+
+  /** Two models built and trained with the same seed on the same data: they should agree. */
+  twice: async (ctx, data, epochs, seed) => {
+    const a = await buildAndTrain(ctx, data, epochs as number, seed as number, false);
+    const b = await buildAndTrain(ctx, data, epochs as number, seed as number, false);
+    return { a: a.model, b: b.model };
+  },
+});

@@ -1,0 +1,182 @@
+/**
+ * Student models on the trusted side: models come back from the runner as tfjs artifacts
+ * (untrusted plain data); they are checked for size, loaded, described and run on hidden data
+ * here. Shared by mnist-mlp, mnist-cnn and autoencoder.
+ */
+import { types } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { formatShape } from '../../grader/compare/format';
+import type { Dataset, UnlabelledImages } from '../../grader/data';
+import { isWireModel, wireToModel } from '../../grader/runner/wire';
+import type { Lang } from '../../grader/spec/assignment-spec';
+
+export interface Text {
+  en: string;
+  ru: string;
+}
+
+export function say(lang: Lang, text: Text): string {
+  return text[lang];
+}
+
+/** Weights larger than this are not loaded (a model of the course has well under 1 M parameters). */
+export const MAX_WEIGHT_BYTES = 64 * 1024 * 1024;
+const MAX_TOPOLOGY_CHARS = 2_000_000;
+
+export class ModelLoadError extends Error {
+  constructor(readonly text: Text) {
+    super(text.en);
+    this.name = 'ModelLoadError';
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (typeof value !== 'object') return typeof value;
+  const kind = (value as { kind?: unknown }).kind;
+  if (kind === 'tensor') return 'a tensor';
+  if (kind === 'function') return 'a function';
+  if (kind === 'promise') return 'a Promise (buildModel must not be async)';
+  return Array.isArray(value) ? 'an array' : 'an object that is not a tf.LayersModel';
+}
+
+function weightBytes(data: unknown): number {
+  if (types.isArrayBuffer(data)) return data.byteLength;
+  if (Array.isArray(data)) return data.reduce((n: number, d: unknown) => n + (types.isArrayBuffer(d) ? d.byteLength : 0), 0);
+  return 0;
+}
+
+/**
+ * Loads a model that came back from the runner. Throws ModelLoadError with a message for the
+ * student when it is not a Layers model, too large, or cannot be loaded.
+ */
+export async function loadStudentModel(value: unknown, what: string): Promise<tf.LayersModel> {
+  if (!isWireModel(value)) {
+    throw new ModelLoadError({
+      en: `${what} is ${describe(value)}, not a tf.LayersModel: build it with tf.sequential({layers: [...]}) or tf.model({inputs, outputs}).`,
+      ru: `${what} — это ${describe(value)}, а не tf.LayersModel: постройте модель через tf.sequential({layers: [...]}) или tf.model({inputs, outputs}).`,
+    });
+  }
+  const { artifacts } = value;
+  const bytes = weightBytes(artifacts.weightData);
+  if (bytes > MAX_WEIGHT_BYTES) {
+    throw new ModelLoadError({
+      en: `${what} has ${(bytes / 4e6).toFixed(1)} M parameters (${(bytes / 1e6).toFixed(0)} MB): far more than this exercise needs; the grader does not load it.`,
+      ru: `${what} содержит ${(bytes / 4e6).toFixed(1)} млн параметров (${(bytes / 1e6).toFixed(0)} МБ): гораздо больше, чем нужно в этом упражнении; проверка не загружает такую модель.`,
+    });
+  }
+  let topologyChars = 0;
+  try {
+    topologyChars = JSON.stringify(artifacts.modelTopology ?? null).length;
+  } catch {
+    topologyChars = Infinity;
+  }
+  if (topologyChars > MAX_TOPOLOGY_CHARS) {
+    throw new ModelLoadError({ en: `${what} has an unreadable or oversized topology.`, ru: `${what}: топология модели не читается или слишком велика.` });
+  }
+  try {
+    return await wireToModel(value);
+  } catch (err) {
+    const message = err instanceof Error ? err.message.split('\n')[0].slice(0, 300) : String(err).slice(0, 300);
+    throw new ModelLoadError({
+      en: `${what} could not be loaded from its saved form (${message}). Use the built-in layers of tf.layers only (custom layer classes cannot be saved).`,
+      ru: `${what} не удалось загрузить из сохранённого вида (${message}). Используйте только встроенные слои tf.layers (собственные классы слоёв не сохраняются).`,
+    });
+  }
+}
+
+/** Every layer, nested models included (a Sequential inside a functional model…). */
+export function allLayers(model: tf.LayersModel): tf.layers.Layer[] {
+  const out: tf.layers.Layer[] = [];
+  const visit = (layer: tf.layers.Layer) => {
+    out.push(layer);
+    const inner = (layer as unknown as { layers?: unknown }).layers;
+    if (Array.isArray(inner)) for (const l of inner) visit(l as tf.layers.Layer);
+  };
+  for (const l of model.layers) visit(l);
+  return out;
+}
+
+export function trainableParams(model: tf.LayersModel): number {
+  return model.trainableWeights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
+}
+
+/** 'Flatten → Dense(100) → Dense(10)', for messages and reports. */
+export function layerSummary(model: tf.LayersModel): string {
+  const parts = model.layers.map((l) => {
+    const shape = (() => {
+      try {
+        return formatShape((l.outputShape as number[]).map((d) => d ?? -1)).replace(/-1/g, 'b');
+      } catch {
+        return '?';
+      }
+    })();
+    return `${l.getClassName()} ${shape}`;
+  });
+  return parts.length <= 12 ? parts.join(' → ') : `${parts.slice(0, 12).join(' → ')} → … (${parts.length} layers)`;
+}
+
+export function shapeText(shape: ReadonlyArray<number | null>): string {
+  return `[${shape.map((d) => (d === null ? 'null' : String(d))).join(', ')}]`;
+}
+
+/** The images of a data set as a float32 tensor [n, rows, cols, 1] in [0, 1] (the caller disposes it). */
+export function imagesTensor(ds: Pick<Dataset, 'images' | 'rows' | 'cols'>, start: number, end: number): tf.Tensor4D {
+  const pixels = ds.rows * ds.cols;
+  const values = new Float32Array((end - start) * pixels);
+  for (let i = 0; i < values.length; i++) values[i] = ds.images[start * pixels + i] / 255;
+  return tf.tensor4d(values, [end - start, ds.rows, ds.cols, 1]);
+}
+
+/**
+ * Runs `model` over images start..end-1 in batches and returns its outputs as one flat array
+ * per batch, with the output shape. Throws ModelLoadError when the model cannot take the images.
+ */
+export function predictAll(model: tf.LayersModel, ds: Dataset | UnlabelledImages, what: string, batchSize = 500): { values: Float32Array; shape: number[] } {
+  const chunks: Float32Array[] = [];
+  let shape: number[] = [];
+  for (let start = 0; start < ds.count; start += batchSize) {
+    const end = Math.min(ds.count, start + batchSize);
+    const out = tf.tidy(() => {
+      const x = imagesTensor(ds, start, end);
+      let y: tf.Tensor | tf.Tensor[];
+      try {
+        y = model.predict(x);
+      } catch (err) {
+        const message = err instanceof Error ? err.message.split('\n')[0].slice(0, 300) : String(err);
+        throw new ModelLoadError({
+          en: `${what} cannot take a batch of images [${end - start}, ${ds.rows}, ${ds.cols}, 1]: ${message}`,
+          ru: `${what} не принимает батч изображений [${end - start}, ${ds.rows}, ${ds.cols}, 1]: ${message}`,
+        });
+      }
+      if (Array.isArray(y)) {
+        throw new ModelLoadError({ en: `${what} has ${y.length} outputs; it must have one.`, ru: `у ${what} ${y.length} выходов; нужен один.` });
+      }
+      return y.toFloat();
+    });
+    shape = [...out.shape];
+    chunks.push(Float32Array.from(out.dataSync() as Float32Array));
+    out.dispose();
+  }
+  const total = chunks.reduce((n, c) => n + c.length, 0);
+  const values = new Float32Array(total);
+  chunks.reduce((at, c) => (values.set(c, at), at + c.length), 0);
+  return { values, shape: [ds.count, ...shape.slice(1)] };
+}
+
+/** One image as base64 bytes, for the report's pictures. */
+export function imageBase64(ds: Pick<Dataset, 'images' | 'rows' | 'cols'>, index: number): string {
+  const pixels = ds.rows * ds.cols;
+  return Buffer.from(ds.images.subarray(index * pixels, (index + 1) * pixels)).toString('base64');
+}
+
+/** Float values in [0, 1] as base64 bytes (rounded), for reconstructions in the report. */
+export function valuesBase64(values: ArrayLike<number>): string {
+  const bytes = new Uint8Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = Number.isFinite(values[i]) ? values[i] : 0;
+    bytes[i] = Math.max(0, Math.min(255, Math.round(v * 255)));
+  }
+  return Buffer.from(bytes).toString('base64');
+}
