@@ -8,6 +8,7 @@ import { loadCourseConfig } from '../grader/config/load-course-config';
 import { GradingService, type ExecutionMode } from '../grader/queue/grading-service';
 import { formatServiceEvent } from '../grader/queue/service-log';
 import { Poller } from '../grader/repo/poller';
+import { resolveSandbox } from '../grader/sandbox/resolve-sandbox';
 import { openDatabase } from '../grader/store/database';
 import { GradeStore } from '../grader/store/grade-store';
 import { createApp } from './app';
@@ -35,6 +36,9 @@ export interface RunningServer {
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`));
   const config = loadCourseConfig(options.configFile, options.concurrency !== undefined ? { concurrency: options.concurrency } : {});
+  // Refuse at once (not at the first push) when student code could not be isolated here.
+  const sandbox = resolveSandbox({ require: true, allowInsecure: options.insecureNoSandbox ?? false });
+  if (sandbox.warning !== undefined) log(sandbox.warning);
   const db = openDatabase(config.databaseFile);
   const store = new GradeStore(db);
   const mode: ExecutionMode =
@@ -62,7 +66,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
-  log(`course ${config.course}: ${config.roster.length} students, ${config.assignments.filter((a) => a.enabled).length} assignments; ${mode.kind === 'redis' ? `grading through Redis ${mode.url}` : `grading here, ${config.concurrency} at once`}; listening on ${url}`);
+  log(`course ${config.course}: ${config.roster.length} students, ${config.assignments.filter((a) => a.enabled).length} assignments; ${mode.kind === 'redis' ? `grading through Redis ${mode.url}` : `grading here, ${config.concurrency} at once, sandbox ${sandbox.mode}`}; listening on ${url}`);
 
   return {
     url,

@@ -83,10 +83,17 @@ const CAUSES: Record<Part, { values: Text; shape: Text }> = {
   },
 };
 
+const ONE_PER_LAYER: Text = {
+  en: 'one entry per layer, the first layer first.',
+  ru: 'по одному элементу на слой, начиная с первого слоя.',
+};
+
 function structureOptions(ctx: TestContext, label: string): StructureOptions {
   const overrides: StructureOptions['overrides'] = {};
   for (const part of ['deltas', 'dW', 'db'] as const) {
     overrides[`${part}[*]`] = { usualCause: { values: say(ctx.lang, CAUSES[part].values), shape: say(ctx.lang, CAUSES[part].shape) } };
+    // The array itself: a wrong length.
+    overrides[part] = { usualCause: { shape: say(ctx.lang, ONE_PER_LAYER) } };
   }
   return { ...ctx.tolerance, lang: ctx.lang, label, overrides, maxFailures: 8 };
 }
@@ -95,7 +102,9 @@ function structureOptions(ctx: TestContext, label: string): StructureOptions {
 // The typical mistakes: every combination of the slide's output delta, a wrong σ' and a wrong
 // scale. Those with fewer slips come first, so the simplest explanation is the one named.
 
-const SLIPS: Record<string, Text> = {
+type Slip = 'slide' | 'sigma' | 'z-one-minus-z' | 'sum' | 'mean-times-2';
+
+const SLIPS: Record<Slip, Text> = {
   slide: {
     en: "the output delta lacks the factor σ'(z^L). The lecture's slide writes δ^L = ∂Loss/∂a^L, but the deltas are derivatives with respect to z: δ^L = ∂L/∂a^L ⊙ σ'(z^L).",
     ru: "в выходной дельте нет множителя σ'(z^L). На слайде лекции δ^L = ∂Loss/∂a^L, но дельты — производные по z: δ^L = ∂L/∂a^L ⊙ σ'(z^L).",
@@ -120,7 +129,7 @@ const SLIPS: Record<string, Text> = {
 
 interface Mistake {
   form: BackpropForm;
-  slips: string[];
+  slips: Slip[];
 }
 
 const MISTAKES: Mistake[] = (() => {
@@ -128,8 +137,8 @@ const MISTAKES: Mistake[] = (() => {
   for (const outputSigmaPrime of [true, false]) {
     for (const derivative of ['sigma-prime', 'sigma', 'z-one-minus-z'] as const) {
       for (const scale of ['mean', 'sum', 'mean-times-2'] as const) {
-        const slips = [
-          ...(outputSigmaPrime ? [] : ['slide']),
+        const slips: Slip[] = [
+          ...(outputSigmaPrime ? [] : (['slide'] as const)),
           ...(derivative === 'sigma-prime' ? [] : [derivative]),
           ...(scale === 'mean' ? [] : [scale]),
         ];
@@ -233,6 +242,15 @@ async function checkForward(ctx: TestContext, nets: Network[], passed: Text): Pr
             ru: 'zs[k] = activations[k] · W_kᵀ + b_k: tf.matMul(a, W, false, true).add(b).',
           }),
         },
+        activations: {
+          usualCause: {
+            shape: say(ctx.lang, {
+              en: 'K layers give K + 1 activations: activations[0] is x itself.',
+              ru: 'K слоёв дают K + 1 активацию: activations[0] — это сам x.',
+            }),
+          },
+        },
+        zs: { usualCause: { shape: say(ctx.lang, ONE_PER_LAYER) } },
         'activations[*]': {
           usualCause: say(ctx.lang, {
             en: 'activations[0] is x itself and activations[k+1] = σ(zs[k]) (tf.sigmoid).',

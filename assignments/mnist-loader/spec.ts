@@ -3,7 +3,7 @@
  * over ToTensor() images, as a lazy generator of {x, y} batches.
  *
  * The loader runs on synthetic data sets whose images carry their own sample index
- * (synthetic.ts), so a probe can read the order of the samples back from the batches and send
+ * (probes.ts), so a probe can read the order of the samples back from the batches and send
  * compact summaries. Every property of the contract has its own test, so one bug costs the
  * points of the property it breaks and its message names the bug.
  */
@@ -14,9 +14,8 @@ import { compareTensors, plainTensor } from '../../grader/compare';
 import { formatNumber, formatShape } from '../../grader/compare/format';
 import { defineAssignment, type Lang, type TestContext, type TestVerdict } from '../../grader/spec/assignment-spec';
 import type * as Reference from '../../reference/mnist-loader';
-// Type-only: never loaded here, but it puts probes.ts in the build, which the runner loads.
-import type { probes, LoaderOptions } from './probes';
-import { indexedDataset, type SyntheticDataset } from './synthetic';
+// probes.ts also makes the synthetic data sets (it must be self-contained in the runner).
+import { indexedDataset, type LoaderOptions, type probes, type SyntheticDataset } from './probes';
 
 type ProbeName = keyof typeof probes;
 const SUMMARIZE: ProbeName = 'summarize';

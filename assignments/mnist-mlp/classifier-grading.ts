@@ -55,6 +55,8 @@ export interface ClassifierConfig {
   /** mnist-cnn: a conv2d layer and at most this many trainable parameters. */
   convRule?: { maxTrainableParams: number; points: number };
   points: { architecture: number; lossCurve: number; reproducible: number; leaks: number };
+  /** The probes module, relative to the assignment folder; default 'probes.ts'. */
+  probes?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -251,9 +253,10 @@ async function gate(ctx: TestContext, config: ClassifierConfig): Promise<void> {
   if (config.convRule === undefined) return;
   const arch = await architecture(ctx, config);
   if (arch.convProblems.length > 0) {
+    const rule = convRuleName(config.convRule.maxTrainableParams);
     throw new Stop({
-      en: `not graded: the model breaks the rules of this exercise (${arch.convProblems.map((p) => p.en).join(' ')})`,
-      ru: `не оценивается: модель нарушает условия упражнения (${arch.convProblems.map((p) => p.ru).join(' ')})`,
+      en: `not graded, and the model was not trained: it breaks the rules of this exercise (see the test '${rule}').`,
+      ru: `не оценивается, модель не обучалась: она нарушает условия упражнения (см. тест '${rule}').`,
     });
   }
 }
@@ -287,10 +290,14 @@ function architectureTest(config: ClassifierConfig): TestSpec {
   };
 }
 
+function convRuleName(max: number): string {
+  return `a conv2d layer and at most ${max.toLocaleString('en-US')} trainable parameters`;
+}
+
 function convRuleTest(config: ClassifierConfig, rule: NonNullable<ClassifierConfig['convRule']>): TestSpec {
   const max = rule.maxTrainableParams;
   return {
-    name: `a conv2d layer and at most ${max.toLocaleString('en-US')} trainable parameters`,
+    name: convRuleName(max),
     points: rule.points,
     visibility: 'visible',
     run: (ctx) =>
@@ -551,7 +558,7 @@ export function classifierSpec(config: ClassifierConfig): AssignmentSpec {
     title: config.title,
     entry: 'solution.ts',
     contract: 'contract.ts',
-    probes: 'probes.ts',
+    probes: config.probes ?? 'probes.ts',
     limits: { totalMs: config.trainBudgetMs + 120_000, testMs: 60_000, heapMb: 2048 },
     tolerance: { rtol: 1e-4, atol: 1e-4 },
     dataset: async () => (await loadMnist()).name,

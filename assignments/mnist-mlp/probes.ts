@@ -3,6 +3,9 @@
  * build the student's model, train it on the training split sent by the grader, and send the
  * model back as artifacts with a record of the training (the loss reported at the end of each
  * epoch, tensor counts, times). The trusted side evaluates the model on the hidden test split.
+ *
+ * Self-contained on purpose: the sandbox binds this one compiled file (and dist/grader) into
+ * the runner, nothing else of dist/assignments, so it imports only engine code.
  */
 import type * as tfType from '@tensorflow/tfjs';
 import { defineProbes, studentFunction, type ProbeContext } from '../../grader/spec/probe';

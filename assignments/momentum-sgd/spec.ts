@@ -14,7 +14,7 @@ import type { MinimizeOptions, MomentumOptions } from '../../reference/momentum-
 import type { SeededRandom } from '../../grader/util/rng';
 import { buildLoss, type Problem, type probes } from './probes';
 import { QUADRATIC_OPTIONS, ROSENBROCK_OPTIONS, quadratic, rosenbrock } from './problems';
-import { minimizeWith, stepWith, WRONG_RULES, type UpdateRule } from './variants';
+import { minimizeWith, stepWith, WRONG_RULES, type UpdateRule, type WrongRule } from './variants';
 
 type ProbeName = keyof typeof probes;
 const probe = (ctx: TestContext, name: ProbeName, ...args: unknown[]) => ctx.probe(name, ...args);
@@ -39,7 +39,7 @@ function reference(ctx: TestContext): typeof Reference {
 // ---------------------------------------------------------------------------------------------
 // The look-alike rules, named.
 
-const RULE_HINTS: Record<Exclude<UpdateRule, 'lecture'>, Text> = {
+const RULE_HINTS: Record<WrongRule, Text> = {
   nesterov: {
     en: "This is Nesterov's momentum (θ ← θ − α·(g + β·v)), not the lecture's update θ ← θ − α·v.",
     ru: 'Это моментум Нестерова (θ ← θ − α·(g + β·v)), а не обновление из лекции θ ← θ − α·v.',
@@ -80,10 +80,10 @@ function live(list: Plain): tf.Tensor[] {
   return list.map(toTf);
 }
 
-/** Runs fn on live copies and returns plain copies of the tensors it returns; frees them all. */
-function plainResult<T extends tf.TensorContainer>(fn: () => T, pick: (t: T) => tf.Tensor[]): Plain {
+/** Runs fn in a tidy and returns plain copies of the tensors it returns; frees them all. */
+function plainResult(fn: () => tf.Tensor[]): Plain {
   const out = tf.tidy(fn);
-  const plain = pick(out).map(fromTf);
+  const plain = out.map(fromTf);
   tf.dispose(out);
   return plain;
 }
@@ -109,8 +109,13 @@ function stepCase(rng: SeededRandom, shapes: number[][], options: MomentumOption
 
 type Step = (params: tf.Tensor[], velocities: tf.Tensor[], grads: tf.Tensor[], options: MomentumOptions) => { params: tf.Tensor[]; velocities: tf.Tensor[] };
 
+interface StepResult {
+  params: Plain;
+  velocities: Plain;
+}
+
 /** Where `step` leads from (params, velocities), one call per schedule entry. */
-function trajectoryOf(step: Step, params: Plain, velocities: Plain, gradsPerStep: Plain[], schedule: MomentumOptions[]): { params: Plain; velocities: Plain } {
+function trajectoryOf(step: Step, params: Plain, velocities: Plain, gradsPerStep: Plain[], schedule: MomentumOptions[]): StepResult {
   const out = tf.tidy(() => {
     let state = { params: live(params), velocities: live(velocities) };
     for (const [i, options] of schedule.entries()) state = step(state.params, state.velocities, live(gradsPerStep[i]), options);
@@ -123,7 +128,7 @@ function trajectoryOf(step: Step, params: Plain, velocities: Plain, gradsPerStep
 
 const ruleStep = (rule: UpdateRule): Step => (p, v, g, o) => stepWith(rule, p, v, g, o);
 
-function oneStep(step: Step, c: StepCase): { params: Plain; velocities: Plain } {
+function oneStep(step: Step, c: StepCase): StepResult {
   return trajectoryOf(step, c.params, c.velocities, [c.grads], [c.options]);
 }
 
@@ -153,33 +158,44 @@ function verdictOf(ctx: TestContext, expected: Expected, actual: unknown, label:
   return { passed: false, output: named === undefined ? cmp.message : `${named}\n${cmp.message}` };
 }
 
+/** A mistake the spec of one test adds to the look-alike rules. */
+interface ExtraMistake {
+  hint: Text;
+  result: (c: StepCase) => StepResult;
+}
+
 /** One momentumStep call, checking the `keys` of its result. */
-async function checkStep(ctx: TestContext, c: StepCase, keys: Key[], passed: Text, extra: Array<{ hint: Text; expected: (c: StepCase) => { params: Plain; velocities: Plain } }> = []): Promise<TestVerdict> {
+async function checkStep(ctx: TestContext, c: StepCase, keys: Key[], passed: Text, extra: ExtraMistake[] = []): Promise<TestVerdict> {
   const expected = oneStep(reference(ctx).momentumStep, c);
   const actual = await ctx.call('momentumStep', c.params, c.velocities, c.grads, c.options);
-  const only = (r: { params: Plain; velocities: Plain }): Expected => Object.fromEntries(keys.map((k) => [k, r[k]]));
-  return verdictOf(ctx, only(expected), actual, `momentumStep(…, {lr: ${c.options.lr}, momentum: ${c.options.momentum}})`, passed, () => [
-    ...extra.map((e) => ({ hint: e.hint, expected: only(e.expected(c)) })),
-    ...WRONG_RULES.map((rule) => ({
-      hint: RULE_HINTS[rule as Exclude<UpdateRule, 'lecture'>],
-      expected: only(oneStep(ruleStep(rule), c)),
-    })),
+  const only = (r: StepResult): Expected => Object.fromEntries(keys.map((k) => [k, r[k]]));
+  const label = `momentumStep(…, {lr: ${c.options.lr}, momentum: ${c.options.momentum}})`;
+  return verdictOf(ctx, only(expected), actual, label, passed, () => [
+    ...extra.map((e) => ({ hint: e.hint, expected: only(e.result(c)) })),
+    ...WRONG_RULES.map((rule) => ({ hint: RULE_HINTS[rule], expected: only(oneStep(ruleStep(rule), c)) })),
   ]);
 }
 
 // ---------------------------------------------------------------------------------------------
 // minimize.
 
-function minimizeResult(rule: UpdateRule, problem: Problem, init: Plain, options: MinimizeOptions, extraSteps = 0, ref?: typeof Reference): Plain {
+type Minimize = (loss: (params: tf.Tensor[]) => tf.Scalar, init: tf.Tensor[], options: MinimizeOptions) => tf.Tensor[];
+
+/** The params `minimize` ends at on the problem, as plain tensors. */
+function minimizeResult(minimize: Minimize, problem: Problem, init: Plain, options: MinimizeOptions): Plain {
   const built = buildLoss(tf, problem);
   try {
-    const run = () =>
-      ref !== undefined ? ref.minimize(built.loss, live(init), options) : minimizeWith(rule, built.loss, live(init), options, extraSteps);
-    return plainResult(run, (out) => out);
+    return plainResult(() => minimize(built.loss, live(init), options));
   } finally {
     built.dispose();
   }
 }
+
+/** minimize with another update rule, or the lecture's with `extraSteps` more (or fewer) steps. */
+const ruleMinimize =
+  (rule: UpdateRule, extraSteps = 0): Minimize =>
+  (loss, init, options) =>
+    minimizeWith(rule, loss, init, options, extraSteps);
 
 const OFF_BY_ONE: Record<'extra' | 'missing', Text> = {
   extra: {
@@ -194,14 +210,14 @@ const OFF_BY_ONE: Record<'extra' | 'missing', Text> = {
 
 function minimizeCandidates(problem: Problem, init: Plain, options: MinimizeOptions): Array<{ hint: Text; expected: Expected }> {
   return [
-    ...WRONG_RULES.map((rule) => ({ hint: RULE_HINTS[rule as Exclude<UpdateRule, 'lecture'>], expected: minimizeResult(rule, problem, init, options) })),
-    { hint: OFF_BY_ONE.extra, expected: minimizeResult('lecture', problem, init, options, 1) },
-    ...(options.steps > 0 ? [{ hint: OFF_BY_ONE.missing, expected: minimizeResult('lecture', problem, init, options, -1) }] : []),
+    ...WRONG_RULES.map((rule) => ({ hint: RULE_HINTS[rule], expected: minimizeResult(ruleMinimize(rule), problem, init, options) })),
+    { hint: OFF_BY_ONE.extra, expected: minimizeResult(ruleMinimize('lecture', 1), problem, init, options) },
+    ...(options.steps > 0 ? [{ hint: OFF_BY_ONE.missing, expected: minimizeResult(ruleMinimize('lecture', -1), problem, init, options) }] : []),
   ];
 }
 
 async function checkMinimize(ctx: TestContext, problem: Problem, init: Plain, options: MinimizeOptions, what: string, passed: Text): Promise<TestVerdict> {
-  const expected = minimizeResult('lecture', problem, init, options, 0, reference(ctx));
+  const expected = minimizeResult(reference(ctx).minimize, problem, init, options);
   const actual = await probe(ctx, 'minimizeOn', problem, init, options);
   const label = `minimize(${what}, {lr: ${options.lr}, momentum: ${options.momentum}, steps: ${options.steps}})`;
   return verdictOf(ctx, expected, actual, label, passed, () => minimizeCandidates(problem, init, options));
@@ -242,7 +258,7 @@ const STEPS_LEAK = 1000;
  * (v ← βv + (1 − β)g) and α folded into v (v ← βv + αg) give the same velocity, and a message
  * could name the wrong one.
  */
-const STEP_OPTIONS: MomentumOptions = { lr: 0.05, momentum: 0.9 };
+export const STEP_OPTIONS: MomentumOptions = { lr: 0.05, momentum: 0.9 };
 
 export const spec = defineAssignment({
   id: 'momentum-sgd',
@@ -293,7 +309,7 @@ export const spec = defineAssignment({
                 en: 'momentum 0 was treated as missing and replaced by a default (`options.momentum || 0.9`: 0 is falsy; use ?? or no default at all).',
                 ru: 'momentum 0 принят за отсутствующий и заменён значением по умолчанию (`options.momentum || 0.9`: 0 ложно; используйте ?? или обойдитесь без умолчания).',
               },
-              expected: (c) => oneStep(ruleStep('lecture'), { ...c, options: { ...c.options, momentum: 0.9 } }),
+              result: (c) => oneStep(ruleStep('lecture'), { ...c, options: { ...c.options, momentum: 0.9 } }),
             },
           ],
         ),
@@ -319,7 +335,7 @@ export const spec = defineAssignment({
           { en: 'Five steps with a changing learning rate end where they should.', ru: 'Пять шагов с меняющейся скоростью обучения приходят туда, куда нужно.' },
           () =>
             WRONG_RULES.map((rule) => ({
-              hint: RULE_HINTS[rule as Exclude<UpdateRule, 'lecture'>],
+              hint: RULE_HINTS[rule],
               expected: { params: trajectoryOf(ruleStep(rule), params, velocities, gradsPerStep, schedule).params },
             })),
         );
@@ -419,7 +435,7 @@ export const spec = defineAssignment({
         const failures: string[] = [];
         for (const [i, steps] of counts.entries()) {
           const options = { ...base, steps };
-          const expected = minimizeResult('lecture', problem, init, options, 0, ref);
+          const expected = minimizeResult(ref.minimize, problem, init, options);
           const verdict = verdictOf(ctx, expected, results[i], `minimize(quadratic, {steps: ${steps}})`, { en: '', ru: '' }, () =>
             minimizeCandidates(problem, init, options),
           );

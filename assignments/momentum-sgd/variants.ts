@@ -22,7 +22,9 @@ export type UpdateRule =
   /** v ← g; θ ← θ − αg (β ignored). */
   | 'no-momentum';
 
-export const WRONG_RULES: readonly UpdateRule[] = ['nesterov', 'dampened', 'lr-in-velocity', 'old-velocity', 'ascent', 'no-momentum'];
+export type WrongRule = Exclude<UpdateRule, 'lecture'>;
+
+export const WRONG_RULES: readonly WrongRule[] = ['nesterov', 'dampened', 'lr-in-velocity', 'old-velocity', 'ascent', 'no-momentum'];
 
 export function stepWith(
   rule: UpdateRule,

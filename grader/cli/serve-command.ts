@@ -22,6 +22,13 @@ const ServerModuleSchema = z.object({
   startServer: z.function().returns(z.promise(z.object({ url: z.string(), close: z.function().returns(z.promise(z.void())) }))),
 });
 
+function portNumber(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--port expects 0 to 65535 (0: any free port), got '${value}'`);
+  return n;
+}
+
 function positiveNumber(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
@@ -45,7 +52,7 @@ export function registerServeCommand(program: Command): void {
       const loaded: unknown = require(path.join(CODE_ROOT, 'server', 'main'));
       const parsed = ServerModuleSchema.safeParse(loaded);
       if (!parsed.success) throw new Error('server/main does not export startServer (is the build complete?)');
-      const port = positiveNumber('--port', flags.port);
+      const port = portNumber(flags.port);
       const poll = positiveNumber('--poll', flags.poll);
       const concurrency = positiveNumber('--concurrency', flags.concurrency);
       const running = await parsed.data.startServer({

@@ -9,6 +9,7 @@ import { childEnvWithout } from '../queue/grading-service';
 import { DEFAULT_PREFIX } from '../queue/redis-messages';
 import { startRedisWorker } from '../queue/redis-worker';
 import { RepoCache } from '../repo/repo-cache';
+import { resolveSandbox } from '../sandbox/resolve-sandbox';
 import { BACKEND_NAMES, type BackendName } from '../tensors/backend';
 
 interface WorkerFlags {
@@ -55,6 +56,9 @@ export function registerWorkerCommand(program: Command): void {
       const dataDir = path.resolve(flags.dataDir ?? path.join(os.tmpdir(), `nn2-grader-worker-${name.replace(/[^A-Za-z0-9._-]/g, '_')}`));
       const concurrency = flags.concurrency !== undefined ? Math.floor(positive('--concurrency', flags.concurrency)) : os.availableParallelism();
       const out = (value: object) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), worker: name, ...value })}\n`);
+      // Refuse at once when student code could not be isolated on this machine.
+      const sandbox = resolveSandbox({ require: true, allowInsecure: flags.insecureNoSandbox === true });
+      if (sandbox.warning !== undefined) process.stderr.write(`grader: ${sandbox.warning}\n`);
       const worker = await startRedisWorker({
         url: flags.redis,
         prefix: flags.prefix,
@@ -75,7 +79,7 @@ export function registerWorkerCommand(program: Command): void {
         },
         log: (event) => out(event),
       });
-      out({ type: 'ready', concurrency, dataDir });
+      out({ type: 'ready', concurrency, dataDir, sandbox: sandbox.mode });
       await new Promise<void>((resolve) => {
         process.once('SIGINT', () => resolve());
         process.once('SIGTERM', () => resolve());

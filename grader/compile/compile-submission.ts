@@ -5,8 +5,8 @@
  * 1. presence: the folder and its entry (`missing` otherwise);
  * 2. the student contract (contract-checks): files, size, links, imports, directives;
  * 3. esbuild (bundle): syntax errors, the import rule again at resolve time;
- * 4. TypeScript (type-check): interface mismatches are errors, other type errors warnings;
- * 5. the bundle is written to outDir.
+ * 4. the bundle is written to outDir (and `onBundled` told, so a runner can boot meanwhile);
+ * 5. TypeScript (type-check): interface mismatches are errors, other type errors warnings.
  *
  * Never throws for anything a student can put in the folder; throws for grader bugs (bad
  * options, a broken contract file, an unwritable outDir).
@@ -49,6 +49,12 @@ export interface CompileOptions {
   outDir: string;
   /** Default true. Without it the contract's types are not checked either. */
   typeCheck?: boolean;
+  /**
+   * Called with the written bundle as soon as it exists, before the (slow, synchronous) type
+   * check, so the caller can start a runner process that boots in parallel. The outcome may
+   * still be compile_error; the caller then discards what it started.
+   */
+  onBundled?: (bundlePath: string) => void;
 }
 
 /** Warnings kept in an outcome; the rest are counted in one WARNINGS_TRUNCATED entry. */
@@ -141,16 +147,18 @@ export async function compileSubmission(opts: CompileOptions): Promise<CompileOu
   const bundled = await bundleSubmission({ dir, entry, sources: check.sources });
   if (!bundled.ok) return failed(bundled.diagnostics);
 
-  // 4. Types.
+  // 4. Write (before the type check, so that a runner can boot while it runs).
+  fs.mkdirSync(opts.outDir, { recursive: true });
+  const bundlePath = path.join(path.resolve(opts.outDir), entry.replace(/\.ts$/, '.js'));
+  fs.writeFileSync(bundlePath, bundled.code);
+  opts.onBundled?.(bundlePath);
+
+  // 5. Types.
   const typeDiagnostics =
     opts.typeCheck === false ? [] : safeTypeCheck({ dir, entry, sources: check.sources, contract: opts.contract });
   const diagnostics = [...bundled.warnings, ...typeDiagnostics];
   if (diagnostics.some((d) => d.severity === 'error')) return failed(diagnostics);
 
-  // 5. Write.
-  fs.mkdirSync(opts.outDir, { recursive: true });
-  const bundlePath = path.join(path.resolve(opts.outDir), entry.replace(/\.ts$/, '.js'));
-  fs.writeFileSync(bundlePath, bundled.code);
   return {
     kind: 'ok',
     bundlePath,

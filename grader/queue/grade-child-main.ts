@@ -4,6 +4,7 @@
  * the result and exits. Exits at once when its parent goes away.
  */
 import { gradeAssignment, type GradeOptions } from '../run/grade-assignment';
+import { resolveSandbox } from '../sandbox/resolve-sandbox';
 import { getAssignment } from '../spec/discover';
 import { GradeChildRequestSchema, type GradeChildReply } from './grade-child-protocol';
 
@@ -19,9 +20,12 @@ async function handle(raw: unknown): Promise<void> {
     return;
   }
   const request = parsed.data;
+  // Student code is untrusted: without OS isolation this throws unless explicitly allowed.
+  const sandbox = resolveSandbox({ require: true, allowInsecure: request.insecureNoSandbox });
   const assignment = getAssignment(request.assignmentId, request.catalogueRoot);
   const options: GradeOptions = {
     assignment,
+    launcher: sandbox.launcher,
     submissionDir: request.submissionDir,
     ...(request.backend !== undefined ? { backend: request.backend } : {}),
     ...(request.commit !== undefined ? { commit: request.commit } : {}),

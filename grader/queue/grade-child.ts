@@ -29,6 +29,9 @@ export interface GradeChildOptions {
 
 const OUTPUT_KEEP = 8000;
 
+/** Errors of the grading process that another try would only repeat. */
+const NOT_RETRYABLE = new Set(['UNKNOWN_ASSIGNMENT', 'BAD_REQUEST', 'SANDBOX_UNAVAILABLE', 'SANDBOX_CONFIG']);
+
 /** Grades in a fresh child process; resolves with the engine's raw result (to be validated). */
 export function gradeInChild(request: GradeChildRequest, options: GradeChildOptions): Promise<unknown> {
   return new Promise((resolve, reject) => {
@@ -72,7 +75,7 @@ export function gradeInChild(request: GradeChildRequest, options: GradeChildOpti
       }
       const reply = parsed.data;
       if (reply.type === 'result') settle(() => resolve(reply.result));
-      else settle(() => reject(new GradeChildError(reply.code, reply.message, reply.code !== 'UNKNOWN_ASSIGNMENT' && reply.code !== 'BAD_REQUEST')));
+      else settle(() => reject(new GradeChildError(reply.code, reply.message, !NOT_RETRYABLE.has(reply.code))));
     });
     child.on('error', (err) => settle(() => reject(new GradeChildError('GRADER_SPAWN', `cannot start the grading process: ${err.message}`, true))));
     child.on('close', (code, signal) => {

@@ -76,13 +76,33 @@ export async function gradeAssignment(options: GradeOptions): Promise<GradeResul
     );
 
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), `grader-${spec.id}-`));
+  // The first runner boots while the type checker runs (it blocks this process for most of a
+  // second on a cold start); it is discarded if the submission turns out not to compile.
+  let early: Promise<RunnerClient> | undefined;
   try {
+    let currentTest = '';
+    const runnerOptions: RunnerOptions = {
+      bundlePath: '',
+      probesPath: assignment.probesPath,
+      backend,
+      setup: spec.runner?.disableAutograd !== undefined ? { disableAutograd: spec.runner.disableAutograd[lang] } : {},
+      heapMb: spec.limits.heapMb,
+      startTimeoutMs: Math.min(spec.limits.testMs, 30_000),
+      launcher: options.launcher ?? defaultSandbox().launcher,
+      onProgress: (_id, data) => options.onEvent?.({ type: 'progress', assignment: spec.id, test: currentTest, data }),
+    };
     const compiled = await compileSubmission({
       dir: path.join(options.submissionDir, spec.id),
       entry: spec.entry,
       contract: assignment.contractPath !== null ? { path: assignment.contractPath, typeName: 'Contract' } : undefined,
       outDir: workDir,
+      onBundled: (bundlePath) => {
+        runnerOptions.bundlePath = bundlePath;
+        early = RunnerClient.start(runnerOptions);
+        early.catch(() => undefined); // observed later by getRunner, or discarded
+      },
     });
+
     options.onEvent?.({ type: 'compiled', assignment: spec.id, ok: compiled.kind === 'ok' });
     if (compiled.kind === 'missing') {
       return finish({
@@ -107,17 +127,6 @@ export async function gradeAssignment(options: GradeOptions): Promise<GradeResul
     const reference = loadReference(assignment);
     const shared = new Map<string, Promise<unknown>>();
     let state: RunnerState = { kind: 'none' };
-    let currentTest = '';
-    const runnerOptions: RunnerOptions = {
-      bundlePath: compiled.bundlePath,
-      probesPath: assignment.probesPath,
-      backend,
-      setup: spec.runner?.disableAutograd !== undefined ? { disableAutograd: spec.runner.disableAutograd[lang] } : {},
-      heapMb: spec.limits.heapMb,
-      startTimeoutMs: Math.min(spec.limits.testMs, 30_000),
-      launcher: options.launcher ?? defaultSandbox().launcher,
-      onProgress: (_id, data) => options.onEvent?.({ type: 'progress', assignment: spec.id, test: currentTest, data }),
-    };
     const printed: string[] = [];
     const retire = (client: RunnerClient) => {
       client.kill();
@@ -129,7 +138,9 @@ export async function gradeAssignment(options: GradeOptions): Promise<GradeResul
       if (state.kind === 'alive') retire(state.client);
       if (state.kind === 'unloadable') throw state.failure;
       try {
-        const client = await RunnerClient.start(runnerOptions);
+        const starting = early ?? RunnerClient.start(runnerOptions);
+        early = undefined;
+        const client = await starting;
         state = { kind: 'alive', client };
         return client;
       } catch (err) {
@@ -212,6 +223,7 @@ export async function gradeAssignment(options: GradeOptions): Promise<GradeResul
     const message = err instanceof Error ? err.message : String(err);
     return finish({ status: 'error', score: 0, output: `the grader failed: ${message}`, tests: tests.map((t) => notRun(t, 'not run: the grader failed')) });
   } finally {
+    early?.then((client) => client.kill(), () => undefined);
     fs.rmSync(workDir, { recursive: true, force: true });
   }
 }

@@ -328,7 +328,7 @@ export class RunnerClient {
  * How the runner ended, for the student. A wrapper (bwrap, unshare) reports its child's
  * death by signal N as exit code 128 + N.
  */
-function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
+export function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
   let name: string | undefined = signal ?? undefined;
   if (name === undefined && code !== null && code > 128 && code < 128 + 65) {
     name = Object.entries(os.constants.signals).find(([, n]) => n === code - 128)?.[0];

@@ -16,10 +16,11 @@
  * through every layer; --clearenv drops NODE_CHANNEL_FD, so it is set again.
  *
  * unshare (Linux without bubblewrap): prlimit, then unshare's pid, network, ipc, uts, mount
- * and cgroup namespaces (a private /proc), then setpriv to a fresh uid when root, then node
- * with the permission model. The file system is the host's: only the permission model and
- * the uid keep the runner from reading it. The bundle is copied to a file only that uid
- * can read.
+ * and cgroup namespaces (a private /proc); as root, a small shell mounts private sized
+ * tmpfs over /tmp, /var/tmp and /dev/shm and copies the bundle in (from fd 4) for the
+ * runner's uid only, then setpriv switches to that uid; then node with the permission model.
+ * The rest of the file system is the host's: only the permission model and the uid keep
+ * the runner from reading world-readable files.
  *
  * none (no OS isolation): rlimits (prlimit, or ulimit in a shell), setpriv to a fresh uid
  * when root (where it works: a container without namespaces usually still allows it), and
@@ -112,7 +113,9 @@ function bwrapPlan(config: PlanConfig, request: LaunchRequest, tail: NodeTail): 
   }
   args.push('--proc', '/proc', '--dev', '/dev');
   args.push('--size', String(config.limits.tmpMb * MiB), '--tmpfs', '/tmp');
-  args.push('--remount-ro', '/', '--chdir', '/tmp', '--');
+  // The root and /dev are tmpfs mounts owned by the sandbox's user and unsized: read-only, or
+  // files there would fill the host's memory (/dev/null and friends are separate mounts).
+  args.push('--remount-ro', '/dev', '--remount-ro', '/', '--chdir', '/tmp', '--');
   const perms = permissionFlags({ readDirs, readFiles, allowAddons: request.backend === 'tensorflow', frozenIntrinsics: config.frozenIntrinsics, enabled: config.permissionModel });
   args.push(nodeFiles[0].target, ...request.nodeArgs, ...perms, ...tail.args);
 
@@ -152,19 +155,56 @@ function hostPermissionFlags(config: PlanConfig, request: LaunchRequest, bundleP
   return permissionFlags({ readDirs, readFiles, allowAddons: request.backend === 'tensorflow', frozenIntrinsics: config.frozenIntrinsics, enabled: config.permissionModel });
 }
 
+/** Where the runner finds the bundle in unshare mode (inside its private /tmp). */
+export const UNSHARE_BUNDLE_PATH = '/tmp/submission/solution.js';
+
+/**
+ * The shell that runs as root in unshare's fresh mount namespace before the uid switch:
+ * private sized tmpfs mounts over /tmp, /var/tmp and /dev/shm (nothing the runner writes
+ * reaches the host), and the bundle copied in from fd 4, readable by the runner's uid only.
+ */
+function unshareSetupScript(limits: SandboxLimits, uid: number, withBundle: boolean): string {
+  const tmp = `size=${limits.tmpMb * MiB},mode=1777,nosuid,nodev`;
+  const small = `size=${MiB},mode=1777,nosuid,nodev`;
+  const lines = [
+    'set -e',
+    `mount -t tmpfs -o ${tmp} sandbox-tmp /tmp`,
+    `if [ -d /var/tmp ]; then mount -t tmpfs -o ${small} sandbox-var-tmp /var/tmp; fi`,
+    `if [ -d /dev/shm ]; then mount -t tmpfs -o ${small} sandbox-shm /dev/shm; fi`,
+  ];
+  if (withBundle) {
+    const dir = path.posix.dirname(UNSHARE_BUNDLE_PATH);
+    lines.push(
+      `mkdir -m 0755 ${dir}`,
+      `cat <&${FIRST_EXTRA_FD} > ${UNSHARE_BUNDLE_PATH}`,
+      `exec ${FIRST_EXTRA_FD}<&-`,
+      `chown ${uid}:${uid} ${UNSHARE_BUNDLE_PATH}`,
+      `chmod 0400 ${UNSHARE_BUNDLE_PATH}`,
+    );
+  }
+  lines.push('exec "$@"');
+  return lines.join('\n');
+}
+
 function unsharePlan(config: PlanConfig, request: LaunchRequest, tail: NodeTail): LaunchPlan {
   const unshare = config.tools.unshare;
   if (unshare === undefined) throw new Error('unshare is not installed');
   const uid = runnerUid(config);
   const namespaces = ['--pid', '--net', '--ipc', '--uts', '--mount', '--cgroup', '--fork', '--kill-child', '--mount-proc'];
-  // Without root, a user namespace is needed for the others; the runner keeps the grader's uid.
+  // Without root, a user namespace is needed for the others; the runner keeps the grader's
+  // uid, reads the bundle where it is and shares the host's /tmp (the permission model
+  // forbids writing it).
   const userns = config.root ? [] : [`--map-user=${INSIDE_UID}`, `--map-group=${INSIDE_UID}`];
   let bundlePath = tail.bundlePath;
-  let cleanup: (() => void) | undefined;
-  if (bundlePath !== null && uid !== undefined) {
-    const staged = stageBundle(bundlePath, uid);
-    bundlePath = staged.file;
-    cleanup = staged.cleanup;
+  const extraFds: number[] = [];
+  let setup: string[] = [];
+  if (uid !== undefined) {
+    if (config.tools.sh === undefined) throw new Error('unshare mode needs a POSIX shell (sh) to set up its mounts');
+    if (tail.bundlePath !== null) {
+      extraFds.push(fs.openSync(tail.bundlePath, 'r'));
+      bundlePath = UNSHARE_BUNDLE_PATH;
+    }
+    setup = [config.tools.sh, '-c', unshareSetupScript(config.limits, uid, tail.bundlePath !== null), 'sandbox-setup'];
   }
   const perms = hostPermissionFlags(config, request, bundlePath);
   const command = [
@@ -173,6 +213,7 @@ function unsharePlan(config: PlanConfig, request: LaunchRequest, tail: NodeTail)
     ...userns,
     ...namespaces,
     '--',
+    ...setup,
     ...setprivPrefix(config, uid),
     request.nodePath,
     ...request.nodeArgs,
@@ -186,8 +227,8 @@ function unsharePlan(config: PlanConfig, request: LaunchRequest, tail: NodeTail)
     cwd: '/',
     bundlePath: bundlePath ?? undefined,
     probesPath: request.probesPath,
+    extraFds,
     memoryLimitMb: memoryLimitMb(config.limits, request.heapMb),
-    cleanup,
   };
 }
 

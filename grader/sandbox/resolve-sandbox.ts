@@ -91,8 +91,12 @@ export function resolveSandbox(options: SandboxOptions): ResolvedSandbox {
   const isolated = mode !== 'none';
   const why = isolated ? '' : choice === 'none' ? 'OS isolation turned off (sandbox mode none)' : whyNoIsolation();
   if (!isolated && options.require && !options.allowInsecure) {
+    const remedy =
+      choice === 'none'
+        ? 'unset GRADER_SANDBOX (or set it to auto)'
+        : "install bubblewrap (Debian/Ubuntu: apt install bubblewrap) or run on Linux with util-linux's unshare as root";
     throw new SandboxUnavailableError(
-      `refusing to run untrusted code without an OS sandbox (${why}). Install bubblewrap (Debian/Ubuntu: apt install bubblewrap) or run on Linux with util-linux's unshare as root; to grade anyway, pass --insecure-no-sandbox`,
+      `refusing to run untrusted code without an OS sandbox (${why}): ${remedy}; to grade anyway, pass --insecure-no-sandbox`,
     );
   }
   const host = probeHost();

@@ -12,4 +12,6 @@ export interface BenchModuleEntry {
 
 export const BENCH_MODULES: readonly BenchModuleEntry[] = [
   { name: 'training-throughput', load: () => import('./training-throughput') },
+  { name: 'sandbox-overhead', load: () => import('./sandbox-overhead') },
+  { name: 'grading-latency', load: () => import('./grading-latency') },
 ];

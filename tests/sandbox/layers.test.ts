@@ -23,7 +23,7 @@ import { modeAvailability, probeHost, resolveSandbox, type SandboxMode } from '.
 import { waitForNoLeftovers } from './hostile-harness';
 
 const SCRIPT = path.join(PACKAGE_ROOT, 'tests', 'fixtures', 'hostile', '_layers', 'attacks.js');
-const HOST_FILES = ['/tmp/pwned-layer-tmp', '/tmp/pwned-layer-big'];
+const HOST_FILES = ['/tmp/pwned-layer-tmp', '/tmp/pwned-layer-big', '/dev/shm/pwned-layer-shm', '/dev/pwned-layer-shm'];
 
 type Outcome = 'blocked' | 'contained' | 'open';
 type Report = Record<string, { outcome: Outcome; detail: string }>;
@@ -100,6 +100,7 @@ async function observe(config: Config, world: World): Promise<Record<string, Out
   for (const [name, r] of Object.entries(report)) if (name !== 'identity') outcomes[name] = r.outcome;
   if (fs.existsSync('/tmp/pwned-layer-tmp')) outcomes.writeTmp = 'open';
   if (fs.existsSync('/tmp/pwned-layer-big')) outcomes.bigFile = 'open';
+  if (fs.existsSync('/dev/shm/pwned-layer-shm') || fs.existsSync('/dev/pwned-layer-shm')) outcomes.fillDevShm = 'open';
   if (fs.existsSync(path.join(world.storeDir, 'pwned-layer-write'))) outcomes.writeHost = 'open';
   if (world.connections() > before) outcomes.connectLoopback = 'open';
   // /proc/<pid>/environ of the sandbox's own processes is no leak; the grader's secret is.
@@ -124,8 +125,9 @@ const EXPECTED: Record<string, Record<Config, Outcome>> = {
   readEtcPasswd: { all: 'blocked', bwrap: 'blocked', unshare: 'open', permission: 'blocked' },
   procEnviron: { all: 'blocked', bwrap: 'blocked', unshare: 'blocked', permission: 'blocked' },
   writeHost: { all: 'blocked', bwrap: 'blocked', unshare: 'blocked', permission: 'blocked' },
-  writeTmp: { all: 'blocked', bwrap: 'contained', unshare: 'open', permission: 'blocked' },
-  bigFile: { all: 'blocked', bwrap: 'blocked', unshare: 'open', permission: 'blocked' },
+  writeTmp: { all: 'blocked', bwrap: 'contained', unshare: 'contained', permission: 'blocked' },
+  fillDevShm: { all: 'blocked', bwrap: 'blocked', unshare: 'blocked', permission: 'blocked' },
+  bigFile: { all: 'blocked', bwrap: 'blocked', unshare: 'blocked', permission: 'blocked' },
   spawnShell: { all: 'blocked', bwrap: 'blocked', unshare: 'open', permission: 'blocked' },
   spawnNode: { all: 'blocked', bwrap: 'contained', unshare: 'contained', permission: 'blocked' },
   forkBomb: { all: 'contained', bwrap: 'contained', unshare: 'contained', permission: 'contained' },

@@ -89,11 +89,15 @@ export function giteaPushPayload(p: { cloneUrl: string; htmlUrl?: string; ref?: 
 }
 
 export function githubRequest(payload: unknown, secret: string, event = 'push', delivery: string = randomUUID()): WebhookRequest {
-  const body = JSON.stringify(payload);
+  return githubRawRequest(JSON.stringify(payload), secret, event, delivery);
+}
+
+/** A GitHub request for a body given as is (form-encoded, or not even JSON). */
+export function githubRawRequest(body: string, secret: string, event = 'push', delivery: string = randomUUID(), contentType = 'application/json'): WebhookRequest {
   return {
     body,
     headers: {
-      'content-type': 'application/json',
+      'content-type': contentType,
       'user-agent': 'GitHub-Hookshot/abc123',
       'x-github-event': event,
       'x-github-delivery': delivery,
