@@ -19,6 +19,9 @@ export function hostileSuite(title: string, cases: HostileCase[], targets: boole
     let world: HostileWorld;
     beforeAll(async () => {
       world = await setUpWorld(targets);
+      // Warms the compiler and the file cache, and shows that grading works before any attack.
+      const first = await gradeCorrect(world);
+      expect(first.score).toBe(first.max_score);
     });
     afterAll(async () => {
       await world?.close();
