@@ -5,7 +5,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command, Option } from 'commander';
-import { childEnvWithout } from '../queue/grading-service';
+import { GradeChildPool, gradingEnv } from '../queue/grade-child';
 import { DEFAULT_PREFIX } from '../queue/redis-messages';
 import { startRedisWorker } from '../queue/redis-worker';
 import { RepoCache } from '../repo/repo-cache';
@@ -59,6 +59,10 @@ export function registerWorkerCommand(program: Command): void {
       // Refuse at once when student code could not be isolated on this machine.
       const sandbox = resolveSandbox({ require: true, allowInsecure: flags.insecureNoSandbox === true });
       if (sandbox.warning !== undefined) process.stderr.write(`grader: ${sandbox.warning}\n`);
+      const grader = new GradeChildPool({
+        env: gradingEnv({ secretVariables: [], ...(flags.datasetDir !== undefined ? { datasetDir: path.resolve(flags.datasetDir) } : {}) }),
+        maxIdle: concurrency,
+      });
       const worker = await startRedisWorker({
         url: flags.redis,
         prefix: flags.prefix,
@@ -71,14 +75,14 @@ export function registerWorkerCommand(program: Command): void {
           workRoot: path.join(dataDir, 'work'),
           maxFolderBytes: positive('--max-folder-kb', flags.maxFolderKb) * 1024,
           insecureNoSandbox: flags.insecureNoSandbox === true,
-          childEnv: childEnvWithout([]),
-          childTimeoutMs: 60 * 60_000,
+          grader,
+          gradeTimeoutMs: 60 * 60_000,
           ...(flags.catalogue !== undefined ? { catalogueRoot: path.resolve(flags.catalogue) } : {}),
-          ...(flags.datasetDir !== undefined ? { datasetDir: path.resolve(flags.datasetDir) } : {}),
           ...(flags.backend !== undefined ? { backend: flags.backend } : {}),
         },
         log: (event) => out(event),
       });
+      grader.warm(concurrency);
       out({ type: 'ready', concurrency, dataDir, sandbox: sandbox.mode });
       await new Promise<void>((resolve) => {
         process.once('SIGINT', () => resolve());
@@ -90,5 +94,6 @@ export function registerWorkerCommand(program: Command): void {
       process.once('SIGINT', force);
       process.once('SIGTERM', force);
       await worker.close();
+      await grader.close();
     });
 }

@@ -1,46 +1,58 @@
 /**
- * The grading child process: receives one request over IPC, grades one assignment folder
- * with the engine (which starts its own runner processes for student code), replies with
- * the result and exits. Exits at once when its parent goes away.
+ * A grading child process: grades the jobs it is sent, one at a time, with the engine
+ * (which starts sandboxed runner processes for student code), replying with each result.
+ * Exits when its parent goes away.
  */
 import { gradeAssignment, type GradeOptions } from '../run/grade-assignment';
-import { resolveSandbox } from '../sandbox/resolve-sandbox';
+import { resolveSandbox, type ResolvedSandbox } from '../sandbox/resolve-sandbox';
 import { getAssignment } from '../spec/discover';
 import { GradeChildRequestSchema, type GradeChildReply } from './grade-child-protocol';
 
-function reply(message: GradeChildReply, code: number): void {
-  if (process.send === undefined) process.exit(code);
-  process.send(message, () => process.exit(code));
+const sandboxes = new Map<boolean, ResolvedSandbox>();
+
+/** Student code is untrusted: without OS isolation this throws unless explicitly allowed. */
+function sandboxFor(insecure: boolean): ResolvedSandbox {
+  let sandbox = sandboxes.get(insecure);
+  if (sandbox === undefined) {
+    sandbox = resolveSandbox({ require: true, allowInsecure: insecure });
+    sandboxes.set(insecure, sandbox);
+  }
+  return sandbox;
+}
+
+function reply(message: GradeChildReply): void {
+  process.send?.(message);
 }
 
 async function handle(raw: unknown): Promise<void> {
   const parsed = GradeChildRequestSchema.safeParse(raw);
   if (!parsed.success) {
-    reply({ type: 'error', code: 'BAD_REQUEST', message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') }, 2);
+    const id = typeof raw === 'object' && raw !== null && 'id' in raw && typeof raw.id === 'number' ? raw.id : -1;
+    reply({ type: 'error', id, code: 'BAD_REQUEST', message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
     return;
   }
   const request = parsed.data;
-  // Student code is untrusted: without OS isolation this throws unless explicitly allowed.
-  const sandbox = resolveSandbox({ require: true, allowInsecure: request.insecureNoSandbox });
-  const assignment = getAssignment(request.assignmentId, request.catalogueRoot);
-  const options: GradeOptions = {
-    assignment,
-    launcher: sandbox.launcher,
-    submissionDir: request.submissionDir,
-    ...(request.backend !== undefined ? { backend: request.backend } : {}),
-    ...(request.commit !== undefined ? { commit: request.commit } : {}),
-  };
-  const result = await gradeAssignment(options);
-  reply({ type: 'result', result }, 0);
+  try {
+    const options: GradeOptions = {
+      assignment: getAssignment(request.assignmentId, request.catalogueRoot),
+      submissionDir: request.submissionDir,
+      launcher: sandboxFor(request.insecureNoSandbox).launcher,
+      ...(request.backend !== undefined ? { backend: request.backend } : {}),
+      ...(request.commit !== undefined ? { commit: request.commit } : {}),
+    };
+    const result = await gradeAssignment(options);
+    reply({ type: 'result', id: request.id, result });
+  } catch (err) {
+    const message = err instanceof Error ? `${err.message}\n${err.stack ?? ''}` : String(err);
+    const code = typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : 'GRADER_ERROR';
+    reply({ type: 'error', id: request.id, code, message });
+  }
 }
 
 if (require.main === module) {
   process.on('disconnect', () => process.exit(1));
-  process.once('message', (raw: unknown) => {
-    handle(raw).catch((err: unknown) => {
-      const message = err instanceof Error ? `${err.message}\n${err.stack ?? ''}` : String(err);
-      const code = typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : 'GRADER_ERROR';
-      reply({ type: 'error', code, message }, 1);
-    });
+  // One job at a time: the parent sends the next only after the reply.
+  process.on('message', (raw: unknown) => {
+    void handle(raw);
   });
 }

@@ -1,14 +1,18 @@
 /**
- * What the job runner and its grading child process say to each other. The child is one
- * fresh process per job: the trusted side of grading (compile, reference, compare) is CPU
- * work that must not block the server's event loop, and a leak or crash in one job cannot
- * touch the next.
+ * What the job runner and its grading child processes say to each other. The trusted side
+ * of grading (compile, reference, compare) is CPU work that must not block the server's
+ * event loop, so it runs in child processes: a small pool of them, each grading one job at
+ * a time and replaced after a number of jobs (or at once when anything goes wrong), so a
+ * warm process saves the start-up of node, tfjs and the sandbox probe without letting one
+ * job's leftovers reach far. Student code itself always runs in fresh runner processes.
  */
 import { z } from 'zod';
 import { BACKEND_NAMES } from '../tensors/backend';
 
 export const GradeChildRequestSchema = z.object({
   type: z.literal('grade'),
+  /** Matches the reply to the request. */
+  id: z.number().int().nonnegative(),
   assignmentId: z.string().min(1),
   /** The submission root: holds <assignmentId>/. */
   submissionDir: z.string().min(1),
@@ -21,7 +25,7 @@ export const GradeChildRequestSchema = z.object({
 export type GradeChildRequest = z.input<typeof GradeChildRequestSchema>;
 
 export const GradeChildReplySchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('result'), result: z.unknown() }),
-  z.object({ type: z.literal('error'), code: z.string(), message: z.string() }),
+  z.object({ type: z.literal('result'), id: z.number().int(), result: z.unknown() }),
+  z.object({ type: z.literal('error'), id: z.number().int(), code: z.string(), message: z.string() }),
 ]);
 export type GradeChildReply = z.infer<typeof GradeChildReplySchema>;

@@ -1,5 +1,5 @@
-/** The parent's side of a grading child process (see grade-child-main.ts). */
-import { spawn } from 'node:child_process';
+/** The parent's side of the grading child processes (see grade-child-main.ts). */
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { DIST_ROOT } from '../paths';
 import { GradeChildReplySchema, type GradeChildRequest } from './grade-child-protocol';
@@ -18,13 +18,17 @@ export class GradeChildError extends Error {
   }
 }
 
-export interface GradeChildOptions {
-  /** The child's environment: never the server's secrets. */
-  env: NodeJS.ProcessEnv;
+export interface GradeCallOptions {
   /** A safety net above the engine's own time limits. */
   timeoutMs: number;
   /** Kills the child (an orderly shutdown of the server or worker). */
   signal?: AbortSignal;
+}
+
+/** Grades one request; resolves with the engine's raw result (to be validated). */
+export interface Grader {
+  grade(request: Omit<GradeChildRequest, 'id'>, options: GradeCallOptions): Promise<unknown>;
+  close(): Promise<void>;
 }
 
 const OUTPUT_KEEP = 8000;
@@ -32,66 +36,184 @@ const OUTPUT_KEEP = 8000;
 /** Errors of the grading process that another try would only repeat. */
 const NOT_RETRYABLE = new Set(['UNKNOWN_ASSIGNMENT', 'BAD_REQUEST', 'SANDBOX_UNAVAILABLE', 'SANDBOX_CONFIG']);
 
-/** Grades in a fresh child process; resolves with the engine's raw result (to be validated). */
-export function gradeInChild(request: GradeChildRequest, options: GradeChildOptions): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [GRADE_CHILD_MAIN], {
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      env: options.env,
-    });
-    let output = '';
+let nextId = 1;
+
+/**
+ * The grading processes' environment: the server's, less its secrets, with the dataset
+ * folder (GRADER_MNIST_DIR) when one is configured.
+ */
+export function gradingEnv(p: { secretVariables: readonly string[]; datasetDir?: string }): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (p.secretVariables.includes(k)) continue;
+    env[k] = v;
+  }
+  if (p.datasetDir !== undefined) env.GRADER_MNIST_DIR = p.datasetDir;
+  return env;
+}
+
+/** One grading child process; runs one request at a time. */
+class GradeChild {
+  readonly process: ChildProcess;
+  jobs = 0;
+  /** Resolves when the process has gone. */
+  readonly gone: Promise<void>;
+  private output = '';
+  private exited = false;
+
+  constructor(env: NodeJS.ProcessEnv) {
+    this.process = spawn(process.execPath, [GRADE_CHILD_MAIN], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env });
     const keep = (chunk: Buffer) => {
-      output = (output + chunk.toString('utf8')).slice(-OUTPUT_KEEP);
+      this.output = (this.output + chunk.toString('utf8')).slice(-OUTPUT_KEEP);
     };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    let settled = false;
-    const onAbort = () => {
-      child.kill('SIGKILL');
-      settle(() => reject(new GradeChildError('ABORTED', 'grading was stopped (the grader is shutting down)', true)));
-    };
-    const settle = (fn: () => void) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
-      fn();
-    };
-    if (options.signal?.aborted === true) {
-      queueMicrotask(onAbort);
-    } else {
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-    }
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      settle(() => reject(new GradeChildError('GRADER_TIMEOUT', `grading did not finish within ${Math.round(options.timeoutMs / 1000)} s`, true)));
-    }, options.timeoutMs);
-    child.on('message', (raw: unknown) => {
-      const parsed = GradeChildReplySchema.safeParse(raw);
-      if (!parsed.success) {
-        settle(() => reject(new GradeChildError('GRADER_PROTOCOL', 'the grading process sent a malformed reply', true)));
-        child.kill('SIGKILL');
+    this.process.stdout?.on('data', keep);
+    this.process.stderr?.on('data', keep);
+    this.gone = new Promise((resolve) => {
+      this.process.on('close', () => {
+        this.exited = true;
+        resolve();
+      });
+      this.process.on('error', () => {
+        this.exited = true;
+        resolve();
+      });
+    });
+  }
+
+  get alive(): boolean {
+    return !this.exited && this.process.connected;
+  }
+
+  kill(): void {
+    if (!this.exited) this.process.kill('SIGKILL');
+  }
+
+  run(request: Omit<GradeChildRequest, 'id'>, options: GradeCallOptions): Promise<unknown> {
+    const id = nextId++;
+    const child = this.process;
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const cleanup = () => {
+        clearTimeout(timer);
+        child.off('message', onMessage);
+        child.off('close', onClose);
+        child.off('error', onError);
+        options.signal?.removeEventListener('abort', onAbort);
+      };
+      const settle = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        cleanup();
+        fn();
+      };
+      const fail = (code: string, message: string, retryable: boolean) => settle(() => reject(new GradeChildError(code, message, retryable)));
+      const onMessage = (raw: unknown) => {
+        const parsed = GradeChildReplySchema.safeParse(raw);
+        if (!parsed.success) {
+          this.kill();
+          fail('GRADER_PROTOCOL', 'the grading process sent a malformed reply', true);
+          return;
+        }
+        const reply = parsed.data;
+        if (reply.id !== id) return;
+        if (reply.type === 'result') settle(() => resolve(reply.result));
+        else fail(reply.code, reply.message, !NOT_RETRYABLE.has(reply.code));
+      };
+      // 'close' comes after the IPC channel has delivered everything (unlike 'exit').
+      const onClose = (code: number | null, signal: NodeJS.Signals | null) => {
+        const tail = this.output.trim();
+        fail('GRADER_CRASHED', `the grading process exited (${signal ?? `code ${code}`}) without a result${tail !== '' ? `:\n${tail}` : ''}`, true);
+      };
+      const onError = (err: Error) => fail('GRADER_SPAWN', `cannot start the grading process: ${err.message}`, true);
+      const onAbort = () => {
+        this.kill();
+        fail('ABORTED', 'grading was stopped (the grader is shutting down)', true);
+      };
+      const timer = setTimeout(() => {
+        this.kill();
+        fail('GRADER_TIMEOUT', `grading did not finish within ${Math.round(options.timeoutMs / 1000)} s`, true);
+      }, options.timeoutMs);
+      child.on('message', onMessage);
+      child.on('close', onClose);
+      child.on('error', onError);
+      if (options.signal?.aborted === true) {
+        onAbort();
         return;
       }
-      const reply = parsed.data;
-      if (reply.type === 'result') settle(() => resolve(reply.result));
-      else settle(() => reject(new GradeChildError(reply.code, reply.message, !NOT_RETRYABLE.has(reply.code))));
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      if (this.exited) {
+        fail('GRADER_CRASHED', 'the grading process is gone', true);
+        return;
+      }
+      child.send({ ...request, id }, (err) => {
+        if (err !== null) fail('GRADER_SPAWN', `cannot talk to the grading process: ${err.message}`, true);
+      });
     });
-    child.on('error', (err) => settle(() => reject(new GradeChildError('GRADER_SPAWN', `cannot start the grading process: ${err.message}`, true))));
-    child.on('close', (code, signal) => {
-      // 'close' comes after the IPC channel has delivered everything (unlike 'exit').
-      settle(() =>
-        reject(
-          new GradeChildError(
-            'GRADER_CRASHED',
-            `the grading process exited (${signal ?? `code ${code}`}) without a result${output.trim() !== '' ? `:\n${output.trim()}` : ''}`,
-            true,
-          ),
-        ),
-      );
-    });
-    child.send(request, (err) => {
-      if (err !== null) settle(() => reject(new GradeChildError('GRADER_SPAWN', `cannot talk to the grading process: ${err.message}`, true)));
-    });
-  });
+  }
+}
+
+export interface GradeChildPoolOptions {
+  /** The children's environment: never the server's secrets. */
+  env: NodeJS.ProcessEnv;
+  /** Jobs one child grades before it is replaced (1: a fresh process per job). */
+  maxJobsPerChild?: number;
+  /** Idle children kept warm. */
+  maxIdle?: number;
+}
+
+/**
+ * Warm grading processes, at most one job each at a time. A child that failed, timed out or
+ * was aborted is killed, never reused; a healthy one is reused up to maxJobsPerChild jobs.
+ */
+export class GradeChildPool implements Grader {
+  private readonly idle: GradeChild[] = [];
+  private readonly busy = new Set<GradeChild>();
+  private closed = false;
+  /** Processes started so far (for tests and the log). */
+  spawned = 0;
+
+  constructor(private readonly options: GradeChildPoolOptions) {}
+
+  /** Starts `n` children ahead of the first jobs (their module loading overlaps the wait). */
+  warm(n: number): void {
+    while (!this.closed && this.idle.length < Math.min(n, this.options.maxIdle ?? n)) this.idle.push(this.spawn());
+  }
+
+  async grade(request: Omit<GradeChildRequest, 'id'>, options: GradeCallOptions): Promise<unknown> {
+    if (this.closed) throw new GradeChildError('ABORTED', 'the grader is shutting down', true);
+    let child = this.idle.pop();
+    while (child !== undefined && !child.alive) child = this.idle.pop();
+    child ??= this.spawn();
+    this.busy.add(child);
+    try {
+      const result = await child.run(request, options);
+      child.jobs += 1;
+      this.busy.delete(child);
+      const max = this.options.maxJobsPerChild ?? 25;
+      if (this.closed || child.jobs >= max || !child.alive || this.idle.length >= (this.options.maxIdle ?? 4)) child.kill();
+      else this.idle.push(child);
+      return result;
+    } catch (err) {
+      this.busy.delete(child);
+      child.kill();
+      throw err;
+    }
+  }
+
+  private spawn(): GradeChild {
+    this.spawned += 1;
+    return new GradeChild(this.options.env);
+  }
+
+  /** Idle processes kept warm now. */
+  idleCount(): number {
+    return this.idle.filter((c) => c.alive).length;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const all = [...this.idle.splice(0), ...this.busy];
+    for (const child of all) child.kill();
+    await Promise.all(all.map((c) => c.gone));
+  }
 }

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { RepoError } from '../repo/repo-errors';
 import type { RepoCache } from '../repo/repo-cache';
 import { BACKEND_NAMES, type BackendName } from '../tensors/backend';
-import { GradeChildError, gradeInChild } from './grade-child';
+import { GradeChildError, type Grader } from './grade-child';
 
 /** What a job needs to know; crosses Redis in the scale-out mode. */
 export const GradeJobPayloadSchema = z.object({
@@ -18,7 +18,8 @@ export const GradeJobPayloadSchema = z.object({
   /** Which start of the job this is (1 = first). */
   attempt: z.number().int().positive(),
   studentId: z.string().min(1),
-  repoUrl: z.string().min(1),
+  /** Empty when the student is no longer in the roster. */
+  repoUrl: z.string(),
   commit: z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/),
   assignmentId: z.string().min(1),
   treeSha: z.string().min(1),
@@ -57,13 +58,12 @@ export interface GradeJobContext {
   workRoot: string;
   maxFolderBytes: number;
   catalogueRoot?: string;
-  /** MNIST IDX folder handed to the grading process (GRADER_MNIST_DIR). */
-  datasetDir?: string;
   backend?: BackendName;
   insecureNoSandbox: boolean;
-  /** Environment of the grading process; secrets already removed. */
-  childEnv: NodeJS.ProcessEnv;
-  childTimeoutMs: number;
+  /** The grading processes (a warm pool; see grade-child.ts). */
+  grader: Grader;
+  /** A safety net above the engine's own limits. */
+  gradeTimeoutMs: number;
 }
 
 function failed(code: string, message: string, retryable: boolean): JobOutcome {
@@ -71,6 +71,7 @@ function failed(code: string, message: string, retryable: boolean): JobOutcome {
 }
 
 export async function runGradeJob(payload: GradeJobPayload, ctx: GradeJobContext, signal?: AbortSignal): Promise<JobOutcome> {
+  if (payload.repoUrl === '') return failed('NOT_IN_ROSTER', `student '${payload.studentId}' is no longer in the roster`, false);
   const source = { studentId: payload.studentId, url: payload.repoUrl };
   const t0 = Date.now();
   try {
@@ -91,12 +92,10 @@ export async function runGradeJob(payload: GradeJobPayload, ctx: GradeJobContext
       throw err;
     }
     const t2 = Date.now();
-    const env = { ...ctx.childEnv };
-    if (ctx.datasetDir !== undefined) env.GRADER_MNIST_DIR = ctx.datasetDir;
     const backend = payload.backend ?? ctx.backend;
     let result: unknown;
     try {
-      result = await gradeInChild(
+      result = await ctx.grader.grade(
         {
           type: 'grade',
           assignmentId: payload.assignmentId,
@@ -106,7 +105,7 @@ export async function runGradeJob(payload: GradeJobPayload, ctx: GradeJobContext
           ...(ctx.catalogueRoot !== undefined ? { catalogueRoot: ctx.catalogueRoot } : {}),
           ...(backend !== undefined ? { backend } : {}),
         },
-        { env, timeoutMs: ctx.childTimeoutMs, ...(signal !== undefined ? { signal } : {}) },
+        { timeoutMs: ctx.gradeTimeoutMs, ...(signal !== undefined ? { signal } : {}) },
       );
     } catch (err) {
       if (err instanceof GradeChildError) return failed(err.code, err.message, err.retryable);

@@ -19,6 +19,7 @@ import type { JobRow, SubmissionRow, SubmissionSource } from '../store/rows';
 import { getAssignment } from '../spec/discover';
 import { acceptResult } from './accept-result';
 import { backoffMs } from './backoff';
+import { GradeChildPool, gradingEnv } from './grade-child';
 import type { GradeJobContext, GradeJobPayload, JobOutcome } from './grade-job';
 import { JobQueue, type QueueCounts } from './job-queue';
 import { LocalExecutor, type Executor } from './local-executor';
@@ -54,7 +55,9 @@ export interface GradingServiceOptions {
   /** Submissions fetched and inspected at once. */
   prepareConcurrency?: number;
   /** A safety net above the engine's own limits. */
-  childTimeoutMs?: number;
+  gradeTimeoutMs?: number;
+  /** Jobs a grading process handles before it is replaced (1: a fresh process per job). */
+  maxJobsPerChild?: number;
   now?: () => number;
   log?: (event: ServiceEvent) => void;
 }
@@ -84,22 +87,14 @@ export class UnknownStudentError extends Error {
   readonly code = 'UNKNOWN_STUDENT';
 }
 
-/** Environment variables the grading processes never see. */
-export function childEnvWithout(secretVariables: readonly string[]): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (secretVariables.includes(k)) continue;
-    env[k] = v;
-  }
-  return env;
-}
-
 export class GradingService extends EventEmitter {
   readonly config: CourseConfig;
   readonly store: GradeStore;
   readonly queue: JobQueue;
   readonly repos: RepoCache;
   readonly executor: Executor;
+  /** Warm grading processes of the local pool. */
+  private readonly grader: GradeChildPool;
   private readonly now: () => number;
   private readonly retry: RetryTimes;
   private readonly preparing = new Map<number, Promise<void>>();
@@ -120,6 +115,14 @@ export class GradingService extends EventEmitter {
     this.prepareConcurrency = options.prepareConcurrency ?? 4;
     this.repos = new RepoCache({ root: this.config.reposDir, maxRepoBytes: this.config.limits.maxRepoBytes, timeoutMs: this.config.limits.gitTimeoutMs });
     if (options.log !== undefined) this.on('event', options.log);
+    this.grader = new GradeChildPool({
+      env: gradingEnv({
+        secretVariables: [this.config.secrets.webhookSecret.source, this.config.secrets.instructorToken.source],
+        ...(this.config.datasetDir !== undefined ? { datasetDir: this.config.datasetDir } : {}),
+      }),
+      maxIdle: this.config.concurrency,
+      ...(options.maxJobsPerChild !== undefined ? { maxJobsPerChild: options.maxJobsPerChild } : {}),
+    });
     const mode = options.mode ?? { kind: 'local' };
     const common = {
       queue: this.queue,
@@ -154,10 +157,9 @@ export class GradingService extends EventEmitter {
       workRoot: c.workDir,
       maxFolderBytes: c.limits.maxFolderBytes,
       insecureNoSandbox: this.options.insecureNoSandbox ?? false,
-      childEnv: childEnvWithout([c.secrets.webhookSecret.source, c.secrets.instructorToken.source]),
-      childTimeoutMs: this.options.childTimeoutMs ?? 60 * 60_000,
+      grader: this.grader,
+      gradeTimeoutMs: this.options.gradeTimeoutMs ?? 60 * 60_000,
       ...(c.catalogueRoot !== undefined ? { catalogueRoot: c.catalogueRoot } : {}),
-      ...(c.datasetDir !== undefined ? { datasetDir: c.datasetDir } : {}),
       ...(c.backend !== undefined ? { backend: c.backend } : {}),
     };
   }
@@ -168,7 +170,7 @@ export class GradingService extends EventEmitter {
       jobId: job.id,
       attempt: job.attempts,
       studentId: job.student_id,
-      // A student removed from the roster keeps grading from the cache (or fails to fetch).
+      // Empty for a student removed from the roster: the job fails with NOT_IN_ROSTER.
       repoUrl: student?.repo ?? '',
       commit: job.commit_sha,
       assignmentId: job.assignment_id,
@@ -191,9 +193,12 @@ export class GradingService extends EventEmitter {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    // In local mode every job marked running was ours and died with the last process.
-    const recovered = this.queue.recoverInterrupted((runner) => runner === null || runner.startsWith('local:'), this.now());
+    // Jobs marked running by a process of this server died with it. In local mode that is
+    // every running job (also ones a Redis setup left); Redis jobs are reconciled with BullMQ.
+    const local = this.executor instanceof LocalExecutor;
+    const recovered = this.queue.recoverInterrupted((runner) => local || runner !== RedisExecutor.runner, this.now());
     if (recovered.requeued.length + recovered.failed.length > 0) this.emitEvent({ type: 'recovered', ...recovered });
+    if (this.executor instanceof LocalExecutor) this.grader.warm(this.config.concurrency);
     await this.executor.start();
     this.timer = setInterval(() => this.tick(), this.options.tickMs ?? 1000);
     this.timer.unref();
@@ -272,7 +277,8 @@ export class GradingService extends EventEmitter {
   /** Stores a job's outcome (from this machine or a worker); a job is stored once. */
   applyOutcome(jobId: number, outcome: JobOutcome, worker: string): 'stored' | 'retry' | 'failed' | 'ignored' {
     const job = this.queue.findJob(jobId);
-    if (job === undefined || job.state !== 'running') {
+    const wanted = job !== undefined && (outcome.kind === 'graded' ? JobQueue.acceptsResult(job) : job.state === 'running');
+    if (job === undefined || !wanted) {
       this.emitEvent({ type: 'outcome-ignored', jobId, worker });
       return 'ignored';
     }
@@ -326,7 +332,7 @@ export class GradingService extends EventEmitter {
       mode: this.executor instanceof RedisExecutor ? 'redis' : 'local',
       queue: this.queue.counts(),
       preparing: this.preparing.size,
-      pendingSubmissions: this.store.listSubmissions().filter((s) => s.state === 'received').length,
+      pendingSubmissions: this.store.countSubmissions('received'),
     };
   }
 
@@ -352,6 +358,7 @@ export class GradingService extends EventEmitter {
     if (this.timer !== undefined) clearInterval(this.timer);
     await Promise.allSettled([...this.preparing.values()]);
     await this.executor.stop();
+    await this.grader.close();
   }
 }
 

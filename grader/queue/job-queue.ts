@@ -144,14 +144,27 @@ export class JobQueue {
   }
 
   /**
-   * Stores a job's result and marks it done, atomically. 'ignored' when the job is not
-   * running (already stored, superseded, failed): a job is never stored twice.
+   * May a graded result for this job still be stored? While it runs, of course; also when it
+   * was given up on or queued again because its worker seemed gone (a worker too slow to
+   * renew its lock may still deliver): the result is as good as a regrade would be. Never
+   * once stored, and never for a superseded job.
+   */
+  static acceptsResult(job: JobRow): boolean {
+    if (job.state === 'running') return true;
+    if (job.state === 'queued') return job.error_code === 'INTERRUPTED';
+    if (job.state === 'failed') return job.error_code === 'WORKER_LOST' || job.error_code === 'INTERRUPTED';
+    return false;
+  }
+
+  /**
+   * Stores a job's result and marks it done, atomically. 'ignored' when the job cannot take
+   * a result any more (already stored, superseded): a job is never stored twice.
    */
   complete(jobId: number, result: Omit<NewResult, 'jobId' | 'submissionId' | 'studentId' | 'assignmentId' | 'commit' | 'treeSha' | 'receivedAt' | 'daysLate'>): 'stored' | 'ignored' {
     return this.db
       .transaction(() => {
         const job = this.findJob(jobId);
-        if (job === undefined || job.state !== 'running') return 'ignored';
+        if (job === undefined || !JobQueue.acceptsResult(job)) return 'ignored';
         this.store.insertResult({
           ...result,
           jobId,
@@ -163,7 +176,7 @@ export class JobQueue {
           receivedAt: job.received_at,
           daysLate: job.days_late,
         });
-        this.db.prepare(`UPDATE jobs SET state = 'done', finished_at = ? WHERE id = ?`).run(result.storedAt, jobId);
+        this.db.prepare(`UPDATE jobs SET state = 'done', finished_at = ?, error_code = NULL, error = NULL WHERE id = ?`).run(result.storedAt, jobId);
         return 'stored' as const;
       })
       .immediate();

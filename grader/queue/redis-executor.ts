@@ -10,7 +10,7 @@ import type { JobRow } from '../store/rows';
 import type { GradeJobPayload, JobOutcome } from './grade-job';
 import type { JobQueue } from './job-queue';
 import type { Executor } from './local-executor';
-import { GRADE_QUEUE, RESULTS_QUEUE, ResultMessageSchema, gradeJobKey, redisConnection } from './redis-messages';
+import { GRADE_QUEUE, RESULTS_QUEUE, ResultMessageSchema, gradeJobKey, redisConnection, whenReady } from './redis-messages';
 
 export interface RedisExecutorDeps {
   url: string;
@@ -28,6 +28,9 @@ export interface RedisExecutorDeps {
 }
 
 const KEY = /^job-(\d+)-(\d+)$/;
+
+/** How long after its grade job completed a result may still be on its way. */
+const RESULT_GRACE_MS = 2 * 60_000;
 
 export class RedisExecutor implements Executor {
   static readonly runner = 'redis';
@@ -48,6 +51,7 @@ export class RedisExecutor implements Executor {
   async start(): Promise<void> {
     const common = { connection: this.connection, prefix: this.deps.prefix };
     this.gradeQueue = new Queue(GRADE_QUEUE, common);
+    this.gradeQueue.on('error', (err) => this.deps.log(`grade queue: ${err.message}`));
     this.resultsWorker = new Worker(
       RESULTS_QUEUE,
       async (job) => {
@@ -68,7 +72,12 @@ export class RedisExecutor implements Executor {
       void this.onBullFailed(jobId, failedReason);
     });
     this.events.on('error', (err) => this.deps.log(`queue events: ${err.message}`));
-    await Promise.all([this.gradeQueue.waitUntilReady(), this.resultsWorker.waitUntilReady(), this.events.waitUntilReady()]);
+    try {
+      await whenReady('the grading server', this.deps.url, [this.gradeQueue.waitUntilReady(), this.resultsWorker.waitUntilReady(), this.events.waitUntilReady()]);
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
     await this.reconcile();
     this.pump();
     this.reconcileTimer = setInterval(() => void this.reconcile(), this.deps.reconcileMs ?? 30_000);
@@ -151,6 +160,11 @@ export class RedisExecutor implements Executor {
       }
       const state = await bull.getState();
       if (state === 'failed') await this.onBullFailed(bull.id ?? '', bull.failedReason ?? 'failed');
+      // Its worker finished long ago, but no result was stored (the message was lost).
+      const finished = bull.finishedOn;
+      if (state === 'completed' && finished !== undefined && this.deps.now() - finished > RESULT_GRACE_MS) {
+        this.deps.queue.interrupt(job.id, this.deps.now(), 'its result never arrived');
+      }
     }
   }
 

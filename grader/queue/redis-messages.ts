@@ -42,3 +42,16 @@ export function redisConnection(url: string): ConnectionOptions {
   // Workers need maxRetriesPerRequest null (BullMQ's blocking commands).
   return { url, maxRetriesPerRequest: null };
 }
+
+/** Waits for BullMQ connections, with a clear error instead of retrying forever. */
+export async function whenReady(what: string, url: string, ready: Array<Promise<unknown>>, timeoutMs = 20_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: cannot reach Redis at ${url.replace(/\/\/[^@/]*@/, '//***@')} within ${timeoutMs / 1000} s`)), timeoutMs);
+  });
+  try {
+    await Promise.race([Promise.all(ready), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -6,7 +6,7 @@
  */
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import { GradeJobPayloadSchema, runGradeJob, type GradeJobContext } from './grade-job';
-import { GRADE_QUEUE, RESULTS_QUEUE, redisConnection, resultKey, type ResultMessage } from './redis-messages';
+import { GRADE_QUEUE, RESULTS_QUEUE, redisConnection, resultKey, whenReady, type ResultMessage } from './redis-messages';
 
 export interface RedisWorkerOptions {
   url: string;
@@ -50,6 +50,9 @@ export async function startRedisWorker(options: RedisWorkerOptions): Promise<Run
       const message: ResultMessage = { jobId: payload.jobId, attempt: payload.attempt, worker: options.name, outcome };
       await results.add('result', message, {
         jobId: resultKey(payload.jobId, payload.attempt),
+        // Storing may fail for a moment (the database busy): the server tries again.
+        attempts: 5,
+        backoff: { type: 'exponential', delay: 1000 },
         removeOnComplete: true,
         removeOnFail: { age: 7 * 24 * 3600 },
       });
@@ -66,8 +69,22 @@ export async function startRedisWorker(options: RedisWorkerOptions): Promise<Run
       maxStalledCount: 1,
     },
   );
-  worker.on('error', (err) => log({ type: 'error', message: err.message }));
-  await Promise.all([worker.waitUntilReady(), results.waitUntilReady()]);
+  let lastError = { message: '', at: 0 };
+  const onError = (err: Error) => {
+    // ioredis reports a lost connection on every retry: once per message per 10 s is enough.
+    const now = Date.now();
+    if (err.message === lastError.message && now - lastError.at < 10_000) return;
+    lastError = { message: err.message, at: now };
+    log({ type: 'error', message: err.message });
+  };
+  worker.on('error', onError);
+  results.on('error', onError);
+  try {
+    await whenReady('grader worker', options.url, [worker.waitUntilReady(), results.waitUntilReady()]);
+  } catch (err) {
+    await Promise.allSettled([worker.close(true), results.close()]);
+    throw err;
+  }
   return {
     async close() {
       await worker.close();

@@ -18,6 +18,24 @@
 
 type Send = (message: unknown) => void;
 
+/**
+ * Under --frozen-intrinsics (see grader/sandbox/node-permissions.ts) Node freezes `console`
+ * too. The runner itself (the cpu backend's banner is silenced by swapping console.warn)
+ * and ordinary submissions reassign console methods, so the global gets a mutable copy with
+ * the same (bound) methods. Nothing is lost: console guards nothing.
+ */
+export function mutableConsole(): void {
+  const frozen = globalThis.console;
+  if (!Object.isFrozen(frozen)) return;
+  const copy = Object.create(Object.getPrototypeOf(frozen) as object) as Console;
+  for (const key of Reflect.ownKeys(frozen)) {
+    const descriptor = Object.getOwnPropertyDescriptor(frozen, key);
+    if (descriptor === undefined) continue;
+    Object.defineProperty(copy, key, 'value' in descriptor ? { ...descriptor, writable: true, configurable: true } : { ...descriptor, configurable: true });
+  }
+  Object.defineProperty(globalThis, 'console', { value: copy, writable: true, configurable: true, enumerable: false });
+}
+
 function lock(name: string, value: unknown): void {
   Object.defineProperty(process, name, { value, writable: false, configurable: false, enumerable: true });
 }

@@ -7,12 +7,13 @@ import * as fs from 'node:fs';
 import * as vm from 'node:vm';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, isBackendName } from '../tensors';
-import { captureSend, hardenProcess } from './harden';
+import { captureSend, hardenProcess, mutableConsole } from './harden';
 import type { ErrorInfo, ParentMessage, RunnerSetup } from './protocol';
 import { decodeValue, encodeValue } from './wire';
 import type { ProbeContext, ProbeFunction } from '../spec/probe';
 
 const exit = process.exit.bind(process);
+mutableConsole();
 
 // Captured (and process.send/_send locked) before student code runs, so that later
 // tampering with process.send cannot redirect our own replies.
@@ -132,6 +133,10 @@ process.on('message', (raw: unknown) => {
     exit(70);
   });
 });
+
+// The grader went away (it crashed, or was killed): nothing will ever be asked again.
+// (Under bubblewrap and setpriv the OS kills the runner with its parent in any case.)
+process.on('disconnect', () => exit(0));
 
 // A student promise that rejects without a handler must not pass silently, nor kill the
 // runner between calls: it is reported on stderr.

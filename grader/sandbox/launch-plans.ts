@@ -3,12 +3,13 @@
  *
  * bwrap (Linux with bubblewrap), from the outside in:
  *   prlimit <cpu, fsize, nofile, nproc, data, core>            rlimits, inherited by all
- *   setpriv --reuid U --regid U --clear-groups --no-new-privs   root only: a fresh host uid
+ *   setpriv --reuid U --regid U --clear-groups --no-new-privs   root: a fresh host uid;
+ *           --pdeathsig=KILL                                   always: dies with the grader
  *   bwrap --unshare-all --unshare-user --disable-userns         every namespace, no network
  *         --uid 65534 --gid 65534 --die-with-parent --new-session --clearenv
  *         --ro-bind <node, its libraries, runtime packages, dist/grader, probes>
  *         --ro-bind-data 4 /submission/solution.js              the one bundle, copied in
- *         --proc /proc --dev /dev --size N --tmpfs /tmp --remount-ro /
+ *         --proc /proc --dev /dev --size N --tmpfs /tmp --remount-ro /dev --remount-ro /
  *   node --max-old-space-size … --experimental-permission --allow-fs-read=<those paths>
  *        --frozen-intrinsics runner-main.js
  * Host paths are mirrored inside (relative requires of the probes keep working) except the
@@ -72,14 +73,24 @@ interface NodeTail {
 }
 
 function rlimitPrefix(config: PlanConfig, heapMb: number): string[] {
-  if (config.tools.prlimit !== undefined) return [config.tools.prlimit, ...prlimitArgs(config.limits, heapMb), '--'];
+  const freshUid = config.dropUid && config.tools.setpriv !== undefined;
+  if (config.tools.prlimit !== undefined) return [config.tools.prlimit, ...prlimitArgs(config.limits, heapMb, freshUid), '--'];
   if (config.tools.sh !== undefined) return [config.tools.sh, '-c', ulimitScript(config.limits), 'sh'];
   return [];
 }
 
+/**
+ * The uid switch. --pdeathsig (applied after the switch, which would clear it) kills the
+ * process when its parent dies: the grader, or unshare.
+ */
 function setprivPrefix(config: PlanConfig, uid: number | undefined): string[] {
   if (uid === undefined || config.tools.setpriv === undefined) return [];
-  return [config.tools.setpriv, `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--no-new-privs', '--'];
+  return [config.tools.setpriv, `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--no-new-privs', '--pdeathsig=KILL', '--'];
+}
+
+/** Dies with the grader (SIGKILL when the grader's thread that spawned it exits). */
+function pdeathPrefix(config: PlanConfig): string[] {
+  return config.tools.setpriv !== undefined ? [config.tools.setpriv, '--pdeathsig=KILL', '--'] : [];
 }
 
 /** A uid for the runner when this grader can give one (root with setpriv). */
@@ -120,7 +131,7 @@ function bwrapPlan(config: PlanConfig, request: LaunchRequest, tail: NodeTail): 
   args.push(nodeFiles[0].target, ...request.nodeArgs, ...perms, ...tail.args);
 
   const uid = runnerUid(config);
-  const command = [...rlimitPrefix(config, request.heapMb), ...setprivPrefix(config, uid), bwrap.path, ...args];
+  const command = [...rlimitPrefix(config, request.heapMb), ...(uid !== undefined ? setprivPrefix(config, uid) : pdeathPrefix(config)), bwrap.path, ...args];
   return {
     command: command[0],
     args: command.slice(1),
@@ -209,6 +220,7 @@ function unsharePlan(config: PlanConfig, request: LaunchRequest, tail: NodeTail)
   const perms = hostPermissionFlags(config, request, bundlePath);
   const command = [
     ...rlimitPrefix(config, request.heapMb),
+    ...pdeathPrefix(config),
     unshare,
     ...userns,
     ...namespaces,
@@ -246,7 +258,7 @@ function nonePlan(config: PlanConfig, request: LaunchRequest, tail: NodeTail): L
   const perms = hostPermissionFlags(config, request, bundlePath);
   const command = [
     ...rlimitPrefix(config, request.heapMb),
-    ...setprivPrefix(config, uid),
+    ...(uid !== undefined ? setprivPrefix(config, uid) : pdeathPrefix(config)),
     request.nodePath,
     ...request.nodeArgs,
     ...perms,

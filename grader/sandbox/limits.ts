@@ -33,7 +33,7 @@ export const SandboxLimitsSchema = z
 export type SandboxLimits = z.infer<typeof SandboxLimitsSchema>;
 
 export const DEFAULT_LIMITS: Readonly<SandboxLimits> = Object.freeze({
-  cpuSeconds: 600,
+  cpuSeconds: 1800,
   fileSizeMb: 16,
   openFiles: 256,
   processes: 64,
@@ -63,13 +63,18 @@ export function dataLimitMb(limits: SandboxLimits, heapMb: number): number {
 
 const MiB = 1024 * 1024;
 
-/** prlimit(1) options setting soft and hard limits alike. */
-export function prlimitArgs(limits: SandboxLimits, heapMb: number): string[] {
+/**
+ * prlimit(1) options setting soft and hard limits alike. RLIMIT_NPROC counts every process
+ * and thread of the real uid, on the whole host: it is only set when the runner has a uid
+ * of its own (`freshUid`); under the grader's own uid (a developer's desktop has hundreds
+ * of processes) it would stop bwrap itself from forking.
+ */
+export function prlimitArgs(limits: SandboxLimits, heapMb: number, freshUid = true): string[] {
   return [
     `--cpu=${limits.cpuSeconds}`,
     `--fsize=${limits.fileSizeMb * MiB}`,
     `--nofile=${limits.openFiles}`,
-    `--nproc=${limits.processes}`,
+    ...(freshUid ? [`--nproc=${limits.processes}`] : []),
     `--data=${dataLimitMb(limits, heapMb) * MiB}`,
     '--core=0',
   ];

@@ -129,13 +129,17 @@ export function describeLayers(host: HostReport, config: PlanConfig): SandboxLay
   const uidSwitch = config.dropUid;
 
   add('process', 'separate process', true, 'one runner per job, spoken to over IPC; its process group killed at the wall-clock limit');
-  add('bwrap', 'bubblewrap', mode === 'bwrap', mode === 'bwrap' ? (tools.bwrap?.version ?? 'bubblewrap') : modeAvailability('bwrap').detail);
+  const unused = (m: 'bwrap' | 'unshare'): string => {
+    const found = modeAvailability(m);
+    return found.available ? `${found.detail}: works here, not used (sandbox mode ${mode})` : found.detail;
+  };
+  add('bwrap', 'bubblewrap', mode === 'bwrap', mode === 'bwrap' ? (tools.bwrap?.version ?? 'bubblewrap') : unused('bwrap'));
   if (mode === 'bwrap') {
     add('namespaces', 'namespaces', true, 'user, pid, network (no network), ipc, uts, mount, cgroup; the tree dies with bwrap');
   } else if (mode === 'unshare') {
     add('namespaces', 'namespaces', true, `unshare: ${host.root ? '' : 'user, '}pid, network (no network), ipc, uts, mount, cgroup`);
   } else {
-    add('namespaces', 'namespaces', false, host.platform === 'linux' ? modeAvailability('unshare').detail : `not available on ${host.platform}`);
+    add('namespaces', 'namespaces', false, host.platform === 'linux' ? `unshare: ${unused('unshare')}` : `not available on ${host.platform}`);
   }
   if (mode === 'none' && !uidSwitch) {
     add('uid', 'unprivileged uid', false, "runs as the grader's own user");
@@ -168,7 +172,8 @@ export function describeLayers(host: HostReport, config: PlanConfig): SandboxLay
   add('intrinsics', 'frozen intrinsics', config.frozenIntrinsics && permission.frozenIntrinsics, '--frozen-intrinsics: built-in prototypes cannot be patched');
   add('hardening', 'runner hardening', true, 'IPC send captured and locked; getBuiltinModule, binding, dlopen, mainModule, kill, _debugProcess… removed');
   if (tools.prlimit !== undefined) {
-    add('rlimits', 'rlimits', true, `prlimit: cpu ${limits.cpuSeconds} s, file ${limits.fileSizeMb} MiB, ${limits.openFiles} files, ${limits.processes} processes/threads, data heap+${limits.memoryOverHeapMb + limits.dataOverMemoryMb} MiB, no core`);
+    const nproc = uidSwitch ? `${limits.processes} processes/threads` : 'no process limit (the grader’s own uid)';
+    add('rlimits', 'rlimits', true, `prlimit: cpu ${limits.cpuSeconds} s, file ${limits.fileSizeMb} MiB, ${limits.openFiles} files, ${nproc}, data heap+${limits.memoryOverHeapMb + limits.dataOverMemoryMb} MiB, no core`);
   } else if (tools.sh !== undefined) {
     add('rlimits', 'rlimits', true, `ulimit: cpu ${limits.cpuSeconds} s, file ${limits.fileSizeMb} MiB, ${limits.openFiles} files (no process or data limit)`);
   } else {

@@ -14,9 +14,11 @@ import {
   type ResultRow,
   type SubmissionRow,
   type SubmissionSource,
+  type SubmissionState,
 } from './rows';
 
 const MinRowSchema = z.object({ t: z.number().nullable() });
+const CountRowSchema = z.object({ n: z.number().int() });
 
 export interface NewSubmission {
   studentId: string;
@@ -91,6 +93,10 @@ export class GradeStore {
         ? this.db.prepare('SELECT * FROM submissions ORDER BY received_at, id').all()
         : this.db.prepare('SELECT * FROM submissions WHERE student_id = ? ORDER BY received_at, id').all(studentId);
     return rows.map((r) => parseRow(SubmissionRowSchema, r, 'submission'));
+  }
+
+  countSubmissions(state: SubmissionState): number {
+    return parseRow(CountRowSchema, this.db.prepare('SELECT COUNT(*) AS n FROM submissions WHERE state = ?').get(state), 'count').n;
   }
 
   /** Received submissions due for fetching, oldest receipt first. */

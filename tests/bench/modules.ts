@@ -14,4 +14,5 @@ export const BENCH_MODULES: readonly BenchModuleEntry[] = [
   { name: 'training-throughput', load: () => import('./training-throughput') },
   { name: 'sandbox-overhead', load: () => import('./sandbox-overhead') },
   { name: 'grading-latency', load: () => import('./grading-latency') },
+  { name: 'push-latency', load: () => import('./push-latency') },
 ];

@@ -174,3 +174,16 @@ function baseRaw() {
     catalogueRoot: FIXTURES_ROOT,
   };
 }
+
+describe('the example course file', () => {
+  it('is valid', () => {
+    const file = require('node:path').join(__dirname, '..', '..', 'grader', 'config', 'course.example.yaml');
+    const config = loadCourseConfig(file, { env: { NN2_WEBHOOK_SECRET: 'x'.repeat(32), NN2_INSTRUCTOR_TOKEN: 'y'.repeat(32) } });
+    expect(config.assignments.map((a) => [a.id, a.enabled])).toEqual([
+      ['autograd-graph', true],
+      ['momentum-sgd', true],
+      ['mnist-cnn', false],
+    ]);
+    expect(config.roster).toHaveLength(3);
+  });
+});

@@ -57,7 +57,7 @@ interface WorkerProcess {
 function startWorker(name: string, redisUrl: string, prefix: string, dataDir: string): WorkerProcess {
   const child = spawn(
     process.execPath,
-    [CLI, 'worker', '--redis', redisUrl, '--prefix', prefix, '--name', name, '--concurrency', '1', '--data-dir', dataDir, '--catalogue', FIXTURES_ROOT, '--backend', 'wasm', '--lock-seconds', '4', '--stalled-seconds', '1'],
+    [CLI, 'worker', '--redis', redisUrl, '--prefix', prefix, '--name', name, '--concurrency', '1', '--data-dir', dataDir, '--catalogue', FIXTURES_ROOT, '--backend', 'wasm', '--lock-seconds', '10', '--stalled-seconds', '2'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const worker: WorkerProcess = { child, events: [], exited: new Promise((r) => child.once('exit', () => r())) };
@@ -124,7 +124,7 @@ describeWithRedis('push to stored result through Redis workers', () => {
 
     // Kill w1 in the middle of its second job.
     const victim = await waitFor(() => doomed.events.filter((e) => e.type === 'started')[1], 120_000, 'w1 to start its second job', 10);
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, 50));
     doomed.child.kill('SIGKILL');
     await doomed.exited;
     expect(doomed.events.some((e) => e.type === 'finished' && e.jobId === victim.jobId)).toBe(false);
@@ -132,7 +132,11 @@ describeWithRedis('push to stored result through Redis workers', () => {
     const results = await waitFor(() => {
       const rows = running.service.store.listResults();
       return rows.length >= 20 ? rows : undefined;
-    }, 240_000, '20 stored results', 200);
+    }, 240_000, '20 stored results', 200).catch((err: unknown) => {
+      const jobs = running.service.queue.listJobs().map((j) => `${j.id} ${j.student_id} ${j.state} a${j.attempts} i${j.interruptions} ${j.error ?? ''}`);
+      const tail = (w: WorkerProcess) => w.events.slice(-8).map((e) => JSON.stringify(e));
+      throw new Error(`${String(err)}\njobs:\n${jobs.join('\n')}\nw1:\n${tail(doomed).join('\n')}\nw2:\n${tail(survivor).join('\n')}`);
+    });
     await running.service.waitUntilIdle(30_000);
 
     const final = running.service.store.listResults();

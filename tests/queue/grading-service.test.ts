@@ -87,6 +87,21 @@ describe('GradingService (local)', () => {
     expect(store.getSubmission(s3.id).notes).toEqual(['no assignment folder in this commit; expected one of: demo-add/']);
   });
 
+  it("tells the student which files were left out (symlinks) in the result's output", async () => {
+    const hal = new StudentRepo(root, 'hal');
+    hal.commit({ 'demo-add/solution.ts': demoSolution('correct') });
+    hal.symlink('demo-add/notes.ts', '/etc/hostname');
+    const commit = hal.commit({});
+    hal.push();
+    const { service, store } = start([hal]);
+    await service.start();
+    service.receivePush({ studentId: 'hal', commit, branch: 'main', source: 'manual' });
+    await service.waitUntilIdle(60_000);
+    const result = GradeResultSchema.parse(JSON.parse(store.listResults()[0].result_json));
+    expect(result.score).toBe(10);
+    expect(result.output).toMatch(/^\[grader\] skipped demo-add\/notes\.ts: a symbolic link \(links are never followed; commit the file itself\)/);
+  });
+
   it('applies the late policy by the receipt time', async () => {
     const carol = new StudentRepo(root, 'carol');
     const commit = carol.commit({ 'demo-add/solution.ts': demoSolution('correct') });

@@ -147,6 +147,27 @@ describe('JobQueue', () => {
     expect(queue.counts()).toEqual({ queued: 0, running: 0, done: 1, failed: 0, superseded: 0 });
   });
 
+  it('still stores a late result of a job given up on because its worker seemed gone', () => {
+    const { store, queue, push, result } = setup();
+    const { jobIds } = push('alice', 1000);
+    queue.claim('redis', 1000);
+    queue.fail(jobIds[0], { code: 'WORKER_LOST', message: 'stalled twice', retryable: false }, 2000, { maxAttempts: 3, retryDelayMs: 0 });
+    expect(queue.complete(jobIds[0], result(3000))).toBe('stored');
+    expect(queue.getJob(jobIds[0])).toMatchObject({ state: 'done', error_code: null });
+    expect(queue.complete(jobIds[0], result(4000))).toBe('ignored');
+
+    const other = push('bob', 1000).jobIds[0];
+    queue.claim('redis', 1000);
+    queue.interrupt(other, 2000, 'lost from Redis');
+    expect(queue.complete(other, result(3000))).toBe('stored');
+    expect(queue.claim('w', 5000)).toBeUndefined();
+    expect(store.listResults()).toHaveLength(2);
+
+    const superseded = push('carol', 1000).jobIds[0];
+    push('carol', 2000);
+    expect(queue.complete(superseded, result(3000))).toBe('ignored');
+  });
+
   it('puts a job back without counting the start on an orderly stop', () => {
     const { queue, push } = setup();
     const { jobIds } = push('alice', 1000);

@@ -116,6 +116,8 @@ export interface CourseFileOptions {
   students: Array<{ id: string; repo: string; branch?: string }>;
   assignments?: Array<{ id: string; due: string; enabled?: boolean; latePolicy?: { percentPerDay?: number; hardCutoffDays?: number } }>;
   concurrency?: number;
+  /** Default: the demo-add fixtures; null: the grader's own assignments/. */
+  catalogueRoot?: string | null;
   extra?: Record<string, unknown>;
 }
 
@@ -129,7 +131,7 @@ export function writeCourseFile(dir: string, options: CourseFileOptions): string
     roster: options.students.map((s) => ({ id: s.id, name: `Student ${s.id}`, repo: s.repo, branch: s.branch ?? 'main' })),
     secrets: { webhookSecretEnv: 'TEST_GRADER_WEBHOOK_SECRET', instructorTokenEnv: 'TEST_GRADER_INSTRUCTOR_TOKEN' },
     dataDir: './data',
-    catalogueRoot: FIXTURES_ROOT,
+    ...(options.catalogueRoot === null ? {} : { catalogueRoot: options.catalogueRoot ?? FIXTURES_ROOT }),
     backend: 'wasm',
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
     ...options.extra,

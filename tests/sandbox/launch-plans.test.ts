@@ -82,7 +82,7 @@ describe('the bubblewrap plan', () => {
     expect(setpriv).toBeLessThan(bwrapAt);
     const uid = Number(/--reuid=(\d+)/.exec(all.join(' '))?.[1]);
     expect(isSandboxUid(uid)).toBe(true);
-    expect(all).toEqual(expect.arrayContaining(['--clear-groups', '--no-new-privs']));
+    expect(all).toEqual(expect.arrayContaining(['--clear-groups', '--no-new-privs', '--pdeathsig=KILL']));
   });
 
   it('unshares everything, dies with the grader, clears the environment', () => {
@@ -145,10 +145,13 @@ describe('the bubblewrap plan', () => {
     expect(tf.args).toContain('--allow-addons');
   });
 
-  it('keeps the grader uid when it is not root', () => {
+  it('keeps the grader uid when it is not root, and then sets no process limit', () => {
     const mine = runnerPlan(config({ root: false, dropUid: false }), request());
     mine.extraFds?.forEach((fd) => fs.closeSync(fd));
-    expect(mine.args).not.toContain('/usr/bin/setpriv');
+    expect(mine.args.some((a) => a.startsWith('--reuid'))).toBe(false);
+    expect(mine.args).toContain('--pdeathsig=KILL'); // still dies with the grader
+    expect(mine.args.some((a) => a.startsWith('--nproc'))).toBe(false);
+    expect(mine.args).toContain('--nofile=256');
   });
 });
 
@@ -170,7 +173,10 @@ describe('the unshare and none plans', () => {
         expect(script).toMatch(/sandbox-shm \/dev\/shm/);
         expect(script).toMatch(/cat <&4 > \/tmp\/submission\/solution\.js/);
         expect(script).toMatch(/chmod 0400/);
-        expect(all.indexOf('/usr/bin/setpriv')).toBeGreaterThan(sh);
+        // setpriv twice: --pdeathsig before unshare (dies with the grader), the uid switch after the shell.
+        expect(all.indexOf('/usr/bin/setpriv')).toBeLessThan(unshare);
+        expect(all.lastIndexOf('/usr/bin/setpriv')).toBeGreaterThan(sh);
+        expect(all.slice(all.lastIndexOf('/usr/bin/setpriv'))).toContain('--pdeathsig=KILL');
         expect(plan.bundlePath).toBe('/tmp/submission/solution.js');
         expect(plan.extraFds).toHaveLength(1);
         expect(all).toContain('--allow-fs-read=/tmp/submission/solution.js');
@@ -187,7 +193,7 @@ describe('the unshare and none plans', () => {
     const plan = runnerPlan(config({ mode: 'none', dropUid: false, tools: { sh: '/bin/sh' } }), request());
     expect(plan.command).toBe('/bin/sh');
     expect(plan.args[0]).toBe('-c');
-    expect(plan.args[1]).toContain('ulimit -t 600');
+    expect(plan.args[1]).toContain('ulimit -t 1800');
     expect(plan.args).toContain(String(permissionSupport().flag));
     expect(plan.args).toContain(`--allow-fs-read=${bundlePath}`);
   });
@@ -219,7 +225,7 @@ describe('permission flags', () => {
 describe('limits and runtime files', () => {
   it('sets soft and hard rlimits alike, RLIMIT_DATA above the memory watch, never RLIMIT_AS', () => {
     const args = prlimitArgs(resolveLimits({ memoryMb: 400 }), 64);
-    expect(args).toEqual(['--cpu=600', `--fsize=${16 * 1024 * 1024}`, '--nofile=256', '--nproc=64', `--data=${(400 + 1024) * 1024 * 1024}`, '--core=0']);
+    expect(args).toEqual(['--cpu=1800', `--fsize=${16 * 1024 * 1024}`, '--nofile=256', '--nproc=64', `--data=${(400 + 1024) * 1024 * 1024}`, '--core=0']);
     expect(args.join(' ')).not.toMatch(/--as=/);
     expect(ulimitScript(resolveLimits())).toMatch(/exec "\$@"$/);
   });

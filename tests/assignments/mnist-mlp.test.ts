@@ -1,0 +1,71 @@
+/**
+ * mnist-mlp: the reference on a small slice with a fixed seed (the numbers below are those
+ * of the wasm backend; the full calibration is in the README), the trusted side's handling of
+ * student models, and the shared statement and starter checks.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Contract } from '../../assignments/mnist-mlp/contract';
+import { loadStudentModel, ModelLoadError, MAX_WEIGHT_BYTES, predictAll, trainableParams } from '../../assignments/mnist-mlp/student-models';
+import { loadMnist, sliceDataset } from '../../grader/data';
+import { modelToWire } from '../../grader/runner/wire';
+import { initBackend } from '../../grader/tensors';
+import * as reference from '../../reference/mnist-mlp';
+import { exportedFunctions, referenceOnSlice, starterChecks, statementChecks } from './mnist-course-checks';
+
+// Compile-time: `tsc -p .` fails here when the reference drifts from the contract.
+const contract: Contract = reference;
+
+beforeAll(async () => {
+  await initBackend('wasm');
+});
+
+describe('the reference MLP', () => {
+  it('exports exactly buildModel and train, and builds the lecture\'s network', () => {
+    expect(exportedFunctions(reference)).toEqual(['buildModel', 'train']);
+    const model = contract.buildModel();
+    expect(model.inputs[0].shape).toEqual([null, 28, 28, 1]);
+    expect(model.outputs[0].shape).toEqual([null, 10]);
+    expect(trainableParams(model)).toBe(784 * 100 + 100 + 100 * 10 + 10);
+    model.dispose();
+  });
+
+  it('reaches about 82 % after one epoch on 2,000 images (seed 42), without leaking', async () => {
+    const r = await referenceOnSlice(contract, 2_000, 1);
+    expect(r.losses).toHaveLength(1);
+    expect(r.losses[0]).toBeGreaterThan(1.2);
+    expect(r.losses[0]).toBeLessThan(1.33);
+    expect(r.accuracy).toBeGreaterThan(0.8);
+    expect(r.accuracy).toBeLessThan(0.85);
+    expect(r.leaked).toBeLessThanOrEqual(4 * 4 + 16);
+  });
+});
+
+describe('student models on the trusted side', () => {
+  it('loads a model from its artifacts and runs it over a data set', async () => {
+    const model = tf.sequential({ layers: [tf.layers.flatten({ inputShape: [28, 28, 1] }), tf.layers.dense({ units: 10 })] });
+    const loaded = await loadStudentModel(await modelToWire(model), 'buildModel()');
+    const data = await loadMnist();
+    const few = sliceDataset(data.test, 0, 7);
+    const out = predictAll(loaded, few, 'buildModel()', 3);
+    expect(out.shape).toEqual([7, 10]);
+    const direct = tf.tidy(() => (model.predict(tf.tensor4d(Float32Array.from(few.images, (b) => b / 255), [7, 28, 28, 1])) as tf.Tensor).dataSync());
+    expect(Array.from(out.values)).toEqual(Array.from(direct));
+    tf.dispose([model, loaded] as unknown as tf.Tensor[]);
+  });
+
+  it.each([
+    ['a tensor', { kind: 'tensor', shape: [1], dtype: 'float32', data: new Float32Array(1) }, /a tensor, not a tf.LayersModel/],
+    ['a promise', { kind: 'promise' }, /must not be async/],
+    ['nothing', undefined, /undefined, not a tf.LayersModel/],
+    ['oversized weights', { kind: 'model', artifacts: { modelTopology: {}, weightData: new ArrayBuffer(MAX_WEIGHT_BYTES + 4) } }, /far more than this exercise needs/],
+    ['a broken topology', { kind: 'model', artifacts: { modelTopology: { class_name: 'NoSuchLayer', config: {} }, weightSpecs: [], weightData: new ArrayBuffer(0) } }, /could not be loaded/],
+  ])('refuses %s with a message for the student', async (_name, value, message) => {
+    const err = await loadStudentModel(value, 'buildModel()').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ModelLoadError);
+    expect((err as ModelLoadError).text.en).toMatch(message);
+    expect((err as ModelLoadError).text.ru).toMatch(/\S/);
+  });
+});
+
+statementChecks('mnist-mlp');
+starterChecks('mnist-mlp');
