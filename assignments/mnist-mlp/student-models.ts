@@ -7,7 +7,7 @@ import { types } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { formatShape } from '../../grader/compare/format';
 import type { Dataset, UnlabelledImages } from '../../grader/data';
-import { isWireModel, wireToModel } from '../../grader/runner/wire';
+import { isWireModel } from '../../grader/runner/wire';
 import type { Lang } from '../../grader/spec/assignment-spec';
 
 export interface Text {
@@ -48,6 +48,24 @@ function weightBytes(data: unknown): number {
 }
 
 /**
+ * A fresh copy of untrusted artifacts made of this process's own objects: the topology and
+ * weight specs through JSON (plain data only), the weights concatenated into one ArrayBuffer.
+ * (Values decoded from IPC may also belong to another realm, e.g. under jest, where tfjs's
+ * `instanceof ArrayBuffer` checks fail.) The training config is dropped: only inference runs here.
+ */
+function localArtifacts(artifacts: tf.io.ModelArtifacts): tf.io.ModelArtifacts {
+  const data: unknown = artifacts.weightData;
+  const buffers = types.isArrayBuffer(data) ? [data] : Array.isArray(data) ? data.filter((d): d is ArrayBuffer => types.isArrayBuffer(d)) : [];
+  const weights = new Uint8Array(buffers.reduce((n, b) => n + b.byteLength, 0));
+  buffers.reduce((at, b) => (weights.set(new Uint8Array(b), at), at + b.byteLength), 0);
+  return {
+    modelTopology: JSON.parse(JSON.stringify(artifacts.modelTopology ?? null)) as tf.io.ModelArtifacts['modelTopology'],
+    weightSpecs: JSON.parse(JSON.stringify(artifacts.weightSpecs ?? [])) as tf.io.WeightsManifestEntry[],
+    weightData: weights.buffer,
+  };
+}
+
+/**
  * Loads a model that came back from the runner. Throws ModelLoadError with a message for the
  * student when it is not a Layers model, too large, or cannot be loaded.
  */
@@ -76,7 +94,7 @@ export async function loadStudentModel(value: unknown, what: string): Promise<tf
     throw new ModelLoadError({ en: `${what} has an unreadable or oversized topology.`, ru: `${what}: топология модели не читается или слишком велика.` });
   }
   try {
-    return await wireToModel(value);
+    return await tf.loadLayersModel(tf.io.fromMemory(localArtifacts(artifacts)));
   } catch (err) {
     const message = err instanceof Error ? err.message.split('\n')[0].slice(0, 300) : String(err).slice(0, 300);
     throw new ModelLoadError({

@@ -17,7 +17,8 @@ import { z } from 'zod';
 import { compareNumbers } from '../../grader/compare';
 import { formatNumber } from '../../grader/compare/format';
 import { loadMnist, sliceDataset, subset, type Dataset } from '../../grader/data';
-import { isWireModel, modelToWire, wireToModel, type WireModel } from '../../grader/runner/wire';
+import { isWireModel, modelToWire, type WireModel } from '../../grader/runner/wire';
+import { loadStudentModel } from '../mnist-mlp/student-models';
 import { defineAssignment, type Lang, type TestContext, type TestVerdict } from '../../grader/spec/assignment-spec';
 import type * as Reference from '../../reference/mnist-test-loop';
 // Type-only: never loaded here, but it puts probes.ts in the build, which the runner loads.
@@ -342,7 +343,7 @@ async function checkValues(ctx: TestContext, c: Case): Promise<TestVerdict> {
 async function checkWeights(ctx: TestContext, c: Case): Promise<TestVerdict> {
   const { report, model } = await runCase(ctx, c, true);
   if (!isWireModel(report.model)) throw new Error('the evaluate probe did not send the model back');
-  const after = await wireToModel(report.model);
+  const after = await loadStudentModel(report.model, 'the model after evaluate');
   try {
     const weights = after.getWeights();
     const names = model.model.weights.map((w) => w.name);

@@ -52,6 +52,10 @@ export interface RepoCacheOptions {
 
 const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
+function isEntryType(t: string | undefined): t is TreeEntry['type'] {
+  return t === 'blob' || t === 'tree' || t === 'commit';
+}
+
 const NOT_FOUND = /not our ref|couldn't find remote ref|no such remote ref|unadvertised object|bad object|did not send all necessary objects|remote did not send/i;
 
 /** Runs one task at a time per key, in order. */
@@ -220,8 +224,8 @@ export class RepoCache {
       if (record === '') continue;
       const tab = record.indexOf('\t');
       const [mode, type, objectSha, size] = record.slice(0, tab).trim().split(/\s+/);
-      if (type !== 'blob' && type !== 'tree' && type !== 'commit') continue;
-      entries.push({ mode, type: type as TreeEntry['type'], sha: objectSha, size: size === undefined || size === '-' ? null : Number(size), path: record.slice(tab + 1) });
+      if (!isEntryType(type)) continue;
+      entries.push({ mode, type, sha: objectSha, size: size === undefined || size === '-' ? null : Number(size), path: record.slice(tab + 1) });
     }
     return entries;
   }

@@ -87,7 +87,9 @@ export async function gradeAssignment(options: GradeOptions): Promise<GradeResul
       backend,
       setup: spec.runner?.disableAutograd !== undefined ? { disableAutograd: spec.runner.disableAutograd[lang] } : {},
       heapMb: spec.limits.heapMb,
-      startTimeoutMs: Math.min(spec.limits.testMs, 30_000),
+      // Start-up (tfjs, wasm, the sandbox) is the grader's cost, not the test's: a floor keeps a
+      // busy machine from turning it into a student's timeout.
+      startTimeoutMs: Math.max(15_000, Math.min(spec.limits.testMs, 30_000)),
       launcher: options.launcher ?? defaultSandbox().launcher,
       onProgress: (_id, data) => options.onEvent?.({ type: 'progress', assignment: spec.id, test: currentTest, data }),
     };
@@ -175,10 +177,20 @@ export async function gradeAssignment(options: GradeOptions): Promise<GradeResul
 
     async function runOne(test: TestSpec, limitMs: number): Promise<TestResult> {
       const testStarted = Date.now();
-      const timeLeft = () => Math.max(1, limitMs - (Date.now() - testStarted));
+      // Time spent starting runners does not count against the test: it is ours, not theirs.
+      let startupMs = 0;
+      const timeLeft = () => Math.max(1, limitMs + startupMs - (Date.now() - testStarted));
+      const runner = async (): Promise<RunnerClient> => {
+        const t = Date.now();
+        try {
+          return await getRunner();
+        } finally {
+          startupMs += Date.now() - t;
+        }
+      };
       const ctx: TestContext = {
-        call: async (name, ...args) => (await getRunner()).call('export', name, args, timeLeft()),
-        probe: async (name, ...args) => (await getRunner()).call('probe', name, args, timeLeft(), test.name),
+        call: async (name, ...args) => (await runner()).call('export', name, args, timeLeft()),
+        probe: async (name, ...args) => (await runner()).call('probe', name, args, timeLeft(), test.name),
         reference,
         rng: new SeededRandom(stableSeed(`${spec.id}/${test.name}`)),
         tolerance: { ...spec.tolerance, ...test.tolerance },

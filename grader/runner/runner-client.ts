@@ -189,13 +189,14 @@ export class RunnerClient {
 
   private handshake(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = expireAfterPendingIo(this.options.startTimeoutMs, () => {
+        if (this.handshakeWaiter === undefined) return; // the answer came with the pending I/O
         const err = new RunnerTimeoutError('loading solution.ts', this.options.startTimeoutMs);
         this.dead = err;
         this.handshakeWaiter = undefined;
         reject(err);
         this.kill();
-      }, this.options.startTimeoutMs);
+      });
       this.handshakeWaiter = {
         resolve: () => {
           clearTimeout(timer);
@@ -261,11 +262,12 @@ export class RunnerClient {
     if (this.dead !== undefined) return Promise.reject(this.dead);
     const id = this.nextId++;
     return new Promise<unknown>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = expireAfterPendingIo(timeoutMs, () => {
+        if (!this.pending.has(id)) return; // answered (or failed) meanwhile
         this.pending.delete(id);
         this.kill();
         reject(new RunnerTimeoutError(label, timeoutMs));
-      }, timeoutMs);
+      });
       this.pending.set(id, { resolve, reject, where: label, timer });
       const msg: ParentMessage = { type: 'call', id, target, name, args };
       try {
@@ -322,6 +324,18 @@ export class RunnerClient {
     this.stopWatching();
     this.fail(this.dead ?? new RunnerKilledError('the runner', 'stopped by the grader'));
   }
+}
+
+/**
+ * A timer for a runner's deadline that lets already-arrived I/O go first. When the
+ * grader's own event loop was blocked past the deadline (a synchronous type check while
+ * the first runner boots, a busy machine), the timers phase would otherwise fire before
+ * the runner's answer, already waiting in the IPC pipe, is read: the deadline is then
+ * checked once more after the poll phase (setImmediate), and the caller's `expire` must
+ * do nothing if the answer was handled meanwhile. Returns a handle for clearTimeout.
+ */
+function expireAfterPendingIo(ms: number, expire: () => void): NodeJS.Timeout {
+  return setTimeout(() => setImmediate(expire), ms);
 }
 
 /**

@@ -93,6 +93,35 @@ describe('launch plans', () => {
   });
 });
 
+describe('deadlines and a blocked grader', () => {
+  function block(ms: number): void {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      // the grader busy elsewhere (a synchronous type check)
+    }
+  }
+
+  it('does not time out a runner whose answer arrived while the grader was blocked', async () => {
+    const starting = start(bundle('quick', 'exports.echo = (x) => x;'), { startTimeoutMs: 1_500 });
+    block(4_000); // past the deadline; the runner is ready long before
+    const runner = await starting;
+    try {
+      const answer = runner.call('export', 'echo', [7], 300);
+      block(1_500);
+      await expect(answer).resolves.toBe(7);
+    } finally {
+      runner.kill();
+    }
+  });
+
+  it('still times out a runner that did not answer', async () => {
+    const runner = await start(bundle('slow', 'exports.spin = () => { for (;;) {} };'));
+    const t0 = Date.now();
+    await expect(runner.call('export', 'spin', [], 500)).rejects.toThrow(/did not finish within 0.5 s/);
+    expect(Date.now() - t0).toBeLessThan(3_000);
+  });
+});
+
 describe('describeExit', () => {
   it('names signals, also when a wrapper reports them as 128 + N', () => {
     expect(describeExit(null, 'SIGKILL')).toBe('killed by SIGKILL (out of memory?)');

@@ -50,7 +50,10 @@ export interface HostileCase {
 
 export interface HostileWorld {
   secret: string;
+  /** demo-add with TIGHT_LIMITS. */
   assignment: LoadedAssignment;
+  /** demo-add with its own limits (the warm-up). */
+  relaxed: LoadedAssignment;
   sandbox: ResolvedSandbox;
   /** Connections the 127.0.0.1 listener accepted (when there is one). */
   connections(): number;
@@ -101,6 +104,7 @@ export async function setUpWorld(targets: boolean): Promise<HostileWorld> {
   return {
     secret,
     assignment: tightAssignment(),
+    relaxed: getAssignment('demo-add', FIXTURES),
     sandbox,
     storeFile,
     connections: () => listener?.count() ?? 0,
@@ -125,13 +129,17 @@ export function gradeHostile(world: HostileWorld, name: string): Promise<GradeRe
   });
 }
 
-/** Grades the correct example: the runner next to a hostile one must work normally. */
-export async function gradeCorrect(world: HostileWorld): Promise<GradeResult> {
-  const example = listExamples(world.assignment).find((e) => e.name === 'correct');
+/**
+ * Grades the correct example: the runner next to a hostile one must work normally (with
+ * the tight limits; `relaxed`: with the demo's own, for the warm-up of a cold process).
+ */
+export async function gradeCorrect(world: HostileWorld, relaxed = false): Promise<GradeResult> {
+  const assignment = relaxed ? world.relaxed : world.assignment;
+  const example = listExamples(assignment).find((e) => e.name === 'correct');
   if (example === undefined) throw new Error('demo-add has no correct example');
-  const root = exampleAsSubmission(world.assignment, example);
+  const root = exampleAsSubmission(assignment, example);
   try {
-    return await gradeAssignment({ assignment: world.assignment, submissionDir: root, backend: 'wasm', launcher: world.sandbox.launcher });
+    return await gradeAssignment({ assignment, submissionDir: root, backend: 'wasm', launcher: world.sandbox.launcher });
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { HOSTILE_ROOT, forbiddenStrings, gradeCorrect, gradeHostile, leftoverFiles, setUpWorld, TIGHT_LIMITS, waitForNoLeftovers, type HostileCase, type HostileWorld } from './hostile-harness';
+import { warmUpTypeChecker } from '../../grader/compile';
 import { modeAvailability } from '../../grader/sandbox';
 
 /** Hostile code runs only where an OS sandbox works (on a laptop without one, skipped). */
@@ -19,8 +20,10 @@ export function hostileSuite(title: string, cases: HostileCase[], targets: boole
     let world: HostileWorld;
     beforeAll(async () => {
       world = await setUpWorld(targets);
-      // Warms the compiler and the file cache, and shows that grading works before any attack.
-      const first = await gradeCorrect(world);
+      // Warms the type checker and the file cache (a cold first grading can take seconds on
+      // a loaded machine), and shows that grading works before any attack.
+      warmUpTypeChecker();
+      const first = await gradeCorrect(world, true);
       const summary = first.tests.map((t) => `${t.name}: ${t.status} ${t.output.slice(0, 300)}`).join('\n');
       expect({ score: first.score, summary: first.score === first.max_score ? '' : `${first.status} ${first.output ?? ''}\n${summary}` }).toEqual({ score: first.max_score, summary: '' });
     });
