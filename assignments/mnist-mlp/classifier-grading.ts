@@ -372,8 +372,8 @@ function lossCurveTest(config: ClassifierConfig): TestSpec {
           return {
             passed: false,
             output: say(ctx.lang, {
-              en: `the loss per epoch was ${shown}: it did not go down, so the model did not learn. Check that the optimizer's step runs on every batch (optimizer.minimize or model.fit), that the labels fit the loss (one-hot float32: tf.oneHot(y, 10).toFloat() on wasm), and the learning rate (the lecture's SGD: 0.01 with momentum 0.9).`,
-              ru: `потеря по эпохам: ${shown} — она не уменьшилась, модель не учится. Проверьте, что шаг оптимизатора делается на каждом батче (optimizer.minimize или model.fit), что метки подходят функции потерь (one-hot float32: на wasm tf.oneHot(y, 10).toFloat()) и шаг обучения (в лекции SGD: 0.01 с моментом 0.9).`,
+              en: `the loss per epoch was ${shown}: it did not go down, so the model did not learn. Check that the optimizer's step runs on every batch (optimizer.minimize or model.fit), that the labels fit the loss (one-hot float32: tf.oneHot(y, 10).toFloat()), and the learning rate (the lecture's SGD: 0.01 with momentum 0.9).`,
+              ru: `потеря по эпохам: ${shown} — она не уменьшилась, модель не учится. Проверьте, что шаг оптимизатора делается на каждом батче (optimizer.minimize или model.fit), что метки подходят функции потерь (one-hot float32: tf.oneHot(y, 10).toFloat()) и шаг обучения (в лекции SGD: 0.01 с моментом 0.9).`,
             }),
             details,
           };
@@ -442,8 +442,8 @@ function bandTest(config: ClassifierConfig, band: Band, first: boolean): TestSpe
         const chance = e.accuracy < 0.2;
         const hint: Text = chance
           ? {
-              en: ' That is about chance level: the model did not learn. See the loss-curve test; usual causes: no optimizer step, labels that do not match the loss (on wasm tf.oneHot(y, 10, 1, 0, "float32") gives 1.4e-45 instead of 1: use tf.oneHot(y, 10).toFloat()), pixels not divided by 255, a softmax before softmaxCrossEntropy.',
-              ru: ' Это уровень угадывания: модель не обучилась. См. тест кривой потерь; обычные причины: нет шага оптимизатора, метки не подходят функции потерь (на wasm tf.oneHot(y, 10, 1, 0, "float32") даёт 1.4e-45 вместо 1: используйте tf.oneHot(y, 10).toFloat()), пиксели не поделены на 255, softmax перед softmaxCrossEntropy.',
+              en: ' That is about chance level: the model did not learn. See the loss-curve test; usual causes: no optimizer step, labels that do not match the loss (one-hot float32 labels: tf.oneHot(y, 10).toFloat()), pixels not divided by 255, a softmax before softmaxCrossEntropy.',
+              ru: ' Это уровень угадывания: модель не обучилась. См. тест кривой потерь; обычные причины: нет шага оптимизатора, метки не подходят функции потерь (метки one-hot float32: tf.oneHot(y, 10).toFloat()), пиксели не поделены на 255, softmax перед softmaxCrossEntropy.',
             }
           : {
               en: ' Usual causes: too few updates (a small learning rate, large batches), pixels not scaled to [0, 1], a softmax at the end of the model.',

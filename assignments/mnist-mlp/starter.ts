@@ -40,7 +40,7 @@ export function buildModel(): tf.LayersModel {
 export async function train(model: tf.LayersModel, data: Dataset, options: TrainOptions): Promise<void> {
   // TODO: const optimizer = tf.train.momentum(0.01, 0.9);
   // TODO: for each epoch, for each batch {x, y}:
-  //         one-hot labels: tf.oneHot(y, 10).toFloat()   (not tf.oneHot(y, 10, 1, 0, 'float32') on wasm)
+  //         one-hot labels: tf.oneHot(y, 10).toFloat()   (a float32 oneHot is wrong on stock TF.js wasm 4.22)
   //         const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(labels, model.apply(x) as tf.Tensor) as tf.Scalar, true);
   //         add up (await loss.data())[0] * batch size; dispose loss, labels, x, y
   // TODO: options.onEpochEnd?.(epoch, meanLoss)

@@ -44,7 +44,10 @@ export interface LaunchPlan {
   extraFds?: number[];
   /** The resident memory of the runner's whole process tree is kept under this (MiB). */
   memoryLimitMb?: number;
-  /** Called once when the runner is gone (removes temporary files of the launch). */
+  /**
+   * Removes temporary files of the launch. Called once, as soon as the runner has loaded
+   * the submission (or failed to), or is gone.
+   */
   cleanup?: () => void;
 }
 

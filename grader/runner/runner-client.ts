@@ -150,8 +150,8 @@ export class RunnerClient {
     this.memoryTimer = undefined;
   }
 
+  /** Runs the launch's clean-up, once. */
   private cleanup(): void {
-    this.stopWatching();
     if (this.cleaned) return;
     this.cleaned = true;
     try {
@@ -177,10 +177,12 @@ export class RunnerClient {
     this.child.on('message', (raw: unknown) => this.onMessage(raw));
     this.child.on('error', (err) => {
       this.fail(new RunnerKilledError('the runner', `could not start: ${err.message}`));
+      this.stopWatching();
       this.cleanup();
     });
     this.child.on('exit', (code, signal) => {
       this.fail(new RunnerKilledError('the runner', describeExit(code, signal)));
+      this.stopWatching();
       this.cleanup();
     });
   }
@@ -197,13 +199,17 @@ export class RunnerClient {
         reject(err);
         this.kill();
       });
+      // The bundle has been read once the handshake is over, either way: the launch's
+      // temporary files can go.
       this.handshakeWaiter = {
         resolve: () => {
           clearTimeout(timer);
+          this.cleanup();
           resolve();
         },
         reject: (err) => {
           clearTimeout(timer);
+          this.cleanup();
           reject(err);
         },
       };
@@ -322,6 +328,7 @@ export class RunnerClient {
       }
     }
     this.stopWatching();
+    this.cleanup();
     this.fail(this.dead ?? new RunnerKilledError('the runner', 'stopped by the grader'));
   }
 }

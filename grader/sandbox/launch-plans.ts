@@ -144,18 +144,33 @@ function bwrapPlan(config: PlanConfig, request: LaunchRequest, tail: NodeTail): 
   };
 }
 
+/** Staging folders not yet removed; removed at the latest when the grader exits. */
+const stagedDirs = new Set<string>();
+let exitHookInstalled = false;
+
+function removeStaged(dir: string): void {
+  stagedDirs.delete(dir);
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
 /**
  * Copies the bundle to a file that only `uid` can read, in a directory nobody but root can
- * list: the runner's uid cannot read the grader's work directory.
+ * list: the runner's uid cannot read the grader's work directory. The runner client calls
+ * the clean-up once the runner has loaded it (or is gone).
  */
 function stageBundle(bundlePath: string, uid: number): { file: string; cleanup: () => void } {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', () => stagedDirs.forEach((dir) => removeStaged(dir)));
+  }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grader-sandbox-'));
+  stagedDirs.add(dir);
   const file = path.join(dir, 'solution.js');
   fs.copyFileSync(bundlePath, file);
   fs.chownSync(file, uid, uid);
   fs.chmodSync(file, 0o400);
   fs.chmodSync(dir, 0o711);
-  return { file, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  return { file, cleanup: () => removeStaged(dir) };
 }
 
 function hostPermissionFlags(config: PlanConfig, request: LaunchRequest, bundlePath: string | null): string[] {

@@ -57,11 +57,14 @@ describe('grader grade without OS isolation', () => {
     expect(run.stderr).toMatch(/--insecure-no-sandbox/);
   });
 
-  it('grades with --insecure-no-sandbox, after a one-line warning', () => {
+  it('grades with --insecure-no-sandbox, after a one-line warning, leaving no staged bundle', () => {
+    const staged = () => fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('grader-sandbox-'));
+    const before = new Set(staged());
     const run = grader(['grade', '--catalogue', FIXTURES, '--submission', root, '--json', '--insecure-no-sandbox'], { GRADER_SANDBOX: 'none' });
     expect(run.status).toBe(0);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toMatch(/^grader: warning: submissions run without an OS sandbox/);
     expect(JSON.parse(run.stdout)).toMatchObject({ status: 'graded', score: 10 });
+    expect(staged().filter((n) => !before.has(n))).toEqual([]);
   });
 });
