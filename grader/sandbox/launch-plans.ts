@@ -7,9 +7,10 @@
  *           --pdeathsig=KILL                                   always: dies with the grader
  *   bwrap --unshare-all --unshare-user --disable-userns         every namespace, no network
  *         --uid 65534 --gid 65534 --die-with-parent --new-session --clearenv
+ *         --proc /proc --dev /dev --size N --tmpfs /tmp
  *         --ro-bind <node, its libraries, runtime packages, dist/grader, probes>
  *         --ro-bind-data 4 /submission/solution.js              the one bundle, copied in
- *         --proc /proc --dev /dev --size N --tmpfs /tmp --remount-ro /dev --remount-ro /
+ *         --remount-ro /dev --remount-ro /
  *   node --max-old-space-size … --experimental-permission --allow-fs-read=<those paths>
  *        --frozen-intrinsics runner-main.js
  * Host paths are mirrored inside (relative requires of the probes keep working) except the
@@ -114,6 +115,11 @@ function bwrapPlan(config: PlanConfig, request: LaunchRequest, tail: NodeTail): 
   args.push('--die-with-parent', '--new-session');
   args.push('--uid', String(INSIDE_UID), '--gid', String(INSIDE_UID), '--hostname', 'sandbox', '--clearenv');
   for (const [key, value] of Object.entries(env)) args.push('--setenv', key, value);
+  // The private /tmp (and /proc, /dev) first: bwrap mounts in order, so binds of paths that
+  // live under /tmp on the host (a checkout in /tmp, say) must come after, or the tmpfs
+  // would hide them.
+  args.push('--proc', '/proc', '--dev', '/dev');
+  args.push('--size', String(config.limits.tmpMb * MiB), '--tmpfs', '/tmp');
   for (const file of nodeFiles) args.push('--ro-bind', file.source, file.target);
   for (const dir of readDirs) args.push('--ro-bind', dir, dir);
   if (request.probesPath !== null) args.push('--ro-bind', request.probesPath, request.probesPath);
@@ -122,8 +128,6 @@ function bwrapPlan(config: PlanConfig, request: LaunchRequest, tail: NodeTail): 
     extraFds.push(fs.openSync(tail.bundlePath, 'r'));
     args.push('--ro-bind-data', String(FIRST_EXTRA_FD), SANDBOX_BUNDLE_PATH);
   }
-  args.push('--proc', '/proc', '--dev', '/dev');
-  args.push('--size', String(config.limits.tmpMb * MiB), '--tmpfs', '/tmp');
   // The root and /dev are tmpfs mounts owned by the sandbox's user and unsized: read-only, or
   // files there would fill the host's memory (/dev/null and friends are separate mounts).
   args.push('--remount-ro', '/dev', '--remount-ro', '/', '--chdir', '/tmp', '--');
@@ -181,6 +185,9 @@ function hostPermissionFlags(config: PlanConfig, request: LaunchRequest, bundleP
   return permissionFlags({ readDirs, readFiles, allowAddons: request.backend === 'tensorflow', frozenIntrinsics: config.frozenIntrinsics, enabled: config.permissionModel });
 }
 
+/** A descriptor the unshare set-up script holds the host's /tmp on while it mounts over it. */
+const KEEP_TMP_FD = 9;
+
 /** Where the runner finds the bundle in unshare mode (inside its private /tmp). */
 export const UNSHARE_BUNDLE_PATH = '/tmp/submission/solution.js';
 
@@ -189,15 +196,31 @@ export const UNSHARE_BUNDLE_PATH = '/tmp/submission/solution.js';
  * private sized tmpfs mounts over /tmp, /var/tmp and /dev/shm (nothing the runner writes
  * reaches the host), and the bundle copied in from fd 4, readable by the runner's uid only.
  */
-function unshareSetupScript(limits: SandboxLimits, uid: number, withBundle: boolean): string {
+function unshareSetupScript(limits: SandboxLimits, uid: number, withBundle: boolean, keepUnderTmp: readonly string[]): string {
   const tmp = `size=${limits.tmpMb * MiB},mode=1777,nosuid,nodev`;
   const small = `size=${MiB},mode=1777,nosuid,nodev`;
-  const lines = [
-    'set -e',
-    `mount -t tmpfs -o ${tmp} sandbox-tmp /tmp`,
+  const quote = (p: string): string => `'${p.replace(/'/g, `'\\''`)}'`;
+  const lines = ['set -e'];
+  // Runner files that live under the host's /tmp (a checkout in /tmp, say) would vanish
+  // under the private tmpfs: keep a handle on the old /tmp and bind them back, read-only.
+  if (keepUnderTmp.length > 0) lines.push(`exec ${KEEP_TMP_FD}</tmp`);
+  lines.push(`mount -t tmpfs -o ${tmp} sandbox-tmp /tmp`);
+  for (const p of keepUnderTmp) {
+    const rel = path.posix.relative('/tmp', p);
+    const isDir = fs.statSync(p).isDirectory();
+    lines.push(
+      isDir ? `mkdir -p ${quote(p)}` : `mkdir -p ${quote(path.posix.dirname(p))}; : > ${quote(p)}`,
+      // --no-canonicalize: mount would otherwise resolve /proc/self/fd/N to "/tmp" by name,
+      // which is now the new tmpfs, and bind the empty directory onto itself.
+      `mount --no-canonicalize --bind /proc/self/fd/${KEEP_TMP_FD}/${quote(rel)} ${quote(p)}`,
+      `mount -o remount,bind,ro ${quote(p)}`,
+    );
+  }
+  if (keepUnderTmp.length > 0) lines.push(`exec ${KEEP_TMP_FD}<&-`);
+  lines.push(
     `if [ -d /var/tmp ]; then mount -t tmpfs -o ${small} sandbox-var-tmp /var/tmp; fi`,
     `if [ -d /dev/shm ]; then mount -t tmpfs -o ${small} sandbox-shm /dev/shm; fi`,
-  ];
+  );
   if (withBundle) {
     const dir = path.posix.dirname(UNSHARE_BUNDLE_PATH);
     lines.push(
@@ -230,7 +253,9 @@ function unsharePlan(config: PlanConfig, request: LaunchRequest, tail: NodeTail)
       extraFds.push(fs.openSync(tail.bundlePath, 'r'));
       bundlePath = UNSHARE_BUNDLE_PATH;
     }
-    setup = [config.tools.sh, '-c', unshareSetupScript(config.limits, uid, tail.bundlePath !== null), 'sandbox-setup'];
+    const runnerPaths = [...cachedRuntimePackageDirs(), engineDir(), ...(request.probesPath !== null ? [request.probesPath] : [])];
+    const underTmp = runnerPaths.filter((p) => p.startsWith('/tmp/'));
+    setup = [config.tools.sh, '-c', unshareSetupScript(config.limits, uid, tail.bundlePath !== null, underTmp), 'sandbox-setup'];
   }
   const perms = hostPermissionFlags(config, request, bundlePath);
   const command = [
