@@ -118,9 +118,13 @@ const uidSwitch = linuxRoot && host.tools.setpriv !== undefined;
  * The expected matrix on a Linux host where the grader runs as root (a fresh uid per
  * runner). 'open' cells are what that layer alone does not stop.
  */
+// unshare alone shows the host's file system, except /tmp (a private tmpfs): a checkout that
+// lives under /tmp keeps its reference out of reach even there.
+const UNSHARE_SEES_CHECKOUT: Outcome = PACKAGE_ROOT.startsWith('/tmp/') ? 'blocked' : 'open';
+
 const EXPECTED: Record<string, Record<Config, Outcome>> = {
-  readReference: { all: 'blocked', bwrap: 'blocked', unshare: 'open', permission: 'blocked' },
-  readCompiledSpec: { all: 'blocked', bwrap: 'blocked', unshare: 'open', permission: 'blocked' },
+  readReference: { all: 'blocked', bwrap: 'blocked', unshare: UNSHARE_SEES_CHECKOUT, permission: 'blocked' },
+  readCompiledSpec: { all: 'blocked', bwrap: 'blocked', unshare: UNSHARE_SEES_CHECKOUT, permission: 'blocked' },
   readStore: { all: 'blocked', bwrap: 'blocked', unshare: 'blocked', permission: 'blocked' },
   readEtcPasswd: { all: 'blocked', bwrap: 'blocked', unshare: 'open', permission: 'blocked' },
   procEnviron: { all: 'blocked', bwrap: 'blocked', unshare: 'blocked', permission: 'blocked' },
