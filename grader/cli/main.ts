@@ -2,6 +2,7 @@
 /** The `grader` command. Each subcommand lives in its own file beside this one. */
 import { Command } from 'commander';
 import { registerBackendsCommand } from './backends-command';
+import { registerCheckCommand } from './check-command';
 import { registerDemoCommand } from './demo-command';
 import { registerDoctorCommand } from './doctor-command';
 import { registerGradeCommand } from './grade-command';
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .description('Autograder for the lecture "Neural networks, part 2" (PyTorch → TensorFlow.js)')
     .showHelpAfterError();
   registerGradeCommand(program);
+  registerCheckCommand(program);
   registerDemoCommand(program);
   registerBackendsCommand(program);
   registerDoctorCommand(program);
