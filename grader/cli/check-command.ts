@@ -126,7 +126,7 @@ export async function runCheck(options: CheckOptions, io: CheckIo): Promise<Chec
   // The student's own code on their own machine: run without OS isolation if need be.
   const sandbox = resolveSandbox({ require: false, allowInsecure: true });
   const provisional = sandbox.warning !== undefined;
-  if (provisional) io.err(`grader check: no OS sandbox here, the result is provisional (${sandbox.mode} mode)\n`);
+  if (sandbox.warning !== undefined) io.err(`grader check: ${sandbox.warning.replace(/^warning: /, '')}; the result is provisional\n`);
   const results = await gradeSubmission({
     launcher: sandbox.launcher,
     submissionDir: path.resolve(options.dir),

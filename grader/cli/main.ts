@@ -6,6 +6,7 @@ import { registerCheckCommand } from './check-command';
 import { registerDemoCommand } from './demo-command';
 import { registerDoctorCommand } from './doctor-command';
 import { registerGradeCommand } from './grade-command';
+import { registerKitCommand } from './kit-command';
 import { registerPollCommand } from './poll-command';
 import { registerServeCommand } from './serve-command';
 import { registerWorkerCommand } from './worker-command';
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerGradeCommand(program);
   registerCheckCommand(program);
+  registerKitCommand(program);
   registerDemoCommand(program);
   registerBackendsCommand(program);
   registerDoctorCommand(program);

@@ -17,8 +17,8 @@ import { exampleAsSubmission, listExamples } from '../../grader/spec/examples';
 const CLI = path.join(PACKAGE_ROOT, 'dist', 'grader', 'cli', 'main.js');
 const FIXTURES = path.join(PACKAGE_ROOT, 'tests', 'fixtures');
 
-function check(args: string[], cwd: string) {
-  return spawnSync(process.execPath, [CLI, 'check', ...args], { cwd, encoding: 'utf8', timeout: 120_000, env: { ...process.env, NO_COLOR: '1' } });
+function check(args: string[], cwd: string, env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, [CLI, 'check', ...args], { cwd, encoding: 'utf8', timeout: 120_000, env: { ...process.env, NO_COLOR: '1', ...env } });
 }
 
 function submissionFrom(example: string): string {
@@ -54,6 +54,15 @@ describe('grader check', () => {
     expect(parsed.assignment).toBe('demo-add');
     expect(typeof parsed.provisional).toBe('boolean');
     expect(parsed.tests.every((t) => t.visibility === 'visible')).toBe(true);
+  });
+
+  it('without OS isolation warns in one line and labels the result provisional', () => {
+    const root = submissionFrom('correct');
+    roots.push(root);
+    const run = check(['--catalogue', FIXTURES, '--json'], root, { GRADER_SANDBOX: 'none' });
+    expect(run.status).toBe(0);
+    expect(run.stderr.split('\n').filter((l) => /provisional/.test(l))).toHaveLength(1);
+    expect((JSON.parse(run.stdout) as { provisional: boolean }).provisional).toBe(true);
   });
 
   it('exits 1 on a compile error and 2 when there is nothing to grade', () => {

@@ -1,7 +1,7 @@
 /**
  * The engine on the demo assignment (tests/fixtures): determinism, visibility, missing
  * folders, and the result contract. The verdicts of each typical submission (passing,
- * failing, throwing, compile error, timeout, crash) are checked by examples.test.ts.
+ * failing, throwing, compile error, timeout, crash) are checked by example-verdicts.ts.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';

@@ -1,0 +1,3 @@
+import { defineExampleVerdictTests } from './example-verdicts';
+
+defineExampleVerdictTests(1, 2);
