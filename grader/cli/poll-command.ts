@@ -4,10 +4,6 @@
  * cron on plain git hosts; `grader serve --poll S` does the same continuously.
  */
 import { Command } from 'commander';
-import { loadCourseConfig } from '../config/load-course-config';
-import { Poller } from '../repo/poller';
-import { openDatabase } from '../store/database';
-import { GradeStore } from '../store/grade-store';
 
 interface PollFlags {
   config: string;
@@ -21,6 +17,11 @@ export function registerPollCommand(program: Command): void {
     .requiredOption('-c, --config <file>', 'the course file (YAML or JSON)')
     .option('--json', 'print the round as JSON')
     .action(async (flags: PollFlags) => {
+      // Loaded here, not at the top, to keep the other commands' start-up short.
+      const { loadCourseConfig } = await import('../config/load-course-config');
+      const { Poller } = await import('../repo/poller');
+      const { openDatabase } = await import('../store/database');
+      const { GradeStore } = await import('../store/grade-store');
       const config = loadCourseConfig(flags.config, { checkCatalogue: false });
       const db = openDatabase(config.databaseFile);
       try {

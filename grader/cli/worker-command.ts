@@ -5,16 +5,11 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command, Option } from 'commander';
-import { GradeChildPool, gradingEnv } from '../queue/grade-child';
-import { DEFAULT_PREFIX } from '../queue/redis-messages';
-import { startRedisWorker } from '../queue/redis-worker';
-import { RepoCache } from '../repo/repo-cache';
-import { resolveSandbox } from '../sandbox/resolve-sandbox';
 import { BACKEND_NAMES, type BackendName } from '../tensors/backend';
 
 interface WorkerFlags {
   redis: string;
-  prefix: string;
+  prefix?: string;
   concurrency?: string;
   dataDir?: string;
   catalogue?: string;
@@ -39,7 +34,7 @@ export function registerWorkerCommand(program: Command): void {
     .command('worker')
     .description('grade jobs from the server through Redis (BullMQ); run any number, on any machine')
     .requiredOption('--redis <url>', 'the Redis the server uses, e.g. redis://host:6379')
-    .option('--prefix <prefix>', 'key prefix of the BullMQ queues (as the server)', DEFAULT_PREFIX)
+    .option('--prefix <prefix>', "key prefix of the BullMQ queues (as the server's; default: the server's default)")
     .option('--concurrency <n>', 'jobs graded at once (default: the number of cores)')
     .option('--data-dir <dir>', 'repository caches and work folders (one per worker process)')
     .option('--catalogue <dir>', "a folder holding assignments/ and reference/ (default: the grader's own)")
@@ -52,6 +47,13 @@ export function registerWorkerCommand(program: Command): void {
     .option('--stalled-seconds <n>', 'how often to look for jobs of dead workers', '30')
     .option('--insecure-no-sandbox', 'run student code without the OS sandbox (development only)')
     .action(async (flags: WorkerFlags) => {
+      // Loaded here, not at the top: BullMQ and its Redis client cost every other command
+      // a third of a second of start-up.
+      const { GradeChildPool, gradingEnv } = await import('../queue/grade-child');
+      const { startRedisWorker } = await import('../queue/redis-worker');
+      const { RepoCache } = await import('../repo/repo-cache');
+      const { resolveSandbox } = await import('../sandbox/resolve-sandbox');
+      const { DEFAULT_PREFIX } = await import('../queue/redis-messages');
       const name = flags.name ?? `${os.hostname()}:${process.pid}`;
       const dataDir = path.resolve(flags.dataDir ?? path.join(os.tmpdir(), `nn2-grader-worker-${name.replace(/[^A-Za-z0-9._-]/g, '_')}`));
       const concurrency = flags.concurrency !== undefined ? Math.floor(positive('--concurrency', flags.concurrency)) : os.availableParallelism();
@@ -65,7 +67,7 @@ export function registerWorkerCommand(program: Command): void {
       });
       const worker = await startRedisWorker({
         url: flags.redis,
-        prefix: flags.prefix,
+        prefix: flags.prefix ?? DEFAULT_PREFIX,
         name,
         concurrency,
         lockDurationMs: positive('--lock-seconds', flags.lockSeconds) * 1000,

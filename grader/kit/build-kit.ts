@@ -54,8 +54,9 @@ the same folder may be imported relatively); the only package you may import is
 
 ${list}
 
-Before pushing, run \`npx grader check\` (or \`npx grader check <assignment>\`): it grades your
-working copy on the visible tests and exits 0 only when all of them pass. \`npm run install-hook\`
+Before pushing, run \`grader check\` (or \`grader check <assignment>\`) with the course's grader
+installed as the instructors tell you: it grades your working copy on the visible tests and
+exits 0 only when all of them pass. \`npm run install-hook\`
 makes git run it before every push. The server also runs hidden tests after the deadline.
 `;
 }
