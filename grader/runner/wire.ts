@@ -5,13 +5,10 @@
  * runner decodes arguments and encodes results; the grader decodes models it evaluates.
  */
 import * as tf from '@tensorflow/tfjs';
+import { fromTf, toTf, type PlainTensor } from '../compare/plain-tensor';
 
-export interface WireTensor {
-  kind: 'tensor';
-  shape: number[];
-  dtype: 'float32' | 'int32' | 'bool' | 'string';
-  data: Float32Array | Int32Array | Uint8Array | string[];
-}
+/** A tensor on the wire is the comparer's plain tensor: one format on both sides. */
+export type WireTensor = PlainTensor;
 
 export interface WireModel {
   kind: 'model';
@@ -34,20 +31,9 @@ export function isWireModel(value: unknown): value is WireModel {
 }
 
 /** A tensor as wire data (copies the values out of the backend). */
-export function tensorToWire(t: tf.Tensor): WireTensor {
-  const raw = t.dataSync();
-  let data: WireTensor['data'];
-  if (t.dtype === 'string') data = Array.from(raw as unknown as string[]);
-  else if (t.dtype === 'int32') data = Int32Array.from(raw as Int32Array);
-  else if (t.dtype === 'bool') data = Uint8Array.from(raw as Uint8Array);
-  else data = Float32Array.from(raw as Float32Array);
-  return { kind: 'tensor', shape: [...t.shape], dtype: t.dtype as WireTensor['dtype'], data };
-}
+export const tensorToWire = fromTf;
 
-export function wireToTensor(w: WireTensor): tf.Tensor {
-  if (w.dtype === 'string') return tf.tensor(w.data as string[], w.shape, 'string');
-  return tf.tensor(w.data as Float32Array, w.shape, w.dtype);
-}
+export const wireToTensor = toTf;
 
 /** Saves a Layers model to in-memory artifacts. */
 export async function modelToWire(model: tf.LayersModel): Promise<WireModel> {
@@ -63,7 +49,21 @@ export async function modelToWire(model: tf.LayersModel): Promise<WireModel> {
 }
 
 export async function wireToModel(w: WireModel): Promise<tf.LayersModel> {
-  return tf.loadLayersModel(tf.io.fromMemory(w.artifacts));
+  // Values that crossed a realm boundary (structured clone under jest's vm contexts) fail
+  // tfjs's `instanceof Array` / `instanceof ArrayBuffer` checks: rebuild the JSON parts and
+  // copy the buffers in this realm first.
+  const local = (b: ArrayBuffer): ArrayBuffer => new Uint8Array(b).slice().buffer;
+  const json = <T>(v: T): T => (v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T));
+  const { weightData, modelTopology, weightSpecs, trainingConfig } = w.artifacts;
+  const artifacts: tf.io.ModelArtifacts = {
+    ...w.artifacts,
+    // A Layers topology is JSON; a graph model's would be a binary buffer.
+    modelTopology: Object.prototype.toString.call(modelTopology) === '[object ArrayBuffer]' ? local(modelTopology as ArrayBuffer) : json(modelTopology),
+    weightSpecs: json(weightSpecs),
+    trainingConfig: json(trainingConfig),
+    ...(weightData !== undefined ? { weightData: Array.isArray(weightData) ? weightData.map(local) : local(weightData as ArrayBuffer) } : {}),
+  };
+  return tf.loadLayersModel(tf.io.fromMemory(artifacts));
 }
 
 /** Encodes a value returned by student code (runner side). */
