@@ -9,23 +9,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ModelKind, TrainingCaseConfig } from './training-protocol';
+import { SeededRandom } from '../../grader/util/rng';
 
 const IMAGE_SHAPE: [number, number, number] = [28, 28, 1];
 const CLASSES = 10;
 
-/**
- * mulberry32, as grader/util/rng.ts has it; kept here so the benchmark does not move when
- * the grader's helpers do.
- */
+/** The project's seeded generator (mulberry32) as a plain function. */
 function seededUniform(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new SeededRandom(seed);
+  return () => r.next();
 }
 
 export function buildModel(kind: ModelKind, seed: number): tf.Sequential {

@@ -10,6 +10,7 @@ import { describeText } from '../../grader/compare/describe';
 import { parsePlainTensor } from '../../grader/compare/plain-tensor';
 import type { Comparison } from '../../grader/compare/types';
 import { f32, i32, matrix } from './helpers';
+import { SeededRandom } from '../../grader/util/rng';
 
 const MAX_MESSAGE = 4_000;
 
@@ -224,16 +225,10 @@ describe('hostile values: details', () => {
   });
 });
 
-/** mulberry32, so that the fuzz is the same on every run. */
+/** The project's seeded generator (mulberry32) as a plain function. */
 function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new SeededRandom(seed);
+  return () => r.next();
 }
 
 describe('seeded fuzz', () => {

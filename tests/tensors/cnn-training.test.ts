@@ -4,20 +4,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../grader/tensors';
+import { SeededRandom } from '../../grader/util/rng';
 
 const BATCH = 16; // the cpu backend needs ~1.4 s per step at batch 32
 const STEPS = 5;
 
-/** mulberry32: small, seedable, good enough for test data. */
+/** The project's seeded generator (mulberry32) as a plain function. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new SeededRandom(seed);
+  return () => r.next();
 }
 
 function buildModel(seed: number): tf.Sequential {

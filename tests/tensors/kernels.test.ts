@@ -16,22 +16,17 @@ import {
   upstreamWasmKernels,
 } from '../../grader/tensors/kernels';
 import { reduceTranspose } from '../../grader/tensors/kernels/kernel-utils';
+import { SeededRandom } from '../../grader/util/rng';
 
 const TOLERANCE = 1e-4;
 
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 type Rounding = 'floor' | 'round' | 'ceil' | undefined;
 
-/** mulberry32: small, seedable, good enough for test data. */
+/** The project's seeded generator (mulberry32) as a plain function. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new SeededRandom(seed);
+  return () => r.next();
 }
 
 function int(r: () => number, lo: number, hi: number): number {
