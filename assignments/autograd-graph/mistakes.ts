@@ -5,10 +5,9 @@
  * slip in a hand derivation changes the gradients only.
  */
 
-export interface Text {
-  en: string;
-  ru: string;
-}
+import type { LocalizedText } from '../../grader/spec/assignment-spec';
+
+export type Text = LocalizedText;
 
 export interface Mistake {
   /** f as the mistake computes it (absent for slips in the gradients alone). */

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { compareStructure, fromTf, plainTensor, toTf, type Expected, type PlainTensor } from '../../grader/compare';
-import { defineAssignment, type Lang, type TestContext, type TestVerdict } from '../../grader/spec/assignment-spec';
+import { defineAssignment, type Lang, type TestContext, type TestVerdict, say } from '../../grader/spec/assignment-spec';
 import type * as Reference from '../../reference/autograd-graph';
 import { MISTAKES, type Text } from './mistakes';
 // Type-only: never loaded here, but it puts probes.ts in the build, which the runner loads.
@@ -16,10 +16,6 @@ import type { probes } from './probes';
 
 type ProbeName = keyof typeof probes;
 const COUNT_AUTOGRAD_CALLS: ProbeName = 'countAutogradCalls';
-
-function say(lang: Lang, text: Text): string {
-  return text[lang];
-}
 
 function reference(ctx: TestContext): typeof Reference {
   const { f, gradF } = ctx.reference;

@@ -8,7 +8,7 @@
  * typical mistakes (float64, float64.ts) so that the message names the mistake.
  */
 import { compareStructure, compareTensors, type PlainTensor, type StructureOptions } from '../../grader/compare';
-import { defineAssignment, type Lang, type TestContext, type TestVerdict } from '../../grader/spec/assignment-spec';
+import { defineAssignment, type Lang, type TestContext, type TestVerdict, say, type LocalizedText as Text } from '../../grader/spec/assignment-spec';
 import type * as Reference from '../../reference/backprop';
 import { backward64, LECTURE_FORM, type BackpropForm } from './float64';
 import { finiteDifferenceGradients } from './finite-difference';
@@ -21,15 +21,6 @@ import {
   type Network,
   type PlainGradients,
 } from './network';
-
-interface Text {
-  en: string;
-  ru: string;
-}
-
-function say(lang: Lang, text: Text): string {
-  return text[lang];
-}
 
 function reference(ctx: TestContext): typeof Reference {
   const { forward, backward } = ctx.reference;

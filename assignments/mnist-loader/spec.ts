@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { compareTensors, plainTensor } from '../../grader/compare';
 import { formatNumber, formatShape } from '../../grader/compare/format';
-import { defineAssignment, type Lang, type TestContext, type TestVerdict } from '../../grader/spec/assignment-spec';
+import { defineAssignment, type Lang, type TestContext, type TestVerdict, say, type LocalizedText as Text } from '../../grader/spec/assignment-spec';
 import type * as Reference from '../../reference/mnist-loader';
 // probes.ts also makes the synthetic data sets (it must be self-contained in the runner).
 import { indexedDataset, type LoaderOptions, type probes, type SyntheticDataset } from './probes';
@@ -21,15 +21,6 @@ type ProbeName = keyof typeof probes;
 const SUMMARIZE: ProbeName = 'summarize';
 const LAZY: ProbeName = 'lazy';
 const LEAKS: ProbeName = 'leaks';
-
-interface Text {
-  en: string;
-  ru: string;
-}
-
-function say(lang: Lang, text: Text): string {
-  return text[lang];
-}
 
 function pass(ctx: TestContext, text: Text): TestVerdict {
   return { passed: true, output: say(ctx.lang, text) };

@@ -19,22 +19,13 @@ import { formatNumber } from '../../grader/compare/format';
 import { loadMnist, sliceDataset, subset, type Dataset } from '../../grader/data';
 import { isWireModel, modelToWire, type WireModel } from '../../grader/runner/wire';
 import { loadStudentModel } from '../mnist-mlp/student-models';
-import { defineAssignment, type Lang, type TestContext, type TestVerdict } from '../../grader/spec/assignment-spec';
+import { defineAssignment, type Lang, type TestContext, type TestVerdict, say, type LocalizedText as Text } from '../../grader/spec/assignment-spec';
 import type * as Reference from '../../reference/mnist-test-loop';
 // Type-only: never loaded here, but it puts probes.ts in the build, which the runner loads.
 import type { EvalData, probes } from './probes';
 
 type ProbeName = keyof typeof probes;
 const EVALUATE: ProbeName = 'evaluate';
-
-interface Text {
-  en: string;
-  ru: string;
-}
-
-function say(lang: Lang, text: Text): string {
-  return text[lang];
-}
 
 function reference(ctx: TestContext): typeof Reference {
   if (typeof ctx.reference.evaluate !== 'function') throw new Error('reference/mnist-test-loop.ts must export evaluate');

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { compareStructure, fromTf, plainTensor, toTf, type Expected, type PlainTensor } from '../../grader/compare';
-import { defineAssignment, type Lang, type TestContext, type TestVerdict } from '../../grader/spec/assignment-spec';
+import { defineAssignment, type Lang, type TestContext, type TestVerdict, say, type LocalizedText as Text } from '../../grader/spec/assignment-spec';
 import type * as Reference from '../../reference/momentum-sgd';
 import type { MinimizeOptions, MomentumOptions } from '../../reference/momentum-sgd';
 import type { SeededRandom } from '../../grader/util/rng';
@@ -18,15 +18,6 @@ import { minimizeWith, stepWith, WRONG_RULES, type UpdateRule, type WrongRule } 
 
 type ProbeName = keyof typeof probes;
 const probe = (ctx: TestContext, name: ProbeName, ...args: unknown[]) => ctx.probe(name, ...args);
-
-interface Text {
-  en: string;
-  ru: string;
-}
-
-function say(lang: Lang, text: Text): string {
-  return text[lang];
-}
 
 function reference(ctx: TestContext): typeof Reference {
   const { momentumStep, minimize } = ctx.reference;

@@ -10,6 +10,17 @@ import type { SeededRandom } from '../util/rng';
 export type Visibility = 'visible' | 'hidden';
 export type Lang = 'en' | 'ru';
 
+/** A message in every report language. */
+export interface LocalizedText {
+  en: string;
+  ru: string;
+}
+
+/** The text in the report's language. */
+export function say(lang: Lang, text: LocalizedText): string {
+  return text[lang];
+}
+
 export interface Tolerance {
   rtol: number;
   atol: number;
@@ -82,7 +93,7 @@ export interface AssignmentSpec {
    */
   dataset?: () => Promise<string>;
   /** Runner set-up, e.g. autograd disabled for the backprop exercise. */
-  runner?: { disableAutograd?: { en: string; ru: string } };
+  runner?: { disableAutograd?: LocalizedText };
   tests: TestSpec[];
 }
 
