@@ -1,33 +1,69 @@
 /**
- * The Express app: `createApp(config, deps)` builds it without listening (tests mount it on
- * an ephemeral port); server/main.ts listens.
+ * The Express application: webhooks, the instructors' and students' pages, exports, health
+ * and metrics. `createApp` is exported for tests; server/main.ts only configures and listens.
  */
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { CourseConfig } from '../grader/config/course-config-schema';
 import type { GradingService } from '../grader/queue/grading-service';
+import { InstructorRecords } from '../grader/store/instructor-records';
+import { ServerKeys } from './auth/keys';
 import { HttpError, httpError } from './http-errors';
+import { langOf } from './i18n/language';
+import { uiText } from './i18n/ui-text';
+import { sendMessage } from './pages/page-context';
 import { WEBHOOK_BODY_LIMIT, registerRoutes } from './routes';
 
 export interface AppDeps {
-  /** What the routes use of the grading service. */
-  service: Pick<GradingService, 'receivePush' | 'status'>;
+  service: GradingService;
   /** Server errors (5xx) with their stack; default stderr. */
   logError?: (message: string) => void;
+  /** The clock for sessions and actions (tests). */
+  now?: () => number;
 }
 
-export interface AppContext extends AppDeps {
+export interface AppContext {
   config: CourseConfig;
+  service: GradingService;
+  records: InstructorRecords;
+  keys: ServerKeys;
+  now: () => number;
+  logError: (message: string) => void;
 }
 
 function isBodyParserError(err: unknown): err is { type: string; status: number } {
   return typeof err === 'object' && err !== null && 'type' in err && 'status' in err && typeof err.type === 'string' && typeof err.status === 'number';
 }
 
+/** Machine clients (webhooks, APIs, exports) get JSON errors; browsers get a page. */
+function wantsJson(req: Request): boolean {
+  return req.path.startsWith('/webhooks') || req.path.startsWith('/api/') || req.path.endsWith('.json') || req.path.endsWith('.csv') || !req.accepts('html');
+}
+
+/** Pages are server-rendered: no inline scripts, no third-party anything. */
+function securityHeaders(_req: Request, res: Response, next: NextFunction): void {
+  res.set({
+    'Content-Security-Policy':
+      "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+    'X-Frame-Options': 'DENY',
+  });
+  next();
+}
+
 export function createApp(config: CourseConfig, deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
-  const ctx: AppContext = { ...deps, config };
+  const ctx: AppContext = {
+    config,
+    service: deps.service,
+    records: new InstructorRecords(deps.service.store.db),
+    keys: new ServerKeys(config),
+    now: deps.now ?? Date.now,
+    logError: deps.logError ?? ((m: string) => process.stderr.write(`${m}\n`)),
+  };
+  app.use(securityHeaders);
   registerRoutes(app, ctx);
 
   // Express 5 passes thrown errors and rejected promises here.
@@ -35,12 +71,24 @@ export function createApp(config: CourseConfig, deps: AppDeps): Express {
     let error: HttpError;
     if (err instanceof HttpError) error = err;
     else if (isBodyParserError(err) && err.type === 'entity.too.large') error = httpError('BODY_TOO_LARGE', { limit: WEBHOOK_BODY_LIMIT });
+    else if (isBodyParserError(err) && err.status >= 400 && err.status < 500) error = httpError('MALFORMED_JSON', { detail: err.type });
     else {
       error = httpError('INTERNAL');
       const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
-      (deps.logError ?? ((m: string) => process.stderr.write(`${m}\n`)))(`${req.method} ${req.path}: ${text}`);
+      ctx.logError(`${req.method} ${req.path}: ${text}`);
     }
-    res.status(error.status).json(error.toJSON());
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    if (wantsJson(req)) {
+      res.status(error.status).json(error.toJSON());
+      return;
+    }
+    const t = uiText(langOf(res));
+    if (error.status === 404) sendMessage(req, res, ctx, 404, t.notFoundTitle, t.notFoundText);
+    else if (error.status >= 500) sendMessage(req, res, ctx, error.status, t.errorTitle, t.errorText);
+    else sendMessage(req, res, ctx, error.status, t.forbiddenTitle, error.message);
   });
   return app;
 }

@@ -7,6 +7,7 @@ import { gradeAssignment, type GradeOptions } from '../run/grade-assignment';
 import { resolveSandbox, type ResolvedSandbox } from '../sandbox/resolve-sandbox';
 import { getAssignment } from '../spec/discover';
 import { GradeChildRequestSchema, type GradeChildReply } from './grade-child-protocol';
+import { toJobProgress } from './job-progress';
 
 const sandboxes = new Map<boolean, ResolvedSandbox>();
 
@@ -33,8 +34,14 @@ async function handle(raw: unknown): Promise<void> {
   }
   const request = parsed.data;
   try {
+    const assignment = getAssignment(request.assignmentId, request.catalogueRoot);
+    const visibilityOf = (name: string) => assignment.spec.tests.find((t) => t.name === name)?.visibility ?? 'hidden';
     const options: GradeOptions = {
-      assignment: getAssignment(request.assignmentId, request.catalogueRoot),
+      assignment,
+      onEvent: (event) => {
+        const progress = toJobProgress(event, visibilityOf);
+        if (progress !== undefined) reply({ type: 'progress', id: request.id, progress });
+      },
       submissionDir: request.submissionDir,
       launcher: sandboxFor(request.insecureNoSandbox).launcher,
       ...(request.backend !== undefined ? { backend: request.backend } : {}),

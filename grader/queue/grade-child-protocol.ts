@@ -27,5 +27,7 @@ export type GradeChildRequest = z.input<typeof GradeChildRequestSchema>;
 export const GradeChildReplySchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('result'), id: z.number().int(), result: z.unknown() }),
   z.object({ type: z.literal('error'), id: z.number().int(), code: z.string(), message: z.string() }),
+  /** Progress while grading (parsed again with JobProgressSchema by the receiver). */
+  z.object({ type: z.literal('progress'), id: z.number().int(), progress: z.unknown() }),
 ]);
 export type GradeChildReply = z.infer<typeof GradeChildReplySchema>;

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { DIST_ROOT } from '../paths';
 import { GradeChildReplySchema, type GradeChildRequest } from './grade-child-protocol';
+import { JobProgressSchema, type JobProgress } from './job-progress';
 
 export const GRADE_CHILD_MAIN = path.join(DIST_ROOT, 'grader', 'queue', 'grade-child-main.js');
 
@@ -23,6 +24,8 @@ export interface GradeCallOptions {
   timeoutMs: number;
   /** Kills the child (an orderly shutdown of the server or worker). */
   signal?: AbortSignal;
+  /** Progress while grading (tests, epochs), validated. */
+  onProgress?: (progress: JobProgress) => void;
 }
 
 /** Grades one request; resolves with the engine's raw result (to be validated). */
@@ -116,6 +119,11 @@ class GradeChild {
         }
         const reply = parsed.data;
         if (reply.id !== id) return;
+        if (reply.type === 'progress') {
+          const progress = JobProgressSchema.safeParse(reply.progress);
+          if (progress.success) options.onProgress?.(progress.data);
+          return;
+        }
         if (reply.type === 'result') settle(() => resolve(reply.result));
         else fail(reply.code, reply.message, !NOT_RETRYABLE.has(reply.code));
       };

@@ -11,6 +11,7 @@ import { RepoError } from '../repo/repo-errors';
 import type { RepoCache } from '../repo/repo-cache';
 import { BACKEND_NAMES, type BackendName } from '../tensors/backend';
 import { GradeChildError, type Grader } from './grade-child';
+import type { JobProgress } from './job-progress';
 
 /** What a job needs to know; crosses Redis in the scale-out mode. */
 export const GradeJobPayloadSchema = z.object({
@@ -70,7 +71,12 @@ function failed(code: string, message: string, retryable: boolean): JobOutcome {
   return { kind: 'failed', code, message, retryable };
 }
 
-export async function runGradeJob(payload: GradeJobPayload, ctx: GradeJobContext, signal?: AbortSignal): Promise<JobOutcome> {
+export async function runGradeJob(
+  payload: GradeJobPayload,
+  ctx: GradeJobContext,
+  signal?: AbortSignal,
+  onProgress?: (progress: JobProgress) => void,
+): Promise<JobOutcome> {
   if (payload.repoUrl === '') return failed('NOT_IN_ROSTER', `student '${payload.studentId}' is no longer in the roster`, false);
   const source = { studentId: payload.studentId, url: payload.repoUrl };
   const t0 = Date.now();
@@ -105,7 +111,7 @@ export async function runGradeJob(payload: GradeJobPayload, ctx: GradeJobContext
           ...(ctx.catalogueRoot !== undefined ? { catalogueRoot: ctx.catalogueRoot } : {}),
           ...(backend !== undefined ? { backend } : {}),
         },
-        { timeoutMs: ctx.gradeTimeoutMs, ...(signal !== undefined ? { signal } : {}) },
+        { timeoutMs: ctx.gradeTimeoutMs, ...(signal !== undefined ? { signal } : {}), ...(onProgress !== undefined ? { onProgress } : {}) },
       );
     } catch (err) {
       if (err instanceof GradeChildError) return failed(err.code, err.message, err.retryable);

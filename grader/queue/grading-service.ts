@@ -9,19 +9,21 @@
  */
 import { EventEmitter } from 'node:events';
 import * as os from 'node:os';
+import { z } from 'zod';
 import type { CourseConfig } from '../config/course-config-schema';
 import { applyPenalty, lateness } from '../config/late-policy';
 import { findAssignment, findStudent } from '../config/load-course-config';
 import { RepoCache } from '../repo/repo-cache';
 import { RepoError } from '../repo/repo-errors';
 import type { GradeStore } from '../store/grade-store';
-import type { JobRow, SubmissionRow, SubmissionSource } from '../store/rows';
+import { parseRow, type JobRow, type SubmissionRow, type SubmissionSource } from '../store/rows';
 import { getAssignment } from '../spec/discover';
 import { acceptResult } from './accept-result';
 import { backoffMs } from './backoff';
 import { GradeChildPool, gradingEnv } from './grade-child';
 import type { GradeJobContext, GradeJobPayload, JobOutcome } from './grade-job';
 import { JobQueue, type QueueCounts } from './job-queue';
+import type { JobProgress } from './job-progress';
 import { LocalExecutor, type Executor } from './local-executor';
 import { prepareSubmission } from './prepare-submission';
 import { DEFAULT_PREFIX } from './redis-messages';
@@ -81,7 +83,16 @@ export type ServiceEvent =
   | { type: 'job-failed'; jobId: number; code: string; error: string }
   | { type: 'outcome-ignored'; jobId: number; worker: string }
   | { type: 'recovered'; requeued: number[]; failed: number[] }
+  | { type: 'regrade-queued'; jobId: number; by: string }
   | { type: 'warning'; message: string };
+
+/** The live report page's feed: a job's progress (local mode only) and its state changes. */
+export interface JobProgressEvent {
+  jobId: number;
+  progress: JobProgress;
+}
+
+const IdRowSchema = z.object({ id: z.number().int() });
 
 export class UnknownStudentError extends Error {
   readonly code = 'UNKNOWN_STUDENT';
@@ -101,6 +112,8 @@ export class GradingService extends EventEmitter {
   private readonly preparingStudents = new Set<string>();
   private readonly prepareConcurrency: number;
   private readonly maxScores = new Map<string, number | undefined>();
+  /** Progress of the jobs being graded here, for pages opened mid-way. */
+  private readonly live = new Map<number, JobProgress[]>();
   private timer: NodeJS.Timeout | undefined;
   private started = false;
   private stopping = false;
@@ -130,7 +143,15 @@ export class GradingService extends EventEmitter {
       applyOutcome: (jobId: number, outcome: JobOutcome, worker: string) => {
         this.applyOutcome(jobId, outcome, worker);
       },
-      onStarted: (job: JobRow) => this.emitEvent({ type: 'started', jobId: job.id, studentId: job.student_id, assignmentId: job.assignment_id, runner: job.runner ?? '' }),
+      onStarted: (job: JobRow) => {
+        this.live.set(job.id, []);
+        this.emitEvent({ type: 'started', jobId: job.id, studentId: job.student_id, assignmentId: job.assignment_id, runner: job.runner ?? '' });
+      },
+      onProgress: (job: JobRow, progress: JobProgress) => {
+        const list = this.live.get(job.id);
+        if (list !== undefined && list.length < 10_000) list.push(progress);
+        this.emit('progress', { jobId: job.id, progress } satisfies JobProgressEvent);
+      },
       now: this.now,
     };
     this.executor =
@@ -146,7 +167,40 @@ export class GradingService extends EventEmitter {
   }
 
   private emitEvent(event: ServiceEvent): void {
+    if (event.type === 'stored' || event.type === 'job-failed' || event.type === 'job-retry') this.live.delete(event.jobId);
     this.emit('event', event);
+  }
+
+  /** What a job being graded here has reported so far (empty when not running here). */
+  liveProgress(jobId: number): readonly JobProgress[] {
+    return this.live.get(jobId) ?? [];
+  }
+
+  /** Grades one job again; its current result is kept in the history. */
+  regradeJob(jobId: number, by: string): 'queued' | 'busy' | 'unknown' {
+    const outcome = this.queue.requeueForRegrade(jobId, this.now(), `regraded by ${by}`);
+    if (outcome === 'queued') {
+      this.emitEvent({ type: 'regrade-queued', jobId, by });
+      this.executor.pump();
+    }
+    return outcome;
+  }
+
+  /** Grades every student's latest submission of an assignment again; returns the jobs queued. */
+  regradeAssignment(assignmentId: string, by: string): number[] {
+    const latest = this.store.db
+      .prepare(
+        `SELECT j.id FROM jobs j WHERE j.assignment_id = ? AND j.state IN ('done', 'failed')
+         AND j.id = (SELECT k.id FROM jobs k WHERE k.student_id = j.student_id AND k.assignment_id = j.assignment_id
+                     AND k.state != 'superseded' ORDER BY k.received_at DESC, k.id DESC LIMIT 1)`,
+      )
+      .all(assignmentId);
+    const queued: number[] = [];
+    for (const row of latest) {
+      const { id } = parseRow(IdRowSchema, row, 'job id');
+      if (this.regradeJob(id, by) === 'queued') queued.push(id);
+    }
+    return queued;
   }
 
   /** What the local pool's jobs need (the Redis workers build their own). */

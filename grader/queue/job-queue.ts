@@ -201,6 +201,37 @@ export class JobQueue {
       .immediate();
   }
 
+  /**
+   * Grades a job again (an instructor's regrade, e.g. after a fix to the grader): its stored
+   * result moves to result_history and the job is queued afresh. 'busy' when it is queued or
+   * running already.
+   */
+  requeueForRegrade(jobId: number, now: number, reason: string): 'queued' | 'busy' | 'unknown' {
+    return this.db
+      .transaction(() => {
+        const job = this.findJob(jobId);
+        if (job === undefined) return 'unknown' as const;
+        if (job.state === 'queued' || job.state === 'running') return 'busy' as const;
+        this.db
+          .prepare(
+            `INSERT INTO result_history (result_id, job_id, student_id, assignment_id, status, score, max_score, final_score,
+               grader_version, stored_at, replaced_at, reason, result_json)
+             SELECT id, job_id, student_id, assignment_id, status, score, max_score, final_score, grader_version, stored_at, ?, ?, result_json
+             FROM results WHERE job_id = ?`,
+          )
+          .run(now, reason, jobId);
+        this.db.prepare('DELETE FROM results WHERE job_id = ?').run(jobId);
+        this.db
+          .prepare(
+            `UPDATE jobs SET state = 'queued', attempts = 0, interruptions = 0, available_at = ?, started_at = NULL, finished_at = NULL,
+               runner = NULL, superseded_by = NULL, error_code = NULL, error = NULL WHERE id = ?`,
+          )
+          .run(now, jobId);
+        return 'queued' as const;
+      })
+      .immediate();
+  }
+
   /** Puts a running job back without counting the start (an orderly shutdown). */
   release(jobId: number): void {
     this.db

@@ -6,6 +6,7 @@
 import type { JobRow } from '../store/rows';
 import type { GradeJobContext, GradeJobPayload, JobOutcome } from './grade-job';
 import { runGradeJob } from './grade-job';
+import type { JobProgress } from './job-progress';
 import type { JobQueue } from './job-queue';
 
 export interface Executor {
@@ -25,6 +26,7 @@ export interface LocalExecutorDeps {
   payloadOf(job: JobRow): GradeJobPayload;
   applyOutcome(jobId: number, outcome: JobOutcome, worker: string): void;
   onStarted?(job: JobRow): void;
+  onProgress?(job: JobRow, progress: JobProgress): void;
   now(): number;
 }
 
@@ -60,7 +62,8 @@ export class LocalExecutor implements Executor {
   private async run(job: JobRow, signal: AbortSignal): Promise<void> {
     let outcome: JobOutcome;
     try {
-      outcome = await runGradeJob(this.deps.payloadOf(job), this.deps.context, signal);
+      const onProgress = this.deps.onProgress;
+      outcome = await runGradeJob(this.deps.payloadOf(job), this.deps.context, signal, onProgress !== undefined ? (p) => onProgress(job, p) : undefined);
     } catch (err) {
       outcome = { kind: 'failed', code: 'GRADER_ERROR', message: err instanceof Error ? err.message : String(err), retryable: true };
     }

@@ -23,6 +23,8 @@ export function formatServiceEvent(e: ServiceEvent): string {
       return `job ${e.jobId}: a second outcome (from ${e.worker}) ignored; it is stored once`;
     case 'recovered':
       return `after a restart: jobs ${e.requeued.join(', ') || '-'} queued again, ${e.failed.join(', ') || '-'} failed (interrupted twice)`;
+    case 'regrade-queued':
+      return `job ${e.jobId} queued for a regrade by ${e.by}`;
     case 'warning':
       return `warning: ${e.message}`;
   }

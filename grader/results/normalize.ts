@@ -487,6 +487,8 @@ function normalizeUnchecked(raw: unknown, ctx: Context): GradeResult {
     const dataset = optionalString(field(raw, 'dataset'), 200);
     if (dataset !== undefined) result.dataset = dataset;
   }
+  const peakMemory = finiteNonNegative(valueOf(field(raw, 'peak_memory_kb')));
+  if (peakMemory !== undefined) result.peak_memory_kb = Math.round(peakMemory);
 
   // Tests.
   const testsField = field(raw, 'tests');

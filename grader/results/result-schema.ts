@@ -125,6 +125,8 @@ export const GradeResultSchema = z
     /** The graded commit (hex SHA-1 or SHA-256, possibly abbreviated). */
     commit: z.string().regex(/^[0-9a-f]{4,64}$/i).optional(),
     compile_errors: z.array(CompileErrorSchema).optional(),
+    /** The largest resident memory of the processes that ran the student's code, KiB. */
+    peak_memory_kb: z.number().int().nonnegative().optional(),
   })
   .superRefine((r, ctx) => {
     if (r.score > r.max_score) {

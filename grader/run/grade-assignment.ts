@@ -69,9 +69,17 @@ export async function gradeAssignment(options: GradeOptions): Promise<GradeResul
   };
   // The spec names its data set once it is loaded (after compiling); it overrides options.dataset.
   let dataset: string | undefined;
+  /** The largest resident memory any runner of this grading reached (the sandbox's watch). */
+  let peakMemoryKb = 0;
   const finish = (raw: Record<string, unknown>): GradeResult =>
     normalizeResult(
-      { ...base, ...(dataset !== undefined ? { dataset } : {}), ...raw, duration_ms: Date.now() - started },
+      {
+        ...base,
+        ...(dataset !== undefined ? { dataset } : {}),
+        ...(peakMemoryKb > 0 ? { peak_memory_kb: peakMemoryKb } : {}),
+        ...raw,
+        duration_ms: Date.now() - started,
+      },
       { assignment: spec.id, maxScore, backend },
     );
 
@@ -131,6 +139,7 @@ export async function gradeAssignment(options: GradeOptions): Promise<GradeResul
     let state: RunnerState = { kind: 'none' };
     const printed: string[] = [];
     const retire = (client: RunnerClient) => {
+      peakMemoryKb = Math.max(peakMemoryKb, client.peakResidentKb);
       client.kill();
       const text = client.printed();
       if (text.trim() !== '') printed.push(text);

@@ -95,4 +95,45 @@ export const MIGRATIONS: readonly string[] = [
     error       TEXT
   );
   `,
+  `
+  -- Results a regrade replaced: the job's result row moves here, the new one takes its place.
+  CREATE TABLE result_history (
+    id              INTEGER PRIMARY KEY,
+    result_id       INTEGER NOT NULL,          -- the id it had in results
+    job_id          INTEGER NOT NULL REFERENCES jobs (id),
+    student_id      TEXT    NOT NULL,
+    assignment_id   TEXT    NOT NULL,
+    status          TEXT    NOT NULL,
+    score           REAL    NOT NULL,
+    max_score       REAL    NOT NULL,
+    final_score     REAL    NOT NULL,
+    grader_version  TEXT    NOT NULL,
+    stored_at       INTEGER NOT NULL,
+    replaced_at     INTEGER NOT NULL,
+    reason          TEXT    NOT NULL,
+    result_json     TEXT    NOT NULL
+  );
+  CREATE INDEX result_history_job ON result_history (job_id, replaced_at);
+
+  -- An instructor's word on a job's score: the latest row counts; score NULL withdraws it.
+  -- Rows are never updated or deleted, so the history of overrides stays.
+  CREATE TABLE score_overrides (
+    id            INTEGER PRIMARY KEY,
+    job_id        INTEGER NOT NULL REFERENCES jobs (id),
+    student_id    TEXT    NOT NULL,
+    assignment_id TEXT    NOT NULL,
+    score         REAL,                        -- replaces the final score (after the late penalty)
+    comment       TEXT    NOT NULL,
+    created_by    TEXT    NOT NULL,
+    created_at    INTEGER NOT NULL
+  );
+  CREATE INDEX score_overrides_job ON score_overrides (job_id, id);
+
+  -- Hidden tests shown to students from this time on (an instructor's action).
+  CREATE TABLE hidden_releases (
+    assignment_id TEXT PRIMARY KEY,
+    released_at   INTEGER NOT NULL,
+    released_by   TEXT    NOT NULL
+  );
+  `,
 ];

@@ -91,6 +91,43 @@ export const ResultRowSchema = z.object({
 });
 export type ResultRow = z.infer<typeof ResultRowSchema>;
 
+export const ResultHistoryRowSchema = z.object({
+  id: z.number().int(),
+  result_id: z.number().int(),
+  job_id: z.number().int(),
+  student_id: z.string(),
+  assignment_id: z.string(),
+  status: z.string(),
+  score: z.number(),
+  max_score: z.number(),
+  final_score: z.number(),
+  grader_version: z.string(),
+  stored_at: z.number().int(),
+  replaced_at: z.number().int(),
+  reason: z.string(),
+  result_json: z.string(),
+});
+export type ResultHistoryRow = z.infer<typeof ResultHistoryRowSchema>;
+
+export const ScoreOverrideRowSchema = z.object({
+  id: z.number().int(),
+  job_id: z.number().int(),
+  student_id: z.string(),
+  assignment_id: z.string(),
+  score: z.number().nullable(),
+  comment: z.string(),
+  created_by: z.string(),
+  created_at: z.number().int(),
+});
+export type ScoreOverrideRow = z.infer<typeof ScoreOverrideRowSchema>;
+
+export const HiddenReleaseRowSchema = z.object({
+  assignment_id: z.string(),
+  released_at: z.number().int(),
+  released_by: z.string(),
+});
+export type HiddenReleaseRow = z.infer<typeof HiddenReleaseRowSchema>;
+
 export const BranchHeadRowSchema = z.object({
   student_id: z.string(),
   commit_sha: z.string().nullable(),

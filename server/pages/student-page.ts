@@ -1,0 +1,102 @@
+/**
+ * GET /students/:id (instructors) and /s/:secret (the student): every push with what it
+ * gave per assignment, and the scores over time. Before hidden tests are released, a
+ * student sees the visible tests' points only (as in the report).
+ */
+import type { Request, Response } from 'express';
+import type { StudentConfig } from '../../grader/config/course-config-schema';
+import { findStudent } from '../../grader/config/load-course-config';
+import { formatPoints, visibleView } from '../../grader/report/report-html';
+import { GradeResultSchema } from '../../grader/results/result-schema';
+import type { ResultRow } from '../../grader/store/rows';
+import type { AppContext } from '../app';
+import { studentLink } from '../auth/student-links';
+import { langOf } from '../i18n/language';
+import { uiText } from '../i18n/ui-text';
+import { formatTime, sendPage } from './page-context';
+import { basePath, type Viewer } from './report-access';
+import { notFound } from './report-page';
+import { scoreHistorySvg, type ScorePoint } from './score-charts';
+
+/** The score a viewer may see of a stored result. */
+function shownScore(result: ResultRow, showHidden: boolean): { score: number; max: number } {
+  if (showHidden) return { score: result.final_score, max: result.max_score };
+  try {
+    const parsed = GradeResultSchema.safeParse(JSON.parse(result.result_json));
+    if (parsed.success) {
+      const v = visibleView(parsed.data, false);
+      return { score: v.score, max: v.max };
+    }
+  } catch {
+    // fall through
+  }
+  return { score: 0, max: 0 };
+}
+
+export function studentPage(ctx: AppContext, viewerOf: (req: Request, res: Response) => Viewer | undefined) {
+  return (req: Request, res: Response): void => {
+    const viewer = viewerOf(req, res);
+    let student: StudentConfig | undefined;
+    if (viewer?.kind === 'student') student = viewer.student;
+    else if (viewer?.kind === 'instructor') student = findStudent(ctx.config, String(req.params.student));
+    if (viewer === undefined || student === undefined) {
+      notFound(req, res, ctx);
+      return;
+    }
+    const lang = langOf(res);
+    const t = uiText(lang);
+    const base = basePath(viewer);
+    const releases = ctx.records.releases();
+    const showHiddenOf = (assignmentId: string) => viewer.kind === 'instructor' || releases.has(assignmentId);
+    const overrides = ctx.records.activeOverrides();
+
+    const jobs = ctx.service.queue.listJobs({ studentId: student.id });
+    const results = new Map(ctx.service.store.listResults({ studentId: student.id }).map((r) => [r.job_id, r]));
+    const submissions = ctx.service.store.listSubmissions(student.id).reverse();
+    const rows = submissions.map((s) => ({
+      received: formatTime(s.received_at, lang),
+      commit: s.commit_sha.slice(0, 7),
+      source: s.source,
+      error: viewer.kind === 'instructor' ? (s.error ?? '') : '',
+      notes: s.notes.join('; '),
+      jobs: jobs
+        .filter((j) => j.submission_id === s.id)
+        .map((j) => {
+          const r = results.get(j.id);
+          const shown = r !== undefined ? shownScore(r, showHiddenOf(j.assignment_id)) : undefined;
+          const override = overrides.get(j.id);
+          const status = r !== undefined ? r.status : j.state;
+          return {
+            assignment: j.assignment_id,
+            href: `${base}/reports/${j.id}`,
+            status,
+            statusText: (t as Record<string, string>)[`status_${status}`] ?? status,
+            score: shown !== undefined ? `${formatPoints(Math.round((override !== undefined && showHiddenOf(j.assignment_id) ? (override.score ?? 0) : shown.score) * 100) / 100)}/${formatPoints(shown.max)}` : '',
+            late: j.days_late > 0,
+          };
+        }),
+    }));
+
+    const byAssignment = new Map<string, ScorePoint[]>();
+    for (const r of [...results.values()].sort((a, b) => a.received_at - b.received_at)) {
+      const shown = shownScore(r, showHiddenOf(r.assignment_id));
+      const list = byAssignment.get(r.assignment_id) ?? [];
+      list.push({ at: r.received_at, score: shown.score, max: shown.max });
+      byAssignment.set(r.assignment_id, list);
+    }
+    const chart = scoreHistorySvg(
+      [...byAssignment.entries()].map(([name, points]) => ({ name, points })),
+      `${t.scoresOverTime}: ${student.name}`,
+    );
+
+    sendPage(req, res, ctx, 'student', student.name, {
+      name: student.name,
+      id: student.id,
+      instructor: viewer.kind === 'instructor',
+      link: viewer.kind === 'instructor' ? studentLink(ctx.config, student.id, ctx.keys) : '',
+      rows,
+      empty: rows.length === 0,
+      chart,
+    });
+  };
+}
