@@ -86,6 +86,8 @@ export const CourseFileSchema = z
     /** A folder holding assignments/ and reference/; default: the grader's own. */
     catalogueRoot: z.string().min(1).optional(),
     backend: z.enum(BACKEND_NAMES).optional(),
+    /** The language of the graders' messages in reports (the pages' own text follows the reader). */
+    language: z.enum(['en', 'ru']).default('en'),
     limits: LimitsEntrySchema.default({}),
   })
   .strict();
@@ -137,5 +139,6 @@ export interface CourseConfig {
   readonly datasetDir?: string;
   readonly catalogueRoot?: string;
   readonly backend?: (typeof BACKEND_NAMES)[number];
+  readonly language: 'en' | 'ru';
   readonly limits: CourseLimits;
 }

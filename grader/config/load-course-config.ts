@@ -226,6 +226,7 @@ export function resolveCourseConfig(raw: unknown, file: string, options: LoadCou
     ...(data.datasetDir !== undefined ? { datasetDir: path.resolve(baseDir, data.datasetDir) } : {}),
     ...(data.catalogueRoot !== undefined ? { catalogueRoot: path.resolve(baseDir, data.catalogueRoot) } : {}),
     ...(data.backend !== undefined ? { backend: data.backend } : {}),
+    language: data.language,
     limits: {
       maxRepoBytes: Math.round(data.limits.maxRepoMb * 1024 * 1024),
       maxFolderBytes: Math.round(data.limits.maxFolderKb * 1024),

@@ -19,6 +19,8 @@ export const GradeChildRequestSchema = z.object({
   catalogueRoot: z.string().min(1).optional(),
   backend: z.enum(BACKEND_NAMES).optional(),
   commit: z.string().optional(),
+  /** The language of the messages in the result. */
+  lang: z.enum(['en', 'ru']).default('en'),
   /** Run student code without the OS sandbox (development only). */
   insecureNoSandbox: z.boolean().default(false),
 });

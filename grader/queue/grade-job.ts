@@ -25,8 +25,10 @@ export const GradeJobPayloadSchema = z.object({
   assignmentId: z.string().min(1),
   treeSha: z.string().min(1),
   backend: z.enum(BACKEND_NAMES).optional(),
+  /** The language of the result's messages (the course's). */
+  lang: z.enum(['en', 'ru']).default('en'),
 });
-export type GradeJobPayload = z.infer<typeof GradeJobPayloadSchema>;
+export type GradeJobPayload = z.input<typeof GradeJobPayloadSchema>;
 
 export const JobTimingsSchema = z.object({
   fetchMs: z.number().int().nonnegative(),
@@ -107,6 +109,7 @@ export async function runGradeJob(
           assignmentId: payload.assignmentId,
           submissionDir: dir,
           commit: payload.commit,
+          lang: payload.lang ?? 'en',
           insecureNoSandbox: ctx.insecureNoSandbox,
           ...(ctx.catalogueRoot !== undefined ? { catalogueRoot: ctx.catalogueRoot } : {}),
           ...(backend !== undefined ? { backend } : {}),

@@ -230,6 +230,7 @@ export class GradingService extends EventEmitter {
       assignmentId: job.assignment_id,
       treeSha: job.tree_sha,
       ...(this.config.backend !== undefined ? { backend: this.config.backend } : {}),
+      lang: this.config.language,
     };
   }
 
