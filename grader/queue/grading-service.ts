@@ -147,10 +147,11 @@ export class GradingService extends EventEmitter {
         this.live.set(job.id, []);
         this.emitEvent({ type: 'started', jobId: job.id, studentId: job.student_id, assignmentId: job.assignment_id, runner: job.runner ?? '' });
       },
-      onProgress: (job: JobRow, progress: JobProgress) => {
-        const list = this.live.get(job.id);
-        if (list !== undefined && list.length < 10_000) list.push(progress);
-        this.emit('progress', { jobId: job.id, progress } satisfies JobProgressEvent);
+      onProgress: (jobId: number, progress: JobProgress) => {
+        const list = this.live.get(jobId) ?? [];
+        if (list.length < 10_000) list.push(progress);
+        this.live.set(jobId, list);
+        this.emit('progress', { jobId, progress } satisfies JobProgressEvent);
       },
       now: this.now,
     };

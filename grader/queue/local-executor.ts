@@ -26,7 +26,8 @@ export interface LocalExecutorDeps {
   payloadOf(job: JobRow): GradeJobPayload;
   applyOutcome(jobId: number, outcome: JobOutcome, worker: string): void;
   onStarted?(job: JobRow): void;
-  onProgress?(job: JobRow, progress: JobProgress): void;
+  /** Progress of a job being graded (tests, epochs). */
+  onProgress?(jobId: number, progress: JobProgress): void;
   now(): number;
 }
 
@@ -63,7 +64,7 @@ export class LocalExecutor implements Executor {
     let outcome: JobOutcome;
     try {
       const onProgress = this.deps.onProgress;
-      outcome = await runGradeJob(this.deps.payloadOf(job), this.deps.context, signal, onProgress !== undefined ? (p) => onProgress(job, p) : undefined);
+      outcome = await runGradeJob(this.deps.payloadOf(job), this.deps.context, signal, onProgress !== undefined ? (p) => onProgress(job.id, p) : undefined);
     } catch (err) {
       outcome = { kind: 'failed', code: 'GRADER_ERROR', message: err instanceof Error ? err.message : String(err), retryable: true };
     }

@@ -9,6 +9,7 @@ import { Queue, QueueEvents, Worker, type ConnectionOptions } from 'bullmq';
 import type { JobRow } from '../store/rows';
 import type { GradeJobPayload, JobOutcome } from './grade-job';
 import type { JobQueue } from './job-queue';
+import { JobProgressSchema, type JobProgress } from './job-progress';
 import type { Executor } from './local-executor';
 import { GRADE_QUEUE, RESULTS_QUEUE, ResultMessageSchema, gradeJobKey, redisConnection, whenReady } from './redis-messages';
 
@@ -21,6 +22,8 @@ export interface RedisExecutorDeps {
   payloadOf(job: JobRow): GradeJobPayload;
   applyOutcome(jobId: number, outcome: JobOutcome, worker: string): void;
   onStarted?(job: JobRow): void;
+  /** Progress the workers report (BullMQ job progress), validated. */
+  onProgress?(jobId: number, progress: JobProgress): void;
   now(): number;
   log(message: string): void;
   /** How often dispatched jobs are checked against BullMQ. */
@@ -68,6 +71,11 @@ export class RedisExecutor implements Executor {
     this.resultsWorker.on('error', (err) => this.deps.log(`results worker: ${err.message}`));
     this.events = new QueueEvents(GRADE_QUEUE, common);
     this.events.on('active', () => this.pump());
+    this.events.on('progress', ({ jobId, data }) => {
+      const key = KEY.exec(jobId);
+      const progress = JobProgressSchema.safeParse(data);
+      if (key !== null && progress.success) this.deps.onProgress?.(Number(key[1]), progress.data);
+    });
     this.events.on('failed', ({ jobId, failedReason }) => {
       void this.onBullFailed(jobId, failedReason);
     });

@@ -46,7 +46,10 @@ export async function startRedisWorker(options: RedisWorkerOptions): Promise<Run
       const payload = parsed.data;
       const started = Date.now();
       log({ type: 'started', jobId: payload.jobId, attempt: payload.attempt, studentId: payload.studentId, assignmentId: payload.assignmentId });
-      const outcome = await runGradeJob(payload, options.context);
+      // Progress reaches the server's live report pages through BullMQ's queue events.
+      const outcome = await runGradeJob(payload, options.context, undefined, (progress) => {
+        job.updateProgress(progress).catch(() => undefined);
+      });
       const message: ResultMessage = { jobId: payload.jobId, attempt: payload.attempt, worker: options.name, outcome };
       await results.add('result', message, {
         jobId: resultKey(payload.jobId, payload.attempt),

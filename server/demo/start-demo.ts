@@ -240,7 +240,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   print(`Demo course ${config.course}: ${config.roster.length} students, ${graded.length} assignments graded (${graded.join(', ')})`);
   if (scope !== 'all') print(`  (${scope === 'light' ? 'without MNIST training' : 'one MNIST training'}; npm start -- --all grades every assignment of every student)`);
   print('');
-  print(`  Dashboard         ${server.url}/`);
+  print(`  Dashboard         ${server.url}/dashboard`);
   print(`  Instructor token  ${token}`);
   print('                    (sign in with it; the API takes "Authorization: Bearer <token>")');
   print('');
@@ -273,7 +273,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     server,
     course,
     config,
-    dashboardUrl: `${server.url}/`,
+    dashboardUrl: `${server.url}/dashboard`,
     instructorToken: token,
     studentLinks,
     insecureNoSandbox,

@@ -5,9 +5,9 @@
  *   event: state      data: {"state":"running"}
  *   event: done       data: {"state":"done"}      (the page reloads to show the report)
  *
- * Progress of jobs graded on this server (local mode) streams as it happens, with what came
- * before replayed on connect; with Redis workers only state changes arrive. Students get
- * hidden tests' progress without their names until the release.
+ * Progress streams as it happens (from this server's grading processes, or from Redis
+ * workers through BullMQ's job progress), with what came before replayed on connect.
+ * Students get hidden tests' progress without their names until the release.
  */
 import type { Request, Response } from 'express';
 import type { JobProgress } from '../../grader/queue/job-progress';

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { DIST_ROOT } from '../../grader/paths';
+import type { JobProgressEvent } from '../../grader/queue/grading-service';
 import { startServer, type RunningServer } from '../../server/main';
 import { FIXTURES_ROOT, SECRET_ENV, StudentRepo, WEBHOOK_SECRET, demoSolution, expectScore, tempDir, waitFor, writeCourseFile } from '../repo/git-helpers';
 import { githubPushPayload, githubRequest, post } from '../server/webhook-signing';
@@ -112,6 +113,11 @@ describeWithRedis('push to stored result through Redis workers', () => {
     const file = writeCourseFile(root, { students: students.map((s) => ({ id: s.id, repo: s.url })) });
     server = await startServer({ configFile: file, port: 0, redisUrl: redis.url, redisPrefix: prefix, log: () => undefined });
     const running = server;
+    // Workers' progress reaches the server (the live report pages) through BullMQ.
+    const progressed = new Set<number>();
+    running.service.on('progress', (e: JobProgressEvent) => {
+      if (e.progress.type === 'test-finished') progressed.add(e.jobId);
+    });
 
     const doomed = startWorker('w1', redis.url, prefix, path.join(root, 'w1'));
     const survivor = startWorker('w2', redis.url, prefix, path.join(root, 'w2'));
@@ -152,6 +158,7 @@ describeWithRedis('push to stored result through Redis workers', () => {
     const taken = final.find((r) => r.job_id === victim.jobId);
     expect(taken?.worker).toBe('w2');
     expect(results.length).toBe(20);
+    expect(progressed.size).toBeGreaterThanOrEqual(15);
     // Each job was graded to completion exactly once by a live worker.
     const finished = survivor.events.filter((e) => e.type === 'finished').map((e) => e.jobId);
     const finishedByDoomed = doomed.events.filter((e) => e.type === 'finished').map((e) => e.jobId);
