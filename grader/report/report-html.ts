@@ -109,7 +109,7 @@ export function renderReportBody(result: GradeResult, options: ReportBodyOptions
 ${errors.length > 0 ? html`<section class="compile-errors"><h2>${t('compileErrors', lang)}</h2><ul>${errors.map(compileErrorItem)}</ul></section>` : ''}
 <section class="tests"><h2>${t('tests', lang)}</h2>
 ${view.tests.length > 0 ? html`<ol class="test-list">${view.tests.map((x, i) => renderTest(x, i, lang))}</ol>` : html`<p>${t('noTests', lang)}</p>`}
-${view.hiddenCount > 0 ? html`<p class="hidden-pending">${view.hiddenCount} ${t('hiddenPending', lang)}</p>` : ''}
+${view.hiddenCount > 0 ? html`<p class="hidden-pending">${t('hiddenCount', lang)}: ${view.hiddenCount}. ${t('hiddenPending', lang)}</p>` : ''}
 </section>
 ${warnings.length > 0 ? html`<details class="compile-warnings"><summary>${t('typeWarnings', lang)} (${warnings.length})</summary><ul>${warnings.map(compileErrorItem)}</ul></details>` : ''}
 ${showOutput ? html`<details class="result-output" open><summary>${t('output', lang)}</summary><pre>${result.output}</pre></details>` : ''}

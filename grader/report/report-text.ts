@@ -23,9 +23,10 @@ const TEXT = {
   compileErrors: { en: 'Compile errors', ru: 'Ошибки компиляции' },
   typeWarnings: { en: 'Type warnings (grading went on)', ru: 'Предупреждения о типах (проверка продолжилась)' },
   output: { en: 'Notes and output', ru: 'Заметки и вывод' },
+  hiddenCount: { en: 'Hidden tests not shown yet', ru: 'Скрытые тесты, пока не показанные' },
   hiddenPending: {
-    en: 'hidden tests are graded as well; their results appear here once the instructors release them.',
-    ru: 'скрытых тестов тоже проверены; их результаты появятся здесь, когда преподаватели их откроют.',
+    en: 'They are graded as well; their results appear here once the instructors release them.',
+    ru: 'Они тоже проверены; их результаты появятся здесь, когда преподаватели их откроют.',
   },
   visibleScore: { en: 'Visible tests', ru: 'Открытые тесты' },
   noTests: { en: 'No tests were run.', ru: 'Тесты не запускались.' },

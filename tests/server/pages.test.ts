@@ -148,7 +148,7 @@ describe('server pages', () => {
     // Before the release: the visible tests only, and no printed output.
     expect(own.text).toContain('add on a vector');
     expect(own.text).not.toContain('add on a matrix');
-    expect(own.text).toContain('hidden tests are graded as well');
+    expect(own.text).toContain('Hidden tests not shown yet: 1.');
     const other = await request(app).get(`${alice}/reports/${jobOf('bob').id}`);
     expect(other.status).toBe(404);
     const forged = await request(app).get(`/s/alice.${'A'.repeat(32)}`);
