@@ -16,13 +16,20 @@ import { formatNumber } from '../../grader/compare/format';
 import { loadMnist, sliceDataset, toPlain, type Dataset } from '../../grader/data';
 import { defineAssignment, type TestContext, type TestVerdict } from '../../grader/spec/assignment-spec';
 import { SeededRandom } from '../../grader/util/rng';
+import type { FigureInput } from '../../grader/report/figures';
 import {
+  findReferenceCurve,
+  finiteOrNull,
   imageBase64,
   loadStudentModel,
+  lossCurveFigure,
   ModelLoadError,
   say,
   shapeText,
+  uint8Image,
   valuesBase64,
+  type CurveSettings,
+  type ReferenceCurve,
   type Text,
 } from '../mnist-mlp/student-models';
 // Type-only: never loaded here, but it puts probes.ts in the build, which the runner loads.
@@ -46,6 +53,16 @@ export const SETTINGS = {
   denoised: 0.035,
   /** A denoising autoencoder must beat the plain one on noisy images by this factor. */
   denoiseGain: 0.8,
+};
+
+/**
+ * The error bands of the report's figures: each test's threshold and points. (Visibility
+ * stays with the tests below: the student kit strips hidden tests by their literal.)
+ */
+const BANDS = {
+  pass: { threshold: SETTINGS.mse.pass, points: 2 },
+  good: { threshold: SETTINGS.mse.good, points: 1.5 },
+  denoised: { threshold: SETTINGS.denoised, points: 2 },
 };
 
 /** Seed of the noise added to the hidden test images (fixed: the same for every submission). */
@@ -203,6 +220,48 @@ function trained(ctx: TestContext, noise: number | undefined): Promise<Measured>
 }
 
 // ---------------------------------------------------------------------------------------------
+// The report's figures.
+
+interface Band {
+  threshold: number;
+  points: number;
+}
+
+/** The settings a recorded reference curve must have been trained with to be shown (reference-curve.json). */
+export function referenceSettings(trainSamples: number): CurveSettings {
+  return { bottleneck: SETTINGS.bottleneck, epochs: SETTINGS.epochs, seed: SETTINGS.seed, trainSamples, noise: null };
+}
+
+/** The reference's recorded training without noise, when it matches this grading. */
+function referenceCurve(m: Measured): ReferenceCurve | undefined {
+  return findReferenceCurve('autoencoder', m.dataset, referenceSettings(m.trainSamples));
+}
+
+/** An error against the bands that give points (lower is better); `shown`: the bands this test may tell. */
+function bandsFigure(metric: 'reconstruction-mse' | 'denoised-mse', value: number, shown: readonly Band[], reference: number | undefined): FigureInput {
+  return {
+    kind: 'bands',
+    metric,
+    value: finiteOrNull(value),
+    better: 'lower',
+    bands: shown.map((b) => ({ threshold: b.threshold, points: b.points })),
+    ...(reference !== undefined ? { reference } : {}),
+  };
+}
+
+/** Test images, their noisy versions when the model was trained with noise, and the model's outputs. */
+function reconstructionsFigure(m: Measured): FigureInput {
+  return {
+    kind: 'reconstructions',
+    items: m.pictures.slice(0, 16).map((p) => ({
+      original: uint8Image(p.original),
+      ...(p.noisy !== undefined ? { noisy: uint8Image(p.noisy) } : {}),
+      output: uint8Image(p.output),
+    })),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
 // The tests.
 
 const BOTTLENECKS = [2, 16, 32];
@@ -310,7 +369,7 @@ async function lossCurve(ctx: TestContext): Promise<TestVerdict> {
   const m = await trained(ctx, undefined);
   const losses = m.report.epochs.map((e) => e.loss);
   const shown = losses.map((l) => (l === null ? '—' : formatNumber(l))).join(', ');
-  const details = { losses, trainMs: m.report.ms };
+  const details = { losses, trainMs: m.report.ms, figures: [lossCurveFigure(losses, referenceCurve(m))] };
   if (losses.length !== SETTINGS.epochs) {
     return {
       passed: false,
@@ -363,10 +422,16 @@ const USUAL_MSE: Text = {
   ru: ' Обычные причины: энкодер и декодер обучаются не вместе, цель — не входное изображение, пиксели не приведены к [0, 1], слишком мало шагов (в эталоне: Adam, шаг 0.001, батчи по 64).',
 };
 
-async function reconstruction(ctx: TestContext, limit: number, withPictures: boolean): Promise<TestVerdict> {
+/** `shown`: the bands the test may tell (a visible test does not tell a hidden test's threshold). */
+async function reconstruction(ctx: TestContext, band: Band, withPictures: boolean, shown: readonly Band[]): Promise<TestVerdict> {
+  const limit = band.threshold;
   const m = await trained(ctx, undefined);
   const t = await testImages();
-  const details = withPictures ? { mse: m.cleanMse, dataset: m.dataset, pictures: m.pictures } : { mse: m.cleanMse };
+  const figures = [
+    bandsFigure('reconstruction-mse', m.cleanMse, shown, referenceCurve(m)?.test.mse),
+    ...(withPictures ? [reconstructionsFigure(m)] : []),
+  ];
+  const details = withPictures ? { mse: m.cleanMse, dataset: m.dataset, pictures: m.pictures, figures } : { mse: m.cleanMse, figures };
   const text = {
     en: `reconstruction error (mean squared error per pixel) ${formatNumber(m.cleanMse)} on ${where(ctx, m, t.count)}`,
     ru: `ошибка восстановления (средний квадрат ошибки на пиксель) ${formatNumber(m.cleanMse)} на ${where(ctx, m, t.count)}`,
@@ -389,7 +454,8 @@ async function denoising(ctx: TestContext): Promise<TestVerdict> {
     en: `trained with noise: ${SETTINGS.noise}, the autoencoder turns the test images with Gaussian noise (σ = ${SETTINGS.noise}, clipped to [0, 1]) into images at an error of ${formatNumber(m.noisyMse)} from the clean ones, on ${where(ctx, m, t.count)}`,
     ru: `после обучения с noise: ${SETTINGS.noise} автокодировщик превращает тестовые изображения с гауссовым шумом (σ = ${SETTINGS.noise}, с обрезкой до [0, 1]) в изображения с ошибкой ${formatNumber(m.noisyMse)} относительно чистых, на ${where(ctx, m, t.count)}`,
   };
-  const details = { mse: m.noisyMse, dataset: m.dataset, pictures: m.pictures };
+  const figures = [bandsFigure('denoised-mse', m.noisyMse, [BANDS.denoised], referenceCurve(m)?.test.denoisedMse), reconstructionsFigure(m)];
+  const details = { mse: m.noisyMse, dataset: m.dataset, pictures: m.pictures, figures };
   if (m.noisyMse <= limit) {
     return { passed: true, output: say(ctx.lang, { en: `${text.en}: at most ${limit}.`, ru: `${text.ru}: не больше ${limit}.` }), details };
   }
@@ -474,21 +540,21 @@ export const spec = defineAssignment({
     },
     {
       name: `reconstruction error at most ${SETTINGS.mse.pass}`,
-      points: 2,
+      points: BANDS.pass.points,
       visibility: 'visible',
       timeoutMs: SETTINGS.trainBudgetMs,
-      run: (ctx) => guarded(ctx, () => reconstruction(ctx, SETTINGS.mse.pass, true)),
+      run: (ctx) => guarded(ctx, () => reconstruction(ctx, BANDS.pass, true, [BANDS.pass])),
     },
     {
       name: `reconstruction error at most ${SETTINGS.mse.good}`,
-      points: 1.5,
+      points: BANDS.good.points,
       visibility: 'hidden',
       timeoutMs: SETTINGS.trainBudgetMs,
-      run: (ctx) => guarded(ctx, () => reconstruction(ctx, SETTINGS.mse.good, false)),
+      run: (ctx) => guarded(ctx, () => reconstruction(ctx, BANDS.good, false, [BANDS.pass, BANDS.good])),
     },
     {
       name: `denoising: error at most ${SETTINGS.denoised} from noisy images`,
-      points: 2,
+      points: BANDS.denoised.points,
       visibility: 'hidden',
       timeoutMs: SETTINGS.trainBudgetMs,
       run: (ctx) => guarded(ctx, () => denoising(ctx)),
@@ -502,3 +568,6 @@ export const spec = defineAssignment({
     },
   ],
 });
+
+/** For tests and tests/tools: the hidden test images and the measurement the band tests make. */
+export const internals = { testImages, reconstruct, mse };

@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { compareStructure, fromTf, plainTensor, toTf, type Expected, type PlainTensor } from '../../grader/compare';
+import { MAX_MISMATCH_FIGURES, structureFigures, type TensorMismatchFigure } from '../../grader/compare/mismatch-figure';
 import { defineAssignment, type Lang, type TestContext, type TestVerdict, say } from '../../grader/spec/assignment-spec';
 import type * as Reference from '../../reference/autograd-graph';
 import { MISTAKES, type Text } from './mistakes';
@@ -97,7 +98,13 @@ const USUAL_GRAD_SHAPE: Text = {
   ru: 'градиент имеет форму своего входа: если y транслировался (broadcasting), его градиент суммируется по добавленным осям (tf.grads делает это сам, формула, выписанная вручную, — нет).',
 };
 
-async function checkF(ctx: TestContext, c: Case): Promise<string | undefined> {
+/** A failed case: the message, and the pictures of the tensors that differ. */
+interface CaseFailure {
+  message: string;
+  figures: TensorMismatchFigure[];
+}
+
+async function checkF(ctx: TestContext, c: Case): Promise<CaseFailure | undefined> {
   const ref = reference(ctx);
   const value = tf.tidy(() => ref.f(toTf(c.x), toTf(c.y)));
   const expected = fromTf(value);
@@ -110,10 +117,10 @@ async function checkF(ctx: TestContext, c: Case): Promise<string | undefined> {
     usualCause: say(ctx.lang, USUAL_F),
   });
   if (cmp.ok) return undefined;
-  return [...namedMistakes(c.x, c.y, actual, ctx, 'f'), cmp.message].join('\n');
+  return { message: [...namedMistakes(c.x, c.y, actual, ctx, 'f'), cmp.message].join('\n'), figures: structureFigures(cmp) };
 }
 
-async function checkGrad(ctx: TestContext, c: Case): Promise<string | undefined> {
+async function checkGrad(ctx: TestContext, c: Case): Promise<CaseFailure | undefined> {
   const ref = reference(ctx);
   const [dx, dy] = tf.tidy(() => {
     const grads = ref.gradF(toTf(c.x), toTf(c.y));
@@ -129,22 +136,37 @@ async function checkGrad(ctx: TestContext, c: Case): Promise<string | undefined>
     usualCause: { values: say(ctx.lang, USUAL_GRAD), shape: say(ctx.lang, USUAL_GRAD_SHAPE) },
   });
   if (cmp.ok) return undefined;
-  return [...namedMistakes(c.x, c.y, actual, ctx, 'gradF'), cmp.message].join('\n');
+  return { message: [...namedMistakes(c.x, c.y, actual, ctx, 'gradF'), cmp.message].join('\n'), figures: structureFigures(cmp) };
+}
+
+/** The verdict of failed cases: every message, and the first pictures of the tensors that differ. */
+function failedVerdict(failures: CaseFailure[]): TestVerdict {
+  const figures = failures.flatMap((f) => f.figures).slice(0, MAX_MISMATCH_FIGURES);
+  return {
+    passed: false,
+    output: failures.map((f) => f.message).join('\n\n'),
+    ...(figures.length > 0 ? { details: { figures } } : {}),
+  };
 }
 
 /** Runs every case; passes when all pass, and reports every failing case. */
 async function allCases(
   ctx: TestContext,
   cases: Case[],
-  check: (ctx: TestContext, c: Case) => Promise<string | undefined>,
+  check: (ctx: TestContext, c: Case) => Promise<CaseFailure | undefined>,
   passed: Text,
 ): Promise<TestVerdict> {
-  const failures: string[] = [];
+  const failures = await failingCases(ctx, cases, check);
+  return failures.length === 0 ? { passed: true, output: say(ctx.lang, passed) } : failedVerdict(failures);
+}
+
+async function failingCases(ctx: TestContext, cases: Case[], check: (ctx: TestContext, c: Case) => Promise<CaseFailure | undefined>): Promise<CaseFailure[]> {
+  const failures: CaseFailure[] = [];
   for (const c of cases) {
     const failure = await check(ctx, c);
     if (failure !== undefined) failures.push(failure);
   }
-  return failures.length === 0 ? { passed: true, output: say(ctx.lang, passed) } : { passed: false, output: failures.join('\n\n') };
+  return failures;
 }
 
 export const spec = defineAssignment({
@@ -231,12 +253,12 @@ export const spec = defineAssignment({
       visibility: 'hidden',
       run: async (ctx) => {
         const cases = [makeCase(ctx, [1], [1], 20), makeCase(ctx, [2, 3, 4], [2, 3, 4], 5), makeCase(ctx, [7], [7], 50)];
-        const fVerdict = await allCases(ctx, cases, checkF, { en: '', ru: '' });
-        const gVerdict = await allCases(ctx, cases, checkGrad, { en: '', ru: '' });
-        if (fVerdict.passed && gVerdict.passed) {
+        const fFailures = await failingCases(ctx, cases, checkF);
+        const gFailures = await failingCases(ctx, cases, checkGrad);
+        if (fFailures.length === 0 && gFailures.length === 0) {
           return { passed: true, output: say(ctx.lang, { en: 'f and gradF match on shapes [1], [2, 3, 4] and [7].', ru: 'f и gradF совпадают на формах [1], [2, 3, 4] и [7].' }) };
         }
-        return { passed: false, output: [fVerdict, gVerdict].filter((v) => !v.passed).map((v) => v.output).join('\n\n') };
+        return failedVerdict([...fFailures, ...gFailures]);
       },
     },
     {

@@ -8,6 +8,14 @@
  * typical mistakes (float64, float64.ts) so that the message names the mistake.
  */
 import { compareStructure, compareTensors, type PlainTensor, type StructureOptions } from '../../grader/compare';
+import {
+  hasMismatchPicture,
+  MAX_MISMATCH_FIGURES,
+  mismatchFigure,
+  mismatchFigures,
+  structureFigures,
+  type TensorMismatchFigure,
+} from '../../grader/compare/mismatch-figure';
 import { defineAssignment, type Lang, type TestContext, type TestVerdict, say, type LocalizedText as Text } from '../../grader/spec/assignment-spec';
 import type * as Reference from '../../reference/backprop';
 import { backward64, LECTURE_FORM, type BackpropForm } from './float64';
@@ -174,8 +182,9 @@ function compareSelected(
   actual: unknown,
   selection: Selection[],
   opts: StructureOptions,
-): { ok: boolean; message: string } {
+): { ok: boolean; message: string; figures: TensorMismatchFigure[] } {
   const messages: string[] = [];
+  const figures: TensorMismatchFigure[] = [];
   for (const { part, indices } of selection) {
     const want = expected[part];
     // The actual value is plain data decoded from the runner's message: no getters can run.
@@ -184,6 +193,7 @@ function compareSelected(
     if (!Array.isArray(got) || got.length !== want.length) {
       const cmp = compareStructure({ [part]: want }, actual, opts);
       if (!cmp.ok) messages.push(cmp.message);
+      figures.push(...structureFigures(cmp));
       continue;
     }
     for (const i of chosen) {
@@ -191,10 +201,19 @@ function compareSelected(
       const own = opts.overrides?.[`${part}[*]`] ?? {};
       const label = opts.label === undefined || opts.label === '' ? path : `${opts.label}.${path}`;
       const cmp = compareTensors(want[i], got[i], { ...opts, ...own, label });
-      if (!cmp.ok) messages.push(cmp.message);
+      if (!cmp.ok) {
+        messages.push(cmp.message);
+        if (hasMismatchPicture(cmp)) figures.push(mismatchFigure(label, cmp));
+      }
     }
   }
-  return { ok: messages.length === 0, message: messages.join('\n') };
+  return { ok: messages.length === 0, message: messages.join('\n'), figures };
+}
+
+/** A failed verdict with the first pictures of the tensors that differ. */
+function failed(messages: string[], figures: TensorMismatchFigure[]): TestVerdict {
+  const shown = figures.slice(0, MAX_MISMATCH_FIGURES);
+  return { passed: false, output: messages.join('\n\n'), ...(shown.length > 0 ? { details: { figures: shown } } : {}) };
 }
 
 async function checkBackward(
@@ -205,6 +224,7 @@ async function checkBackward(
   expectedOf: (net: Network) => PlainGradients = (net) => referenceBackward(reference(ctx), net),
 ): Promise<TestVerdict> {
   const failures: string[] = [];
+  const figures: TensorMismatchFigure[] = [];
   for (const net of nets) {
     const expected = expectedOf(net);
     const actual = await ctx.call('backward', ...wireArgs(net, true));
@@ -213,12 +233,14 @@ async function checkBackward(
     if (cmp.ok) continue;
     const named = namedMistake(ctx, net, actual, chosen);
     failures.push(named === undefined ? cmp.message : `${named}\n${cmp.message}`);
+    figures.push(...cmp.figures);
   }
-  return failures.length === 0 ? { passed: true, output: say(ctx.lang, passed) } : { passed: false, output: failures.join('\n\n') };
+  return failures.length === 0 ? { passed: true, output: say(ctx.lang, passed) } : failed(failures, figures);
 }
 
 async function checkForward(ctx: TestContext, nets: Network[], passed: Text): Promise<TestVerdict> {
   const failures: string[] = [];
+  const figures: TensorMismatchFigure[] = [];
   for (const net of nets) {
     const expected = referenceForward(reference(ctx), net);
     const actual = await ctx.call('forward', ...wireArgs(net, false));
@@ -251,8 +273,9 @@ async function checkForward(ctx: TestContext, nets: Network[], passed: Text): Pr
       },
     });
     if (!cmp.ok) failures.push(cmp.message);
+    figures.push(...structureFigures(cmp));
   }
-  return failures.length === 0 ? { passed: true, output: say(ctx.lang, passed) } : { passed: false, output: failures.join('\n\n') };
+  return failures.length === 0 ? { passed: true, output: say(ctx.lang, passed) } : failed(failures, figures);
 }
 
 /** Only shapes (and that tensors came back): a wrong value is the other tests' business. */
@@ -275,7 +298,8 @@ async function checkShapes(ctx: TestContext, net: Network): Promise<TestVerdict>
       }),
     };
   }
-  return { passed: false, output: wrong.map((f) => f.comparison.message).join('\n') };
+  const figures = mismatchFigures(wrong);
+  return { passed: false, output: wrong.map((f) => f.comparison.message).join('\n'), ...(figures.length > 0 ? { details: { figures } } : {}) };
 }
 
 const last = (net: Network) => net.sizes.length - 2;

@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { compareTensors, plainTensor } from '../../grader/compare';
 import { formatNumber, formatShape } from '../../grader/compare/format';
+import { hasMismatchPicture, mismatchFigure } from '../../grader/compare/mismatch-figure';
 import { defineAssignment, type Lang, type TestContext, type TestVerdict, say, type LocalizedText as Text } from '../../grader/spec/assignment-spec';
 import type * as Reference from '../../reference/mnist-loader';
 // probes.ts also makes the synthetic data sets (it must be self-contained in the runner).
@@ -372,7 +373,10 @@ async function scaling(ctx: TestContext): Promise<TestVerdict> {
       ru: 'каждое значение — байт того же пикселя, делённый на 255, в порядке пикселей в файле (строка за строкой).',
     }),
   });
-  if (!cmp.ok) return { passed: false, output: cmp.message };
+  if (!cmp.ok) {
+    const figures = hasMismatchPicture(cmp) ? [mismatchFigure(`${call}: x`, cmp)] : [];
+    return { passed: false, output: cmp.message, ...(figures.length > 0 ? { details: { figures } } : {}) };
+  }
   return pass(ctx, {
     en: `${call}: every pixel is byte / 255, in [0, 1], as ToTensor() gives.`,
     ru: `${call}: каждый пиксель равен байт / 255, в [0, 1], как даёт ToTensor().`,

@@ -12,19 +12,26 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { formatNumber } from '../../grader/compare/format';
 import { loadMnist, sliceDataset, testImagesOnly, toPlain, type Dataset } from '../../grader/data';
+import type { FigureInput } from '../../grader/report/figures';
 import { defineAssignment, type AssignmentSpec, type TestContext, type TestSpec, type TestVerdict, type Visibility } from '../../grader/spec/assignment-spec';
 // Type-only: never loaded here, but it puts probes.ts in the build, which the runner loads.
 import type { probes } from './probes';
 import {
   allLayers,
+  findReferenceCurve,
+  finiteOrNull,
   imageBase64,
   layerSummary,
   loadStudentModel,
+  lossCurveFigure,
   ModelLoadError,
   predictAll,
   say,
   shapeText,
   trainableParams,
+  uint8Image,
+  type CurveSettings,
+  type ReferenceCurve,
   type Text,
 } from './student-models';
 
@@ -203,6 +210,8 @@ interface Trained {
   evaluation: Evaluation;
   dataset: string;
   trainSamples: number;
+  /** The hidden test split's image size (its labels stay in `evaluation`). */
+  test: Pick<Dataset, 'rows' | 'cols'>;
 }
 
 function evaluate(model: tf.LayersModel, test: Dataset): Evaluation {
@@ -231,6 +240,43 @@ function evaluate(model: tf.LayersModel, test: Dataset): Evaluation {
   return { accuracy: correct / test.count, count: test.count, confusion, misclassified, worst };
 }
 
+/** The settings a recorded reference curve must have been trained with to be shown (reference-curve.json). */
+export function referenceSettings(config: ClassifierConfig, trainSamples: number): CurveSettings {
+  return { epochs: config.epochs, seed: config.seed, trainSamples };
+}
+
+function referenceCurve(config: ClassifierConfig, t: Trained): ReferenceCurve | undefined {
+  return findReferenceCurve(config.id, t.dataset, referenceSettings(config, t.trainSamples));
+}
+
+/**
+ * The accuracy against the bands that give points. A visible test shows only the visible
+ * bands: the thresholds of hidden tests are not told before the release.
+ */
+function bandsFigure(config: ClassifierConfig, band: Band, accuracy: number, reference: ReferenceCurve | undefined): FigureInput {
+  const shown = config.bands.filter((b) => band.visibility === 'hidden' || b.visibility === 'visible');
+  const referenceAccuracy = reference?.test.accuracy;
+  return {
+    kind: 'bands',
+    metric: 'accuracy',
+    value: finiteOrNull(accuracy),
+    better: 'higher',
+    bands: shown.map((b) => ({ threshold: b.threshold, points: b.points })),
+    ...(referenceAccuracy !== undefined ? { reference: referenceAccuracy } : {}),
+  };
+}
+
+/** The confusion matrix and the misclassified digits, as figures. */
+function evaluationFigures(e: Evaluation, test: Pick<Dataset, 'rows' | 'cols'>): FigureInput[] {
+  return [
+    { kind: 'confusion', labels: Array.from({ length: 10 }, (_, i) => String(i)), matrix: e.confusion },
+    {
+      kind: 'misclassified',
+      items: e.misclassified.slice(0, 24).map((m) => ({ image: uint8Image(m.image, test.cols, test.rows), label: m.label, predicted: m.predicted })),
+    },
+  ];
+}
+
 function trained(ctx: TestContext, config: ClassifierConfig): Promise<Trained> {
   return ctx.shared('trained', async () => {
     const data = await loadMnist();
@@ -241,7 +287,13 @@ function trained(ctx: TestContext, config: ClassifierConfig): Promise<Trained> {
     if (!parsed.success) throw new Error(`the training probe sent a malformed report: ${parsed.error.message}`);
     const model = await loadStudentModel(parsed.data.model, 'the trained model');
     try {
-      return { report: parsed.data, evaluation: evaluate(model, data.test), dataset: data.name, trainSamples };
+      return {
+        report: parsed.data,
+        evaluation: evaluate(model, data.test),
+        dataset: data.name,
+        trainSamples,
+        test: { rows: data.test.rows, cols: data.test.cols },
+      };
     } finally {
       model.dispose();
     }
@@ -332,9 +384,15 @@ function lossCurveTest(config: ClassifierConfig): TestSpec {
     run: (ctx) =>
       guarded(ctx, async () => {
         await gate(ctx, config);
-        const { report } = await trained(ctx, config);
+        const t = await trained(ctx, config);
+        const { report } = t;
         const losses = report.epochs.map((e) => e.loss);
-        const details = { losses, epochMs: report.epochs.map((e) => e.ms), trainMs: report.ms };
+        const details = {
+          losses,
+          epochMs: report.epochs.map((e) => e.ms),
+          trainMs: report.ms,
+          figures: [lossCurveFigure(losses, referenceCurve(config, t))],
+        };
         const shown = losses.map((l) => (l === null ? '—' : formatNumber(l))).join(', ');
         if (report.epochs.length !== config.epochs) {
           return {
@@ -416,6 +474,7 @@ function bandTest(config: ClassifierConfig, band: Band, first: boolean): TestSpe
                 ru: ` Чаще всего путается: ${e.worst.label} принимается за ${e.worst.predicted} (${e.worst.times} раз).`,
               })
             : '';
+        const bands = bandsFigure(config, band, e.accuracy, referenceCurve(config, t));
         const details = first
           ? {
               dataset: t.dataset,
@@ -427,8 +486,9 @@ function bandTest(config: ClassifierConfig, band: Band, first: boolean): TestSpe
               trainMs: t.report.ms,
               confusion: e.confusion,
               misclassified: e.misclassified,
+              figures: [bands, ...evaluationFigures(e, t.test)],
             }
-          : { accuracy: e.accuracy };
+          : { accuracy: e.accuracy, figures: [bands] };
         if (e.accuracy >= band.threshold) {
           return {
             passed: true,
@@ -565,3 +625,6 @@ export function classifierSpec(config: ClassifierConfig): AssignmentSpec {
     tests,
   });
 }
+
+/** For tests and tests/tools: the evaluation on the hidden test split, as the band tests make it. */
+export const internals = { evaluate };

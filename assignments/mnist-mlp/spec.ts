@@ -3,9 +3,10 @@
  * trained by the student, judged on the hidden test split. The accuracy bands were calibrated
  * with the reference (see README.md); classifier-grading.ts holds the tests.
  */
-import { classifierSpec } from './classifier-grading';
+import { classifierSpec, type ClassifierConfig } from './classifier-grading';
 
-export const spec = classifierSpec({
+/** The settings of the grading (also those the reference's recorded loss curve was trained with). */
+export const config: ClassifierConfig = {
   id: 'mnist-mlp',
   title: 'A fully connected network on MNIST',
   epochs: 5,
@@ -18,4 +19,6 @@ export const spec = classifierSpec({
     { threshold: 0.91, points: 2, visibility: 'hidden' },
   ],
   points: { architecture: 1, lossCurve: 1, reproducible: 1, leaks: 1 },
-});
+};
+
+export const spec = classifierSpec(config);

@@ -1,12 +1,18 @@
 /**
  * Student models on the trusted side: models come back from the runner as tfjs artifacts
  * (untrusted plain data); they are checked for size, loaded, described and run on hidden data
- * here. Shared by mnist-mlp, mnist-cnn and autoencoder.
+ * here. Shared by mnist-mlp, mnist-cnn and autoencoder, with what their report figures share:
+ * images in the figures' format and the reference's recorded loss curve.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { types } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
 import { formatShape } from '../../grader/compare/format';
 import type { Dataset, UnlabelledImages } from '../../grader/data';
+import { ASSIGNMENTS_ROOT } from '../../grader/paths';
+import type { FigureImage, FigureInput } from '../../grader/report/figures';
 import { isWireModel } from '../../grader/runner/wire';
 import type { Lang } from '../../grader/spec/assignment-spec';
 
@@ -197,4 +203,81 @@ export function valuesBase64(values: ArrayLike<number>): string {
     bytes[i] = Math.max(0, Math.min(255, Math.round(v * 255)));
   }
   return Buffer.from(bytes).toString('base64');
+}
+
+/** A grayscale image of the report's figures from base64 bytes (imageBase64, valuesBase64). */
+export function uint8Image(base64: string, width = 28, height = 28): FigureImage {
+  return { width, height, encoding: 'uint8', data: base64 };
+}
+
+/** A number for a figure: NaN and ±Infinity become null (the result JSON forbids them). */
+export function finiteOrNull(x: unknown): number | null {
+  return typeof x === 'number' && Number.isFinite(x) ? x : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The reference's loss curve, recorded once (tests/tools/record-reference-curves.ts) instead of
+// training the reference at every grading; tests/assignments/reference-curves.test.ts re-trains
+// the references and checks the recordings.
+
+/** The settings a curve was recorded with: the grading's must be the same for it to be shown. */
+export type CurveSettings = Record<string, number | null>;
+
+export const ReferenceCurveSchema = z
+  .object({
+    assignment: z.string(),
+    /** The tensor backend that trained the reference (grading's default, wasm). */
+    backend: z.string(),
+    /** The data set's name, as loadMnist() gives it. */
+    dataset: z.string(),
+    settings: z.record(z.number().nullable()),
+    /** The mean training loss of each epoch, as train() reports it to onEpochEnd. */
+    losses: z.array(z.number().finite()).min(1).max(1000),
+    /** The trained reference measured on the hidden test split, as the spec measures students (accuracy, mse…). */
+    test: z.record(z.number().finite()).default({}),
+    /** How long the reference trained, in ms (for the record). */
+    trainMs: z.number().nonnegative().optional(),
+  })
+  .strict();
+export type ReferenceCurve = z.infer<typeof ReferenceCurveSchema>;
+
+export const REFERENCE_CURVE_FILE = 'reference-curve.json';
+
+export function referenceCurvePath(id: string): string {
+  return path.join(ASSIGNMENTS_ROOT, id, REFERENCE_CURVE_FILE);
+}
+
+function sameSettings(a: CurveSettings, b: CurveSettings): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => Object.prototype.hasOwnProperty.call(b, k) && Object.is(a[k], b[k]));
+}
+
+/**
+ * The reference's recorded curve for this grading: undefined when there is none, it does not
+ * parse, or it was recorded on another data set or with other settings (the figures then show
+ * the student alone).
+ */
+export function findReferenceCurve(id: string, dataset: string, settings: CurveSettings): ReferenceCurve | undefined {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(referenceCurvePath(id), 'utf8'));
+  } catch {
+    return undefined;
+  }
+  const parsed = ReferenceCurveSchema.safeParse(raw);
+  if (!parsed.success) return undefined;
+  const curve = parsed.data;
+  return curve.assignment === id && curve.dataset === dataset && sameSettings(curve.settings, settings) ? curve : undefined;
+}
+
+/** The loss-curve figure: the student's losses per epoch, and the reference's when recorded. */
+export function lossCurveFigure(losses: ReadonlyArray<number | null>, reference: ReferenceCurve | undefined): FigureInput {
+  return {
+    kind: 'loss-curve',
+    metric: 'train-loss',
+    series: [
+      { role: 'student', values: losses.slice(0, 1000).map(finiteOrNull) },
+      ...(reference !== undefined ? [{ role: 'reference' as const, values: reference.losses }] : []),
+    ],
+  };
 }

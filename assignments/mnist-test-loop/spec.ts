@@ -15,6 +15,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { compareNumbers } from '../../grader/compare';
+import { hasMismatchPicture, mismatchFigure, type TensorMismatchFigure } from '../../grader/compare/mismatch-figure';
 import { formatNumber } from '../../grader/compare/format';
 import { loadMnist, sliceDataset, subset, type Dataset } from '../../grader/data';
 import { isWireModel, modelToWire, type WireModel } from '../../grader/runner/wire';
@@ -289,6 +290,7 @@ async function checkValues(ctx: TestContext, c: Case): Promise<TestVerdict> {
   const exp = expectation(ctx, model.model, c.data);
   const label = callText(ctx, c);
   const problems: string[] = [];
+  const figures: TensorMismatchFigure[] = [];
   const actual = report.result;
   if (typeof actual !== 'object' || actual === null) {
     return {
@@ -314,6 +316,7 @@ async function checkValues(ctx: TestContext, c: Case): Promise<TestVerdict> {
       },
     });
     if (cmp.ok) continue;
+    if (hasMismatchPicture(cmp)) figures.push(mismatchFigure(`${label}.${key}`, cmp));
     const mistakes = key === 'loss' ? exp.lossMistakes : exp.accuracyMistakes;
     const named = typeof value === 'number' ? mistakes.filter((m) => near(value, m.value, tol) && !near(exp[key], m.value, tol)) : [];
     const hints = [...new Set(named.map((m) => say(ctx.lang, m.hint)))].slice(0, 2);
@@ -321,7 +324,11 @@ async function checkValues(ctx: TestContext, c: Case): Promise<TestVerdict> {
     problems.push(hints.length > 0 ? `${cmp.message}\n${lead}${hints.join(say(ctx.lang, { en: ' Or: ', ru: ' Или: ' }))}` : cmp.message);
   }
   const details = { expected: { loss: exp.loss, accuracy: exp.accuracy }, actual: { loss: field(actual, 'loss') ?? null, accuracy: field(actual, 'accuracy') ?? null } };
-  if (problems.length > 0) return { passed: false, output: problems.join('\n\n'), details: JSON.parse(JSON.stringify(details)) as unknown };
+  if (problems.length > 0) {
+    // Through JSON: whatever the student returned is stored as plain data.
+    const plain: typeof details = JSON.parse(JSON.stringify(details));
+    return { passed: false, output: problems.join('\n\n'), details: { ...plain, ...(figures.length > 0 ? { figures } : {}) } };
+  }
   return {
     passed: true,
     output: say(ctx.lang, {

@@ -66,6 +66,45 @@ export function buildLoss(tf: Tf, problem: Problem): BuiltLoss {
 
 type Tensor = tfType.Tensor;
 
+/** A point of an optimiser's path over a 2-D loss: the two numbers the params hold. */
+export type PathPoint = [number, number];
+
+/** Points of one path that are recorded at most (one per loss evaluation). */
+export const MAX_PATH_POINTS = 1000;
+
+/** The params as a point when they hold exactly two numbers in all (two scalars, one 2-vector). */
+function pointOf(tf: Tf, params: unknown): PathPoint | undefined {
+  if (!Array.isArray(params)) return undefined;
+  const values: number[] = [];
+  for (const t of params) {
+    if (!(t instanceof tf.Tensor) || t.isDisposed || t.size + values.length > 2) return undefined;
+    values.push(...Array.from(t.dataSync() as ArrayLike<number>, Number));
+  }
+  return values.length === 2 ? [values[0], values[1]] : undefined;
+}
+
+/**
+ * The loss, recording the params it is evaluated at (minimize evaluates it once per step, at
+ * the params before the step). The recording never changes what the loss computes or throws.
+ */
+export function recordingLoss(tf: Tf, loss: BuiltLoss['loss'], maxPoints = MAX_PATH_POINTS): { loss: BuiltLoss['loss']; points: PathPoint[] } {
+  const points: PathPoint[] = [];
+  return {
+    points,
+    loss: (params) => {
+      if (points.length < maxPoints) {
+        try {
+          const point = pointOf(tf, params);
+          if (point !== undefined) points.push(point);
+        } catch {
+          // Unreadable params: the loss itself will say so.
+        }
+      }
+      return loss(params);
+    },
+  };
+}
+
 /** One thing a call did to what it was given. */
 export interface InputChange {
   call: 'momentumStep' | 'minimize';
@@ -139,11 +178,15 @@ export const probes = defineProbes({
     return { changes };
   },
 
-  /** minimize on a problem built from plain data. */
-  minimizeOn: (ctx, problem, init, options) => {
+  /**
+   * minimize on a problem built from plain data: `{result, path}`, the path being the params
+   * at each loss evaluation while `recordPath` is on (2-D problems), at most MAX_PATH_POINTS.
+   */
+  minimizeOn: (ctx, problem, init, options, recordPath) => {
     const built = buildLoss(ctx.tf, problem as Problem);
+    const recorded = recordingLoss(ctx.tf, built.loss, recordPath === true ? MAX_PATH_POINTS : 0);
     try {
-      return studentFunction(ctx, 'minimize')(built.loss, init, options);
+      return { result: studentFunction(ctx, 'minimize')(recorded.loss, init, options), path: recorded.points };
     } finally {
       built.dispose();
     }

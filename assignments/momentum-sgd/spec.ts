@@ -7,12 +7,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { compareStructure, fromTf, plainTensor, toTf, type Expected, type PlainTensor } from '../../grader/compare';
+import { compareStructure, fromTf, parsePlainTensor, plainTensor, toTf, type Expected, type PlainTensor } from '../../grader/compare';
+import { MAX_MISMATCH_FIGURES, structureFigures } from '../../grader/compare/mismatch-figure';
+import type { FigureInput } from '../../grader/report/figures';
 import { defineAssignment, type Lang, type TestContext, type TestVerdict, say, type LocalizedText as Text } from '../../grader/spec/assignment-spec';
 import type * as Reference from '../../reference/momentum-sgd';
 import type { MinimizeOptions, MomentumOptions } from '../../reference/momentum-sgd';
 import type { SeededRandom } from '../../grader/util/rng';
-import { buildLoss, type Problem, type probes } from './probes';
+import { buildLoss, MAX_PATH_POINTS, recordingLoss, type PathPoint, type Problem, type probes } from './probes';
 import { QUADRATIC_OPTIONS, ROSENBROCK_OPTIONS, quadratic, rosenbrock } from './problems';
 import { minimizeWith, stepWith, WRONG_RULES, type UpdateRule, type WrongRule } from './variants';
 
@@ -142,11 +144,35 @@ function nameRule(
   return found === undefined ? undefined : say(ctx.lang, found.hint);
 }
 
-function verdictOf(ctx: TestContext, expected: Expected, actual: unknown, label: string, passed: Text, candidates: () => Array<{ hint: Text; expected: Expected }>): TestVerdict {
+interface Judgement {
+  passed: boolean;
+  output: string;
+  figures: FigureInput[];
+}
+
+/** `figures`: pictures the verdict carries whatever it is (a trajectory); a failure adds those of the tensors that differ. */
+function judge(
+  ctx: TestContext,
+  expected: Expected,
+  actual: unknown,
+  label: string,
+  passed: Text,
+  candidates: () => Array<{ hint: Text; expected: Expected }>,
+  figures: FigureInput[] = [],
+): Judgement {
   const cmp = compareStructure(expected, actual, { ...tolerance(ctx), lang: ctx.lang, label, usualCause: say(ctx.lang, USUAL_STEP) });
-  if (cmp.ok) return { passed: true, output: say(ctx.lang, passed) };
+  const all = [...figures, ...structureFigures(cmp)];
+  if (cmp.ok) return { passed: true, output: say(ctx.lang, passed), figures: all };
   const named = nameRule(ctx, actual, candidates());
-  return { passed: false, output: named === undefined ? cmp.message : `${named}\n${cmp.message}` };
+  return { passed: false, output: named === undefined ? cmp.message : `${named}\n${cmp.message}`, figures: all };
+}
+
+function toVerdict({ passed, output, figures }: Judgement): TestVerdict {
+  return { passed, output, ...(figures.length > 0 ? { details: { figures } } : {}) };
+}
+
+function verdictOf(...args: Parameters<typeof judge>): TestVerdict {
+  return toVerdict(judge(...args));
 }
 
 /** A mistake the spec of one test adds to the look-alike rules. */
@@ -208,10 +234,127 @@ function minimizeCandidates(problem: Problem, init: Plain, options: MinimizeOpti
 }
 
 async function checkMinimize(ctx: TestContext, problem: Problem, init: Plain, options: MinimizeOptions, what: string, passed: Text): Promise<TestVerdict> {
-  const expected = minimizeResult(reference(ctx).minimize, problem, init, options);
-  const actual = await probe(ctx, 'minimizeOn', problem, init, options);
+  const view = planeOf(problem, init);
+  const expected = minimizeTraced(reference(ctx).minimize, problem, init, options, view !== undefined);
+  const raw = MinimizeReportSchema.safeParse(await probe(ctx, 'minimizeOn', problem, init, options, view !== undefined));
+  if (!raw.success) throw new Error(`grader bug: the minimizeOn probe reported ${raw.error.message}`);
+  const actual = raw.data.result;
   const label = `minimize(${what}, {lr: ${options.lr}, momentum: ${options.momentum}, steps: ${options.steps}})`;
-  return verdictOf(ctx, expected, actual, label, passed, () => minimizeCandidates(problem, init, options));
+  const figures =
+    view === undefined ? [] : [trajectoryFigure(view, expected.path, [...studentPath(raw.data.path), ...finalPoint(actual)])];
+  return verdictOf(ctx, expected.result, actual, label, passed, () => minimizeCandidates(problem, init, options), figures);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The trajectory figure: the paths of minimize over the contour lines of a 2-D loss.
+
+/** A 2-D problem: its loss at a point, and its minimum when known. */
+interface Plane {
+  loss: (x: number, y: number) => number;
+  optimum?: PathPoint;
+}
+
+/** The problem as a plane when its params are two scalars or one 2-vector and its loss is known here. */
+export function planeOf(problem: Problem, init: Plain): Plane | undefined {
+  const shapes = init.map((t) => t.shape.join(','));
+  const twoNumbers = (shapes.length === 2 && shapes.every((s) => s === '')) || (shapes.length === 1 && shapes[0] === '2');
+  if (!twoNumbers) return undefined;
+  if (problem.kind === 'rosenbrock') {
+    const { a, b } = problem;
+    return { loss: (x, y) => (a - x) ** 2 + b * (y - x * x) ** 2, optimum: [a, a * a] };
+  }
+  return undefined;
+}
+
+/** What minimizeOn sends back (untrusted: parsed, never cast); the path is checked on its own. */
+const MinimizeReportSchema = z.object({ result: z.unknown(), path: z.unknown() });
+const PathSchema = z.array(z.tuple([z.number().or(z.nan()), z.number().or(z.nan())])).max(MAX_PATH_POINTS);
+
+type MaybePoint = [number | null, number | null];
+
+const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
+
+/** The student's path; an unreadable one is drawn as no path at all. */
+function studentPath(raw: unknown): MaybePoint[] {
+  const parsed = PathSchema.safeParse(raw);
+  return parsed.success ? parsed.data.map(([x, y]) => [finiteOrNull(x), finiteOrNull(y)]) : [];
+}
+
+/** Where minimize ended, when it returned two numbers in all (the plain tensors from the runner). */
+function finalPoint(result: unknown): MaybePoint[] {
+  if (!Array.isArray(result)) return [];
+  const values: number[] = [];
+  for (const item of result) {
+    const parsed = parsePlainTensor(item);
+    if ('error' in parsed || parsed.dtype === 'string' || parsed.data.length + values.length > 2) return [];
+    values.push(...Array.from(parsed.data as ArrayLike<number>, Number));
+  }
+  return values.length === 2 ? [[finiteOrNull(values[0]), finiteOrNull(values[1])]] : [];
+}
+
+/** The reference's run, with (when `record`) the params at each loss evaluation, as in the probe, and its end point. */
+function minimizeTraced(minimize: Minimize, problem: Problem, init: Plain, options: MinimizeOptions, record: boolean): { result: Plain; path: MaybePoint[] } {
+  const built = buildLoss(tf, problem);
+  const recorded = recordingLoss(tf, built.loss, record ? MAX_PATH_POINTS : 0);
+  try {
+    const result = plainResult(() => minimize(recorded.loss, live(init), options));
+    return { result, path: [...recorded.points.map(([x, y]): MaybePoint => [finiteOrNull(x), finiteOrNull(y)]), ...finalPoint(result)] };
+  } finally {
+    built.dispose();
+  }
+}
+
+const GRID = 40;
+
+/** 6 significant digits for points, 4 for the contour: a picture, kept small in the result JSON. */
+const digits = (v: number | null, n: number): number | null => (v === null ? null : Number(v.toPrecision(n)));
+
+/**
+ * The box around the reference's path and the optimum, widened by the student's path up to
+ * one more span each way (a diverging path must not shrink the valley to a dot; the renderer
+ * clips what lies outside), with a margin.
+ */
+function contourBox(reference: MaybePoint[], student: MaybePoint[], optimum: PathPoint | undefined): { x: [number, number]; y: [number, number] } {
+  const finite = (ps: MaybePoint[]) => ps.filter((p): p is PathPoint => p[0] !== null && p[1] !== null);
+  const core = [...finite(reference), ...(optimum !== undefined ? [optimum] : [])];
+  const base = core.length > 0 ? core : finite(student);
+  if (base.length === 0) return { x: [-1, 1], y: [-1, 1] };
+  let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity];
+  for (const [x, y] of base) [x0, x1, y0, y1] = [Math.min(x0, x), Math.max(x1, x), Math.min(y0, y), Math.max(y1, y)];
+  const sx = Math.max(x1 - x0, 1e-3);
+  const sy = Math.max(y1 - y0, 1e-3);
+  const [lx0, lx1, ly0, ly1] = [x0 - sx, x1 + sx, y0 - sy, y1 + sy];
+  for (const [x, y] of finite(student)) {
+    x0 = Math.min(x0, Math.max(x, lx0));
+    x1 = Math.max(x1, Math.min(x, lx1));
+    y0 = Math.min(y0, Math.max(y, ly0));
+    y1 = Math.max(y1, Math.min(y, ly1));
+  }
+  const mx = 0.1 * Math.max(x1 - x0, 1e-3);
+  const my = 0.1 * Math.max(y1 - y0, 1e-3);
+  return { x: [x0 - mx, x1 + mx], y: [y0 - my, y1 + my] };
+}
+
+function trajectoryFigure(plane: Plane, reference: MaybePoint[], student: MaybePoint[]): FigureInput {
+  const box = contourBox(reference, student, plane.optimum);
+  const values: number[] = [];
+  for (let r = 0; r < GRID; r++) {
+    const y = box.y[0] + ((box.y[1] - box.y[0]) * r) / (GRID - 1);
+    for (let c = 0; c < GRID; c++) {
+      const v = plane.loss(box.x[0] + ((box.x[1] - box.x[0]) * c) / (GRID - 1), y);
+      values.push(Number.isFinite(v) ? Number(v.toPrecision(4)) : Number.MAX_VALUE);
+    }
+  }
+  const points = (ps: MaybePoint[]) => ps.map(([x, y]): MaybePoint => [digits(x, 6), digits(y, 6)]);
+  return {
+    kind: 'trajectory',
+    contour: { x: box.x, y: box.y, rows: GRID, cols: GRID, values },
+    paths: [
+      { role: 'student', points: points(student) },
+      { role: 'reference', points: points(reference) },
+    ],
+    ...(plane.optimum !== undefined ? { optimum: plane.optimum } : {}),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -423,16 +566,22 @@ export const spec = defineAssignment({
         const actual = await probe(ctx, 'minimizeEachSteps', problem, init, base, counts);
         // The probe returns one result per count; it is plain data from the runner.
         const results: unknown[] = Array.isArray(actual) ? actual : [];
-        const failures: string[] = [];
+        const failures: Judgement[] = [];
         for (const [i, steps] of counts.entries()) {
           const options = { ...base, steps };
           const expected = minimizeResult(ref.minimize, problem, init, options);
-          const verdict = verdictOf(ctx, expected, results[i], `minimize(quadratic, {steps: ${steps}})`, { en: '', ru: '' }, () =>
+          const judgement = judge(ctx, expected, results[i], `minimize(quadratic, {steps: ${steps}})`, { en: '', ru: '' }, () =>
             minimizeCandidates(problem, init, options),
           );
-          if (!verdict.passed) failures.push(verdict.output);
+          if (!judgement.passed) failures.push(judgement);
         }
-        if (failures.length > 0) return { passed: false, output: failures.join('\n\n') };
+        if (failures.length > 0) {
+          return toVerdict({
+            passed: false,
+            output: failures.map((f) => f.output).join('\n\n'),
+            figures: failures.flatMap((f) => f.figures).slice(0, MAX_MISMATCH_FIGURES),
+          });
+        }
         return {
           passed: true,
           output: say(ctx.lang, {

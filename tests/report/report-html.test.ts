@@ -26,7 +26,7 @@ const graded = normalizeResult(
       { name: 'secret schedule', score: 5, max_score: 5, status: 'passed', visibility: 'hidden', output: 'hidden detail' },
     ],
   },
-  { assignment: 'momentum-sgd' },
+  { assignment: 'momentum-sgd', maxScore: 10, backend: 'wasm' },
 );
 
 const broken = normalizeResult(
@@ -39,7 +39,7 @@ const broken = normalizeResult(
     compile_errors: [{ file: 'solution.ts', line: 12, column: 9, code: 'TS2322', message: `Type '${EVIL}' is not assignable`, sourceLine: `  const a: number = "${EVIL}";`, severity: 'error' }],
     tests: [{ name: 'forward', score: 0, max_score: 10, status: 'failed', visibility: 'visible', output: 'not run: the submission did not compile' }],
   },
-  { assignment: 'backprop' },
+  { assignment: 'backprop', maxScore: 10, backend: 'wasm' },
 );
 
 describe('the report body', () => {
