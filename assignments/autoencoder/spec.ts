@@ -71,7 +71,8 @@ const PICTURES = 8;
 
 // ---------------------------------------------------------------------------------------------
 
-const EpochSchema = z.object({ epoch: z.number().nullable(), loss: z.number().nullable(), tensors: z.number(), ms: z.number() });
+// A diverging student's loss is NaN: that is a verdict to give, not a malformed report.
+const EpochSchema = z.object({ epoch: z.union([z.number(), z.nan()]).nullable(), loss: z.union([z.number(), z.nan()]).nullable(), tensors: z.number(), ms: z.number() });
 const TrainReportSchema = z.object({
   encoder: z.unknown(),
   decoder: z.unknown(),
@@ -376,6 +377,16 @@ async function lossCurve(ctx: TestContext): Promise<TestVerdict> {
       output: say(ctx.lang, {
         en: `train(ae, data, {epochs: ${SETTINGS.epochs}, …}) called onEpochEnd ${losses.length} times; expected once at the end of each epoch, as onEpochEnd(epoch, meanLossOfTheEpoch).`,
         ru: `train(ae, data, {epochs: ${SETTINGS.epochs}, …}) вызвала onEpochEnd ${losses.length} раз; ожидался один вызов в конце каждой эпохи: onEpochEnd(epoch, средняяПотеряЭпохи).`,
+      }),
+      details,
+    };
+  }
+  if (losses.some((l) => typeof l === 'number' && Number.isNaN(l))) {
+    return {
+      passed: false,
+      output: say(ctx.lang, {
+        en: `the loss per epoch was ${shown}: training diverged (the weights overflowed to NaN). The steps are far too large: check the learning rate (Adam's usual one is 0.001).`,
+        ru: `потеря по эпохам: ${shown} — обучение разошлось (веса переполнились до NaN). Шаги слишком велики: проверьте скорость обучения (обычная для Adam — 0.001).`,
       }),
       details,
     };

@@ -69,7 +69,8 @@ export interface ClassifierConfig {
 // ---------------------------------------------------------------------------------------------
 // What the probes send back (untrusted: parsed, never cast).
 
-const EpochSchema = z.object({ epoch: z.number().nullable(), loss: z.number().nullable(), tensors: z.number(), ms: z.number() });
+// A diverging student's loss is NaN: that is a verdict to give, not a malformed report.
+const EpochSchema = z.object({ epoch: z.union([z.number(), z.nan()]).nullable(), loss: z.union([z.number(), z.nan()]).nullable(), tensors: z.number(), ms: z.number() });
 const TrainReportSchema = z.object({
   model: z.unknown(),
   epochs: z.array(EpochSchema).max(1000),
@@ -404,6 +405,16 @@ function lossCurveTest(config: ClassifierConfig): TestSpec {
             details,
           };
         }
+        if (losses.some((l) => typeof l === 'number' && Number.isNaN(l))) {
+          return {
+            passed: false,
+            output: say(ctx.lang, {
+              en: `the loss per epoch was ${shown}: training diverged (the weights overflowed to NaN). The steps are far too large: check the learning rate (the lecture's is 0.01 for SGD; Adam's usual one is 0.001) and that the pixels are divided by 255.`,
+              ru: `потеря по эпохам: ${shown} — обучение разошлось (веса переполнились до NaN). Шаги слишком велики: проверьте скорость обучения (в лекции 0.01 для SGD; обычная для Adam — 0.001) и что пиксели поделены на 255.`,
+            }),
+            details,
+          };
+        }
         if (losses.some((l) => l === null || !Number.isFinite(l))) {
           return {
             passed: false,
@@ -544,7 +555,8 @@ function reproducibleTest(config: ClassifierConfig): TestSpec {
           const pa = predictAll(a, test, 'the first model').values;
           const pb = predictAll(b, test, 'the second model').values;
           let worst = 0;
-          for (let i = 0; i < pa.length; i++) worst = Math.max(worst, Math.abs(pa[i] - pb[i]));
+          // NaN at the same place in both is the same output (a diverged training, judged elsewhere).
+          for (let i = 0; i < pa.length; i++) if (!(Number.isNaN(pa[i]) && Number.isNaN(pb[i]))) worst = Math.max(worst, Math.abs(pa[i] - pb[i]));
           if (!(worst <= 1e-4)) {
             return {
               passed: false,
