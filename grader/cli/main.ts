@@ -9,6 +9,7 @@ import { registerGradeCommand } from './grade-command';
 import { registerKitCommand } from './kit-command';
 import { registerPollCommand } from './poll-command';
 import { registerServeCommand } from './serve-command';
+import { registerServeDemoCommand } from './serve-demo-command';
 import { registerWorkerCommand } from './worker-command';
 
 export function buildProgram(): Command {
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerBackendsCommand(program);
   registerDoctorCommand(program);
   registerServeCommand(program);
+  registerServeDemoCommand(program);
   registerWorkerCommand(program);
   registerPollCommand(program);
   return program;

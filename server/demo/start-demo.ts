@@ -31,7 +31,7 @@ import {
   type BuiltPush,
   type DemoCourse,
 } from './demo-course';
-import { DEMO_ASSIGNMENTS, DEMO_SCOPES, scopeIncludes, type DemoScope } from './demo-story';
+import { DEMO_ASSIGNMENTS, scopeIncludes, type DemoScope } from './demo-story';
 
 export const DEFAULT_DEMO_DIR = 'demo-data';
 export const DEFAULT_DEMO_PORT = 3000;
@@ -96,6 +96,14 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** mkdir -p, one level at a time (Node's recursive mkdir never returns under /proc). */
+function makeDir(dir: string): void {
+  if (fs.existsSync(dir)) return;
+  const parent = path.dirname(dir);
+  if (parent !== dir) makeDir(parent);
+  fs.mkdirSync(dir);
+}
+
 /**
  * Makes sure `dir` can be the demo's: created if missing, wiped with `fresh` (a demo's
  * folder only), refused when it holds something else or cannot be written.
@@ -113,7 +121,7 @@ export function prepareDataDir(dir: string, fresh: boolean): void {
     if (fresh && entries.length > 0) fs.rmSync(root, { recursive: true, force: true });
   }
   try {
-    fs.mkdirSync(root, { recursive: true });
+    makeDir(root);
     const probe = path.join(root, `.write-test-${process.pid}`);
     fs.writeFileSync(probe, '');
     fs.rmSync(probe);
@@ -255,18 +263,17 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   print(`  Repositories      ${path.join(dir, 'repos')}/<student>.git`);
   if (insecureNoSandbox) {
     print('');
-    print(`  WARNING: this machine has no OS sandbox; the demo runs student code without it (--insecure-no-sandbox).`);
-    print(`           ${sandbox.warning ?? ''}`.trimEnd());
+    print('  WARNING: no OS sandbox here; the demo runs the students\' code without one (as --insecure-no-sandbox does):');
+    print(`           ${(sandbox.warning ?? '').replace(/^warning: /, '')}`.trimEnd());
     print('           Fine for the shipped examples; never grade untrusted code like this (see grader doctor).');
   }
   print('');
   const known = (p: BuiltPush) => service.store.listSubmissions(p.studentId).some((s) => s.commit_sha === p.commit);
   const waiting = later.flat().filter((p) => !known(p)).length;
-  print(
-    recorded.new + waiting === 0 && service.idle()
-      ? 'Everything was graded at an earlier start; nothing to do. Ctrl-C stops the server.'
-      : `Grading ${recorded.new} new pushes${waiting > 0 ? ` (${waiting} more follow)` : ''}${recorded.known > 0 ? `, ${recorded.known} known from an earlier start` : ''}; progress below. Ctrl-C stops the server.`,
-  );
+  const more = waiting > 0 ? `, ${waiting} more once the earlier ones are graded` : '';
+  if (recorded.new > 0) print(`Grading ${recorded.new} pushes${more}; progress below. Ctrl-C stops the server.`);
+  else if (waiting > 0 || !service.idle()) print(`Finishing what an earlier start left${more}; progress below. Ctrl-C stops the server.`);
+  else print('Everything was graded at an earlier start; nothing to do. Ctrl-C stops the server.');
   print('');
 
   return {
@@ -332,4 +339,3 @@ export async function serveDemo(options: DemoOptions = {}): Promise<void> {
   log('demo: stopped');
 }
 
-export { DEMO_SCOPES };
