@@ -60,10 +60,18 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
   const app = createApp(config, { service, logError: log });
   const server = app.listen(options.port ?? 3000, options.host ?? '127.0.0.1');
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve);
+      server.once('error', reject);
+    });
+  } catch (err) {
+    // A port in use: stop what was started, so the process can exit with the error.
+    await poller?.stop();
+    await service.stop();
+    db.close();
+    throw err;
+  }
   const { port } = server.address() as AddressInfo;
   const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
   log(`course ${config.course}: ${config.roster.length} students, ${config.assignments.filter((a) => a.enabled).length} assignments; ${mode.kind === 'redis' ? `grading through Redis ${mode.url}` : `grading here, ${config.concurrency} at once, sandbox ${sandbox.mode}`}; listening on ${url}`);

@@ -51,11 +51,7 @@ export async function prepareSubmission(
       notes.push(`${assignment.id}: is ${what}, not a folder; not graded (links and submodules are never followed)`);
       continue;
     }
-    const late = lateness(assignment.latePolicy, assignment.dueMs, submission.received_at);
-    if (!late.accepted) {
-      notes.push(`${assignment.id}: received ${late.daysLate} day(s) after the due date ${assignment.due}, past the hard cutoff of ${assignment.latePolicy.hardCutoffDays} day(s); not graded`);
-      continue;
-    }
+    // An unchanged folder is not news, on time or not: only a changed one can be too late.
     const pending = deps.queue.findPendingJobForTree(student.id, assignment.id, entry.sha);
     if (pending !== undefined) {
       notes.push(`${assignment.id}: unchanged since commit ${pending.commit_sha.slice(0, 12)}, which is being graded`);
@@ -64,6 +60,11 @@ export async function prepareSubmission(
     const graded = deps.store.findResultForTree(student.id, assignment.id, entry.sha, GRADER_VERSION);
     if (graded !== undefined) {
       notes.push(`${assignment.id}: unchanged since commit ${graded.commit_sha.slice(0, 12)}, already graded`);
+      continue;
+    }
+    const late = lateness(assignment.latePolicy, assignment.dueMs, submission.received_at);
+    if (!late.accepted) {
+      notes.push(`${assignment.id}: received ${late.daysLate} day(s) after the due date ${assignment.due}, past the hard cutoff of ${assignment.latePolicy.hardCutoffDays} day(s); not graded`);
       continue;
     }
     jobs.push({ assignmentId: assignment.id, treeSha: entry.sha, daysLate: late.daysLate });

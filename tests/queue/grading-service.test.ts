@@ -133,6 +133,25 @@ describe('GradingService (local)', () => {
     expect(store.getSubmission(submission.id).notes[0]).toMatch(/^demo-add: received \d+ day\(s\) after the due date 2020-01-01T00:00:00Z, past the hard cutoff of 3 day\(s\); not graded$/);
   });
 
+  it('says an unchanged folder is unchanged, not too late, when a later push comes after the cutoff', async () => {
+    const fay = new StudentRepo(root, 'fay');
+    const dayMs = 24 * 3600_000;
+    const due = Date.now() - 10 * dayMs;
+    const first = fay.commit({ 'demo-add/solution.ts': demoSolution('correct') });
+    const second = fay.commit({ 'README.md': 'notes' });
+    fay.push();
+    const { service, store } = start([fay], { assignments: [{ id: 'demo-add', due: new Date(due).toISOString(), latePolicy: { hardCutoffDays: 3 } }] });
+    // The first push arrived on time (recorded as the server records a push, with its receipt time).
+    store.recordSubmission({ studentId: 'fay', commit: first, branch: 'main', source: 'manual', receivedAt: due - dayMs });
+    await service.start();
+    await service.waitUntilIdle(60_000);
+    expect(store.listResults()).toHaveLength(1);
+    const { submission } = service.receivePush({ studentId: 'fay', commit: second, branch: 'main', source: 'manual' });
+    await service.waitUntilIdle(30_000);
+    expect(store.listResults()).toHaveLength(1);
+    expect(store.getSubmission(submission.id).notes).toEqual([`demo-add: unchanged since commit ${first.slice(0, 12)}, already graded`]);
+  });
+
   it('retries an unreachable remote with backoff and grades once it is back', async () => {
     const erin = new StudentRepo(root, 'erin');
     const commit = erin.commit({ 'demo-add/solution.ts': demoSolution('correct') });
