@@ -45,7 +45,9 @@ function securityHeaders(_req: Request, res: Response, next: NextFunction): void
     'Content-Security-Policy':
       "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     'X-Content-Type-Options': 'nosniff',
-    'Referrer-Policy': 'no-referrer',
+    // Not no-referrer: under it browsers send `Origin: null` with our own form posts, which
+    // the CSRF check refuses (Chromium did, in tests/e2e/browser.test.ts).
+    'Referrer-Policy': 'same-origin',
     'X-Frame-Options': 'DENY',
   });
   next();

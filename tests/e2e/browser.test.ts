@@ -117,6 +117,15 @@ describeIfChromium('the pages in Chromium', () => {
     expect(await page.locator('figure.fig-trajectory svg').count()).toBeGreaterThan(0);
     await shot(page, '3-report-momentum-bob');
 
+    // A regrade: the page follows the grading live (server-sent events) and shows the report when done.
+    await Promise.all([page.waitForURL(/notice=regrade/), page.click('form[action$="/regrade"] button')]);
+    expect(await page.locator('#live').count()).toBe(1);
+    await page.waitForSelector('.live-test.is-passed, .live-test.is-failed', { timeout: 120_000 });
+    await shot(page, '3b-report-live');
+    await page.waitForSelector('section.report', { timeout: 120_000 });
+    expect(await page.locator('#live').count()).toBe(0);
+    expect(await page.locator('.flash').count()).toBe(1);
+
     // Russian.
     await Promise.all([page.waitForLoadState('load'), page.click('a[hreflang="ru"]')]);
     expect(await page.getAttribute('html', 'lang')).toBe('ru');
