@@ -1,6 +1,15 @@
 /** One line per service event, for the server's log. */
 import type { ServiceEvent } from './grading-service';
 
+/** 812 ms, 4.2 s, 3.5 min, 2.1 h, 21.5 d. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 120_000) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms < 2 * 3600_000) return `${(ms / 60_000).toFixed(1)} min`;
+  if (ms < 2 * 86_400_000) return `${(ms / 3600_000).toFixed(1)} h`;
+  return `${(ms / 86_400_000).toFixed(1)} d`;
+}
+
 export function formatServiceEvent(e: ServiceEvent): string {
   switch (e.type) {
     case 'received':
@@ -14,7 +23,7 @@ export function formatServiceEvent(e: ServiceEvent): string {
     case 'started':
       return `job ${e.jobId} started: ${e.studentId}/${e.assignmentId} (${e.runner})`;
     case 'stored':
-      return `job ${e.jobId} stored: ${e.studentId}/${e.assignmentId} ${e.score}/${e.maxScore} by ${e.worker}, ${e.totalMs} ms after the push`;
+      return `job ${e.jobId} stored: ${e.studentId}/${e.assignmentId} ${e.score}/${e.maxScore} by ${e.worker}, ${formatDuration(e.totalMs)} after the push`;
     case 'job-retry':
       return `job ${e.jobId}: ${e.code} ${e.error}; will retry`;
     case 'job-failed':

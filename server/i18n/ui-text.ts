@@ -26,6 +26,7 @@ const TEXT = {
   total: { en: 'Total', ru: 'Итого' },
   filter: { en: 'Filter', ru: 'Фильтр' },
   filterName: { en: 'Name or id contains', ru: 'Имя или id содержит' },
+  statusFilter: { en: 'Status', ru: 'Статус' },
   anyStatus: { en: 'any status', ru: 'любой статус' },
   apply: { en: 'Apply', ru: 'Применить' },
   reset: { en: 'Reset', ru: 'Сбросить' },

@@ -56,7 +56,8 @@ export function scoreHistorySvg(series: ReadonlyArray<{ name: string; points: re
         .map((p) => `<circle cx="${f(x(p.at))}" cy="${f(y(p.max > 0 ? p.score / p.max : 0))}" r="3" class="${cls}"><title>${escapeHtml(`${s.name}: ${p.score}/${p.max}`)}</title></circle>`)
         .join('');
       const legendY = pad.t + 14 * i + 8;
-      return `<polyline points="${pts.join(' ')}" class="${cls}" fill="none"/>${dots}<text x="${w - pad.r + 10}" y="${legendY}" class="legend ${cls}">${escapeHtml(s.name)}</text>`;
+      const swatch = `<line x1="${w - pad.r + 8}" x2="${w - pad.r + 22}" y1="${legendY - 4}" y2="${legendY - 4}" class="${cls}"/>`;
+      return `<polyline points="${pts.join(' ')}" class="${cls}" fill="none"/>${dots}${swatch}<text x="${w - pad.r + 26}" y="${legendY}" class="legend">${escapeHtml(s.name)}</text>`;
     })
     .join('');
   return `<svg class="score-history" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-label="${escapeHtml(label)}"><title>${escapeHtml(label)}</title>${grid}${lines}</svg>`;

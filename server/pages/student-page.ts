@@ -58,7 +58,9 @@ export function studentPage(ctx: AppContext, viewerOf: (req: Request, res: Respo
       commit: s.commit_sha.slice(0, 7),
       source: s.source,
       error: viewer.kind === 'instructor' ? (s.error ?? '') : '',
-      notes: s.notes.join('; '),
+      // What the fetch noticed (unchanged folders, skipped links) is for instructors; students
+      // read what concerns their grading in the report itself.
+      notes: viewer.kind === 'instructor' ? s.notes.join('; ') : '',
       jobs: jobs
         .filter((j) => j.submission_id === s.id)
         .map((j) => {
