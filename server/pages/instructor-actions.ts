@@ -7,7 +7,7 @@ import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { findAssignment } from '../../grader/config/load-course-config';
 import type { AppContext } from '../app';
-import { notFound } from './report-page';
+import { notFound } from './page-context';
 
 const BY = 'instructor';
 

@@ -4,6 +4,7 @@ import type { Lang } from '../../grader/spec/assignment-spec';
 import type { AppContext } from '../app';
 import { csrfToken, readSession, type InstructorSession } from '../auth/instructor-session';
 import { langOf, LANGS } from '../i18n/language';
+import { uiText } from '../i18n/ui-text';
 import { renderPage, type LayoutModel, type PageName } from '../views/render';
 
 const LANG_LABELS: Record<Lang, string> = { en: 'English', ru: 'Русский' };
@@ -43,6 +44,12 @@ export function sendPage(req: Request, res: Response, ctx: AppContext, page: Pag
 /** A page with a heading and a sentence (errors, notices). */
 export function sendMessage(req: Request, res: Response, ctx: AppContext, status: number, title: string, text: string, link?: { href: string; label: string }): void {
   sendPage(req, res, ctx, 'message', title, { title, text, link }, { status });
+}
+
+/** The same 404 for a page that does not exist and one the reader may not see. */
+export function notFound(req: Request, res: Response, ctx: AppContext): void {
+  const t = uiText(langOf(res));
+  sendMessage(req, res, ctx, 404, t.notFoundTitle, t.notFoundText);
 }
 
 export function formatTime(ms: number, lang: Lang): string {

@@ -6,7 +6,9 @@
 import type { StudentConfig } from '../../grader/config/course-config-schema';
 import { GradeResultSchema, type GradeResult } from '../../grader/results/result-schema';
 import type { JobRow, ResultRow } from '../../grader/store/rows';
+import type { Request, Response } from 'express';
 import type { AppContext } from '../app';
+import { notFound } from './page-context';
 
 export type Viewer = { kind: 'instructor' } | { kind: 'student'; student: StudentConfig; secret: string };
 
@@ -14,6 +16,19 @@ export interface ReportRecord {
   job: JobRow;
   result?: ResultRow;
   parsed?: GradeResult;
+}
+
+export type ViewerOf = (req: Request, res: Response) => Viewer | undefined;
+
+/** The report a request asks for and may see; otherwise answers 404 and returns undefined. */
+export function reportFor(ctx: AppContext, viewerOf: ViewerOf, req: Request, res: Response): { viewer: Viewer; record: ReportRecord } | undefined {
+  const viewer = viewerOf(req, res);
+  const record = viewer === undefined ? undefined : findReport(ctx, viewer, String(req.params.job));
+  if (viewer === undefined || record === undefined) {
+    notFound(req, res, ctx);
+    return undefined;
+  }
+  return { viewer, record };
 }
 
 export function findReport(ctx: AppContext, viewer: Viewer, jobIdText: string): ReportRecord | undefined {

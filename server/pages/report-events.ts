@@ -13,8 +13,7 @@ import type { Request, Response } from 'express';
 import type { JobProgress } from '../../grader/queue/job-progress';
 import type { JobProgressEvent, ServiceEvent } from '../../grader/queue/grading-service';
 import type { AppContext } from '../app';
-import { findReport, hiddenReleased, type Viewer } from './report-access';
-import { notFound } from './report-page';
+import { hiddenReleased, reportFor, type ViewerOf } from './report-access';
 
 const HEARTBEAT_MS = 15_000;
 /** A state check in case an event was missed (e.g. a result stored by another process). */
@@ -25,14 +24,11 @@ function forViewer(p: JobProgress, showHidden: boolean): JobProgress {
   return { ...p, test: '' };
 }
 
-export function reportEvents(ctx: AppContext, viewerOf: (req: Request, res: Response) => Viewer | undefined) {
+export function reportEvents(ctx: AppContext, viewerOf: ViewerOf) {
   return (req: Request, res: Response): void => {
-    const viewer = viewerOf(req, res);
-    const record = viewer === undefined ? undefined : findReport(ctx, viewer, String(req.params.job));
-    if (viewer === undefined || record === undefined) {
-      notFound(req, res, ctx);
-      return;
-    }
+    const found = reportFor(ctx, viewerOf, req, res);
+    if (found === undefined) return;
+    const { viewer, record } = found;
     const jobId = record.job.id;
     const showHidden = viewer.kind === 'instructor' || hiddenReleased(ctx, record.job.assignment_id);
     res.status(200).set({

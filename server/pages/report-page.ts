@@ -14,8 +14,8 @@ import { csrfToken, type InstructorSession } from '../auth/instructor-session';
 import { langOf } from '../i18n/language';
 import { uiText, type UiText } from '../i18n/ui-text';
 import { assignmentTitle } from './assignment-titles';
-import { formatTime, sendMessage, sendPage } from './page-context';
-import { basePath, findReport, hiddenReleased, type ReportRecord, type Viewer } from './report-access';
+import { formatTime, sendPage } from './page-context';
+import { basePath, hiddenReleased, reportFor, type ReportRecord, type Viewer, type ViewerOf } from './report-access';
 
 function testPlan(ctx: AppContext, assignmentId: string, viewer: Viewer, t: UiText) {
   try {
@@ -30,19 +30,11 @@ function testPlan(ctx: AppContext, assignmentId: string, viewer: Viewer, t: UiTe
   }
 }
 
-export function notFound(req: Request, res: Response, ctx: AppContext): void {
-  const t = uiText(langOf(res));
-  sendMessage(req, res, ctx, 404, t.notFoundTitle, t.notFoundText);
-}
-
-export function reportPage(ctx: AppContext, viewerOf: (req: Request, res: Response) => Viewer | undefined) {
+export function reportPage(ctx: AppContext, viewerOf: ViewerOf) {
   return (req: Request, res: Response): void => {
-    const viewer = viewerOf(req, res);
-    const record = viewer === undefined ? undefined : findReport(ctx, viewer, String(req.params.job));
-    if (viewer === undefined || record === undefined) {
-      notFound(req, res, ctx);
-      return;
-    }
+    const found = reportFor(ctx, viewerOf, req, res);
+    if (found === undefined) return;
+    const { viewer, record } = found;
     const lang = langOf(res);
     const t = uiText(lang);
     const { job } = record;

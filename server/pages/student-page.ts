@@ -13,9 +13,8 @@ import type { AppContext } from '../app';
 import { studentLink } from '../auth/student-links';
 import { langOf } from '../i18n/language';
 import { uiText } from '../i18n/ui-text';
-import { formatTime, sendPage } from './page-context';
-import { basePath, type Viewer } from './report-access';
-import { notFound } from './report-page';
+import { formatTime, notFound, sendPage } from './page-context';
+import { basePath, type ViewerOf } from './report-access';
 import { scoreHistorySvg, type ScorePoint } from './score-charts';
 
 /** The score a viewer may see of a stored result. */
@@ -33,7 +32,7 @@ function shownScore(result: ResultRow, showHidden: boolean): { score: number; ma
   return { score: 0, max: 0 };
 }
 
-export function studentPage(ctx: AppContext, viewerOf: (req: Request, res: Response) => Viewer | undefined) {
+export function studentPage(ctx: AppContext, viewerOf: ViewerOf) {
   return (req: Request, res: Response): void => {
     const viewer = viewerOf(req, res);
     let student: StudentConfig | undefined;

@@ -25,6 +25,15 @@ const XSS_SOLUTION = `${demoSolution('correct')}
 console.log('<script>alert("pwned")</script> <img src=x onerror=alert(1)>');
 `;
 
+/** Reads a server-sent-events response to its end (the feed ends when the job is done). */
+function readStream(res: request.Response, done: (err: Error | null, body: unknown) => void): void {
+  let text = '';
+  res.on('data', (chunk: Buffer) => {
+    text += chunk.toString('utf8');
+  });
+  res.on('end', () => done(null, text));
+}
+
 function csrfOf(page: string): string {
   const m = /name="_csrf" value="([^"]+)"/.exec(page);
   if (m === null) throw new Error('no CSRF token on the page');
@@ -248,35 +257,13 @@ describe('server pages', () => {
     const agent = await signedIn();
     const job = jobOf('alice');
     const token = csrfOf((await agent.get(`/reports/${job.id}`)).text);
-    // Follow the job from before it is queued again to its end.
-    const events: string[] = [];
-    const stream = agent
-      .get(`/reports/${job.id}/events`)
-      .buffer(true)
-      .parse((res, done) => {
-        let text = '';
-        res.on('data', (chunk: Buffer) => {
-          text += chunk.toString('utf8');
-        });
-        res.on('end', () => done(null, text));
-      });
-    const first = await stream;
+    const first = await agent.get(`/reports/${job.id}/events`).buffer(true).parse(readStream);
     // The job was done: the feed says so at once and ends.
     expect(String(first.body)).toContain('event: done');
 
     const regrade = await agent.post(`/reports/${job.id}/regrade`).type('form').send({ _csrf: token });
     expect(regrade.headers.location).toBe(`/reports/${job.id}?notice=regrade`);
-    const live = await agent
-      .get(`/reports/${job.id}/events`)
-      .buffer(true)
-      .parse((res, done) => {
-        let text = '';
-        res.on('data', (chunk: Buffer) => {
-          text += chunk.toString('utf8');
-          events.push(chunk.toString('utf8'));
-        });
-        res.on('end', () => done(null, text));
-      });
+    const live = await agent.get(`/reports/${job.id}/events`).buffer(true).parse(readStream);
     const text = String(live.body);
     expect(text).toContain('event: progress');
     expect(text).toMatch(/"type":"test-finished"/);
