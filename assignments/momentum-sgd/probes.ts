@@ -75,6 +75,12 @@ export const MAX_PATH_POINTS = 1000;
 /** The params as a point when they hold exactly two numbers in all (two scalars, one 2-vector). */
 function pointOf(tf: Tf, params: unknown): PathPoint | undefined {
   if (!Array.isArray(params)) return undefined;
+  // A 2-vector first (the quadratic's w; its scalar c is left out of the picture).
+  const first: unknown = params[0];
+  if (first instanceof tf.Tensor && !first.isDisposed && first.size === 2 && first.rank === 1) {
+    const [x, y] = Array.from(first.dataSync() as ArrayLike<number>, Number);
+    return [x, y];
+  }
   const values: number[] = [];
   for (const t of params) {
     if (!(t instanceof tf.Tensor) || t.isDisposed || t.size + values.length > 2) return undefined;

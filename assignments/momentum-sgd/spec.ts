@@ -254,14 +254,27 @@ interface Plane {
   optimum?: PathPoint;
 }
 
-/** The problem as a plane when its params are two scalars or one 2-vector and its loss is known here. */
+/**
+ * The problem as a plane: the params are two scalars, or a 2-vector first (the quadratic's w,
+ * drawn with its scalar c at its optimum c0, where the loss separates), and the loss is known here.
+ */
 export function planeOf(problem: Problem, init: Plain): Plane | undefined {
   const shapes = init.map((t) => t.shape.join(','));
-  const twoNumbers = (shapes.length === 2 && shapes.every((s) => s === '')) || (shapes.length === 1 && shapes[0] === '2');
-  if (!twoNumbers) return undefined;
-  if (problem.kind === 'rosenbrock') {
+  const twoScalars = shapes.length === 2 && shapes.every((s) => s === '');
+  const vectorFirst = shapes[0] === '2';
+  if (problem.kind === 'rosenbrock' && (twoScalars || (vectorFirst && shapes.length === 1))) {
     const { a, b } = problem;
     return { loss: (x, y) => (a - x) ** 2 + b * (y - x * x) ** 2, optimum: [a, a * a] };
+  }
+  if (problem.kind === 'quadratic' && vectorFirst && shapes.length === 2 && shapes[1] === '') {
+    const [[a00, a01], [a10, a11]] = problem.A;
+    const [b0, b1] = problem.b;
+    const det = a00 * a11 - a01 * a10;
+    const optimum: PathPoint | undefined = Math.abs(det) > 1e-12 ? [(b0 * a11 - a01 * b1) / det, (a00 * b1 - b0 * a10) / det] : undefined;
+    return {
+      loss: (x, y) => 0.5 * ((a00 * x + a01 * y - b0) ** 2 + (a10 * x + a11 * y - b1) ** 2),
+      ...(optimum !== undefined ? { optimum } : {}),
+    };
   }
   return undefined;
 }
@@ -280,9 +293,14 @@ function studentPath(raw: unknown): MaybePoint[] {
   return parsed.success ? parsed.data.map(([x, y]) => [finiteOrNull(x), finiteOrNull(y)]) : [];
 }
 
-/** Where minimize ended, when it returned two numbers in all (the plain tensors from the runner). */
+/** Where minimize ended, read as the probe reads params (a 2-vector first, or two numbers in all). */
 function finalPoint(result: unknown): MaybePoint[] {
   if (!Array.isArray(result)) return [];
+  const first = result.length > 0 ? parsePlainTensor(result[0]) : undefined;
+  if (first !== undefined && !('error' in first) && first.dtype !== 'string' && first.shape.length === 1 && first.data.length === 2) {
+    const [x, y] = Array.from(first.data as ArrayLike<number>, Number);
+    return [[finiteOrNull(x), finiteOrNull(y)]];
+  }
   const values: number[] = [];
   for (const item of result) {
     const parsed = parsePlainTensor(item);

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { plainTensor } from '../../../grader/compare';
 import { buildLoss, recordingLoss } from '../../../assignments/momentum-sgd/probes';
 import type { GradeResult } from '../../../grader/results/result-schema';
-import { ROSENBROCK_OPTIONS, quadratic, rosenbrock } from '../../../assignments/momentum-sgd/problems';
+import { QUADRATIC_OPTIONS, ROSENBROCK_OPTIONS, quadratic, rosenbrock } from '../../../assignments/momentum-sgd/problems';
 import { planeOf } from '../../../assignments/momentum-sgd/spec';
 import { SeededRandom } from '../../../grader/util/rng';
 import { figureOf, figuresOfTest, gradeExample, testNamed } from '../figure-checks';
@@ -16,13 +16,18 @@ const ROSENBROCK = 'minimize on the Rosenbrock function';
 const QUADRATIC = 'minimize on an ill-conditioned quadratic';
 
 describe('which problems get a trajectory', () => {
-  it('Rosenbrock (two scalars) and any two numbers do; the quadratic (a 2-vector and a scalar) does not', () => {
+  it('Rosenbrock (two scalars or a 2-vector) and the quadratic (its 2-vector w, c at its optimum) do', () => {
     const r = rosenbrock();
     expect(planeOf(r.problem, r.init)?.optimum).toEqual([1, 1]);
     expect(planeOf(r.problem, [plainTensor([-1.2, 1], [2])])).toBeDefined();
     expect(planeOf(r.problem, [plainTensor([-1.2, 1], [1, 2])])).toBeUndefined();
     const q = quadratic(new SeededRandom(1));
-    expect(planeOf(q.problem, q.init)).toBeUndefined();
+    const plane = planeOf(q.problem, q.init);
+    if (plane?.optimum === undefined) throw new Error('the quadratic has a plane with a known minimum');
+    // The minimum solves A·w = b: the loss is 0 there and positive around it.
+    expect(plane.loss(...plane.optimum)).toBeCloseTo(0, 10);
+    expect(plane.loss(plane.optimum[0] + 0.1, plane.optimum[1])).toBeGreaterThan(0);
+    expect(planeOf(q.problem, [plainTensor([1, 2, 3], [3]), plainTensor([1], [])])).toBeUndefined();
   });
 });
 
@@ -43,14 +48,18 @@ describe('recordingLoss (the probe\'s and the reference\'s recorder)', () => {
     ]);
   });
 
-  it('skips params that are not two numbers in all, and never throws for them', () => {
+  it('records a leading 2-vector (the quadratic\'s w), skips anything else, and never throws', () => {
     const recorded = recordingLoss(tf, () => tf.scalar(0));
-    const three = [tf.tensor1d([1, 2]), tf.scalar(3)];
+    const vectorAndScalar = [tf.tensor1d([1, 2]), tf.scalar(3)];
+    const three = [tf.tensor1d([1, 2, 3])];
     const disposed = [tf.scalar(1), tf.scalar(2)];
     tf.dispose(disposed);
-    for (const params of [three, disposed, 'not an array' as unknown as tf.Tensor[], [tf.tensor1d([5, 6])]]) recorded.loss(params).dispose();
-    expect(recorded.points).toEqual([[5, 6]]);
-    tf.dispose(three);
+    for (const params of [vectorAndScalar, three, disposed, 'not an array' as unknown as tf.Tensor[], [tf.tensor1d([5, 6])]]) recorded.loss(params).dispose();
+    expect(recorded.points).toEqual([
+      [1, 2],
+      [5, 6],
+    ]);
+    tf.dispose([...vectorAndScalar, ...three]);
   });
 });
 
@@ -100,8 +109,11 @@ describe('the correct example', () => {
     expect(JSON.stringify(testNamed(result, ROSENBROCK).details).length).toBeLessThan(40_000);
   });
 
-  it('draws nothing for the quadratic (three numbers) or the tests that passed', () => {
-    expect(figuresOfTest(result, QUADRATIC)).toEqual([]);
+  it('draws the quadratic\'s w over its contours (the visible minimize test), and nothing for the steps that passed', () => {
+    const t = figureOf(figuresOfTest(result, QUADRATIC), 'trajectory');
+    const student = t.paths.find((p) => p.role === 'student')?.points ?? [];
+    expect(student).toHaveLength(QUADRATIC_OPTIONS.steps + 1);
+    expect(t.optimum).toBeDefined();
     expect(figuresOfTest(result, "one step matches the lecture's update")).toEqual([]);
   });
 });
