@@ -36,7 +36,8 @@ function isBodyParserError(err: unknown): err is { type: string; status: number 
 
 /** Machine clients (webhooks, APIs, exports) get JSON errors; browsers get a page. */
 function wantsJson(req: Request): boolean {
-  return req.path.startsWith('/webhooks') || req.path.startsWith('/api/') || req.path.endsWith('.json') || req.path.endsWith('.csv') || !req.accepts('html');
+  // Browsers ask for text/html first; curl, fetch and scripts send */* and get JSON.
+  return req.path.startsWith('/webhooks') || req.path.startsWith('/api/') || req.path.endsWith('.json') || req.path.endsWith('.csv') || req.accepts(['json', 'html']) !== 'html';
 }
 
 /** Pages are server-rendered: no inline scripts, no third-party anything. */

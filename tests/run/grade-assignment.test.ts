@@ -40,7 +40,8 @@ describe('gradeAssignment', () => {
   it('gives the same JSON twice, apart from timings', async () => {
     const root = example('subtracts');
     roots.push(root);
-    const strip = (r: object) => JSON.parse(JSON.stringify(r, (k, v) => (k === 'duration_ms' ? 0 : v)));
+    // Measurements (time, memory) differ from run to run; everything else must not.
+    const strip = (r: object) => JSON.parse(JSON.stringify(r, (k, v) => (k === 'duration_ms' || k === 'peak_memory_kb' ? 0 : v)));
     const a = await gradeAssignment({ assignment: demo, submissionDir: root, backend: 'wasm' });
     const b = await gradeAssignment({ assignment: demo, submissionDir: root, backend: 'wasm' });
     expect(a.score).toBe(5);
