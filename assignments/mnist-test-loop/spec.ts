@@ -24,6 +24,8 @@ import { defineAssignment, type Lang, type TestContext, type TestVerdict, say, t
 import type * as Reference from '../../reference/mnist-test-loop';
 // Type-only: never loaded here, but it puts probes.ts in the build, which the runner loads.
 import type { EvalData, probes } from './probes';
+import { lectureMlp } from './lecture-mlp';
+import { trainedLectureWeights } from './trusted-training';
 
 type ProbeName = keyof typeof probes;
 const EVALUATE: ProbeName = 'evaluate';
@@ -37,33 +39,7 @@ function reference(ctx: TestContext): typeof Reference {
 // The models, built and trained in the trusted process (deterministic: seeded initialisation,
 // a fixed order of samples), cached per process, backend and data set.
 
-const IMAGE: [number, number, number] = [28, 28, 1];
 const TRAIN_FOR_MODEL = 2_000;
-
-function lectureMlp(seed: number): tf.Sequential {
-  return tf.sequential({
-    layers: [
-      tf.layers.flatten({ inputShape: IMAGE, name: 'flatten' }),
-      tf.layers.dense({ units: 100, activation: 'relu', name: 'hidden', kernelInitializer: tf.initializers.glorotUniform({ seed }) }),
-      tf.layers.dense({ units: 10, name: 'logits', kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }) }),
-    ],
-  });
-}
-
-/** One epoch of the lecture's training (SGD, lr 0.01, momentum 0.9, batches of 32, file order). */
-function trainOneEpoch(model: tf.LayersModel, ds: Dataset): void {
-  const optimizer = tf.train.momentum(0.01, 0.9);
-  const pixels = ds.rows * ds.cols;
-  for (let start = 0; start < ds.count; start += 32) {
-    const size = Math.min(32, ds.count - start);
-    tf.tidy(() => {
-      const x = tf.tensor4d(Float32Array.from(ds.images.subarray(start * pixels, (start + size) * pixels), (b) => b / 255), [size, ds.rows, ds.cols, 1]);
-      const y = tf.oneHot(tf.tensor1d(Int32Array.from(ds.labels.subarray(start, start + size)), 'int32'), 10).toFloat();
-      optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x) as tf.Tensor) as tf.Scalar);
-    });
-  }
-  optimizer.dispose();
-}
 
 interface TrustedModel {
   model: tf.LayersModel;
@@ -80,7 +56,12 @@ async function trustedModel(kind: 'random' | 'trained'): Promise<TrustedModel> {
   if (entry === undefined) {
     entry = (async () => {
       const model = lectureMlp(kind === 'random' ? 7_001 : 7_101);
-      if (kind === 'trained') trainOneEpoch(model, sliceDataset(data.train, 0, TRAIN_FOR_MODEL));
+      if (kind === 'trained') {
+        const trained = await trainedLectureWeights(7_101, TRAIN_FOR_MODEL);
+        const values = model.getWeights().map((w, i) => tf.tensor(trained[i], w.shape));
+        model.setWeights(values);
+        tf.dispose(values);
+      }
       const weights = model.getWeights().map((w) => Float32Array.from(w.dataSync() as Float32Array));
       return { model, wire: await modelToWire(model), weights };
     })();

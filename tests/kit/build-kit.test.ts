@@ -116,6 +116,10 @@ describe('grader kit', () => {
     const cli = fs.readFileSync(path.join(out, '.grader', 'dist', 'cli.js'), 'utf8');
     expect(cli).toMatch(/var stepWith = \/\* @__PURE__ \*\/ replayFunction\("momentum-sgd", "variants.ts", "stepWith"\)/);
     expect(cli).toMatch(/var backward64 = \/\* @__PURE__ \*\/ replayFunction\("backprop", "float64.ts", "backward64"\)/);
+    // mnist-test-loop's trained model: its weights are replayed, the lecture's training loop is not shipped.
+    expect(cli).toMatch(/var trainedLectureWeights = \/\* @__PURE__ \*\/ replayFunction\("mnist-test-loop", "trusted-training.ts", "trainedLectureWeights"\)/);
+    expect(cli).not.toContain('function trainOneEpoch');
+    expect(cli).not.toContain('tf.train.momentum(0.01, 0.9)');
   });
 
   it('lists exactly the visible tests from its own grader', () => {
