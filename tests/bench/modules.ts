@@ -15,4 +15,6 @@ export const BENCH_MODULES: readonly BenchModuleEntry[] = [
   { name: 'sandbox-overhead', load: () => import('./sandbox-overhead') },
   { name: 'grading-latency', load: () => import('./grading-latency') },
   { name: 'push-latency', load: () => import('./push-latency') },
+  { name: 'kit-check', load: () => import('./kit-check') },
+  { name: 'page-latency', load: () => import('./page-latency') },
 ];
