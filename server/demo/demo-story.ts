@@ -42,8 +42,8 @@ export const DEMO_ASSIGNMENTS: readonly DemoAssignment[] = [
   { id: 'autoencoder', dueDay: 18, scope: 'all' },
 ];
 
-/** The course's late policy: 10 % per started day, nothing graded a week after the due date. */
-export const DEMO_LATE_POLICY = { percentPerDay: 10, hardCutoffDays: 7 } as const;
+/** The course's late policy: 10 % per started day (no hard cutoff, so a push to the demo is always graded). */
+export const DEMO_LATE_POLICY = { percentPerDay: 10 } as const;
 
 export interface DemoPush {
   /** Received at anchor + day days (committed ten minutes before). */

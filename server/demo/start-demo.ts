@@ -18,7 +18,11 @@ import { resolveSandbox } from '../../grader/sandbox/resolve-sandbox';
 import { openDatabase } from '../../grader/store/database';
 import { GradeStore } from '../../grader/store/grade-store';
 import { studentLink } from '../auth/student-links';
+import { Poller } from '../../grader/repo/poller';
 import { startServer, type RunningServer } from '../main';
+
+/** How often the demo looks for pushes to its repositories. */
+const DEMO_POLL_MS = 3_000;
 import {
   DemoDataError,
   anchorFor,
@@ -239,6 +243,20 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     }
   };
   const replayed = Promise.all(later.map(replayLater)).then(() => undefined);
+  // Once the stories are told, the demo behaves like a plain git host: pushes to the
+  // repositories under repos/ are noticed by polling and graded.
+  let poller: Poller | undefined;
+  void replayed.then(() => {
+    if (closing) return;
+    poller = new Poller({
+      config,
+      store: service.store,
+      onHead: (student, commit) => service.receivePush({ studentId: student.id, commit, branch: student.branch, source: 'poll' }),
+    });
+    poller.start(DEMO_POLL_MS, (round) => {
+      for (const e of round.errors) log(`poll ${e.studentId}: ${e.error}`);
+    });
+  });
 
   const token = config.secrets.instructorToken.reveal();
   const studentLinks = Object.fromEntries(config.roster.map((s) => [s.id, `${server.url}${studentLink(config, s.id)}`]));
@@ -260,7 +278,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   }
   print('');
   print(`  Data              ${dir} (--fresh starts over)`);
-  print(`  Repositories      ${path.join(dir, 'repos')}/<student>.git`);
+  print(`  Repositories      ${path.join(dir, 'repos')}/<student>.git (push to one: it is graded within seconds)`);
   if (insecureNoSandbox) {
     print('');
     print('  WARNING: no OS sandbox here; the demo runs the students\' code without one (as --insecure-no-sandbox does):');
@@ -299,6 +317,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     async close() {
       closing = true;
       await replayed;
+      await poller?.stop();
       await server.close();
     },
   };

@@ -13,6 +13,8 @@ import type { ResultRow } from '../../grader/store/rows';
 import { DEMO_SECRET_ENV, DemoDataError, buildDemoCourse, demoPaths, ensureDemoSecrets, type DemoCourse } from '../../server/demo/demo-course';
 import { DEMO_STUDENTS } from '../../server/demo/demo-story';
 import { DemoPortError, assertPortFree, prepareDataDir, startDemo } from '../../server/demo/start-demo';
+import { ASSIGNMENTS_ROOT } from '../../grader/paths';
+import { git, waitFor } from '../repo/git-helpers';
 
 jest.setTimeout(150_000);
 
@@ -181,12 +183,24 @@ describe('the demo course', () => {
       expect(results.filter((r) => r.days_late > 0).map((r) => `${r.student_id}/${r.assignment_id}`)).toEqual(['chen/mnist-test-loop']);
       expect(results).toHaveLength(5 + 6 + 4);
 
-      // A second start finds every push known and grades nothing.
+      // A second start finds every push known and grades nothing; then the demo is a git host:
+      // a push to Anna's repository is noticed by polling and graded.
       const again = await startDemo({ dataDir: d, scope: 'light', port: 0, ...quiet });
       try {
         await again.whenGraded(30_000);
         expect(again.recorded).toEqual({ new: 0, known: 15 });
         expect(again.server.service.store.listResults().map((r) => r.id)).toEqual(results.map((r) => r.id));
+        const work = path.join(d, 'anna-work');
+        git(d, 'clone', '--quiet', path.join(d, 'repos', 'anna.git'), work);
+        fs.copyFileSync(path.join(ASSIGNMENTS_ROOT, 'momentum-sgd', 'examples', 'nesterov', 'solution.ts'), path.join(work, 'momentum-sgd', 'solution.ts'));
+        git(work, 'commit', '--quiet', '-am', 'try Nesterov');
+        git(work, 'push', '--quiet', 'origin', 'HEAD:main');
+        const pushed = git(work, 'rev-parse', 'HEAD');
+        const row = await waitFor(() => again.server.service.store.listResults().find((r) => r.commit_sha === pushed), 60_000, 'the pushed commit graded');
+        // Pushed long after the due date: graded all the same, with the late penalty (no hard cutoff in the demo).
+        expect(row).toMatchObject({ student_id: 'anna', assignment_id: 'momentum-sgd', status: 'graded' });
+        expect(row.days_late).toBeGreaterThan(0);
+        expect(row.score).toBeLessThan(row.max_score);
       } finally {
         await again.close();
       }
