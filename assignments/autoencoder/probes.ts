@@ -39,7 +39,7 @@ export const probes = defineProbes({
         ms: Date.now() - started,
       };
       records.push(record);
-      ctx.progress({ noise: noise ?? null, epoch: record.epoch, loss: record.loss, ms: record.ms });
+      ctx.progress({ noise: noise ?? null, epoch: record.epoch, epochs, loss: record.loss, ms: record.ms });
     };
     const options = { epochs, seed, onEpochEnd, ...(typeof noise === 'number' ? { noise } : {}) };
     await studentFunction(ctx, 'train')(ae, data, options);

@@ -41,7 +41,7 @@ async function buildAndTrain(ctx: ProbeContext, data: unknown, epochs: number, s
     if (records.length >= 1000) return;
     const record = { epoch, loss, tensors: tf.memory().numTensors, ms: Date.now() - started };
     records.push(record);
-    if (report) ctx.progress({ epoch: typeof epoch === 'number' ? epoch : null, loss: typeof loss === 'number' ? loss : null, ms: record.ms });
+    if (report) ctx.progress({ epoch: typeof epoch === 'number' ? epoch : null, epochs, loss: typeof loss === 'number' ? loss : null, ms: record.ms });
   };
   await studentFunction(ctx, 'train')(model, data, { epochs, seed, onEpochEnd });
   return {

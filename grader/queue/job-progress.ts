@@ -27,6 +27,8 @@ export const JobProgressSchema = z.discriminatedUnion('type', [
     test: z.string().max(500),
     visibility: VisibilitySchema,
     epoch: z.number().finite().nullable(),
+    /** Epochs in all, when the probe says. */
+    epochs: z.number().int().positive().nullable().default(null),
     loss: z.number().finite().nullable(),
   }),
 ]);
@@ -55,8 +57,16 @@ export function toJobProgress(event: GradeEvent, visibilityOf: (test: string) =>
     case 'progress': {
       const data = event.data;
       if (typeof data !== 'object' || data === null || !('epoch' in data || 'loss' in data)) return undefined;
-      const d = data as { epoch?: unknown; loss?: unknown };
-      return { type: 'epoch', test: event.test, visibility: visibilityOf(event.test), epoch: finiteOrNull(d.epoch), loss: finiteOrNull(d.loss) };
+      const d = data as { epoch?: unknown; epochs?: unknown; loss?: unknown };
+      const epochs = finiteOrNull(d.epochs);
+      return {
+        type: 'epoch',
+        test: event.test,
+        visibility: visibilityOf(event.test),
+        epoch: finiteOrNull(d.epoch),
+        epochs: epochs !== null && Number.isInteger(epochs) && epochs > 0 ? epochs : null,
+        loss: finiteOrNull(d.loss),
+      };
     }
   }
 }

@@ -50,7 +50,7 @@
     } else if (p.type === 'epoch') {
       var target = itemByName(p.test) || current;
       if (target) {
-        var text = labels.epoch + ' ' + (p.epoch === null ? '?' : p.epoch + 1) + (p.loss === null ? '' : ', ' + labels.loss + ' ' + Number(p.loss).toPrecision(4));
+        var text = labels.epoch + ' ' + (p.epoch === null ? '?' : p.epoch + 1) + (p.epochs ? '/' + p.epochs : '') + (p.loss === null ? '' : ', ' + labels.loss + ' ' + Number(p.loss).toPrecision(4));
         target.querySelector('.live-test-epochs').textContent = text;
       }
     }
