@@ -496,7 +496,7 @@ function bandTest(config: ClassifierConfig, band: Band, first: boolean): TestSpe
               losses: t.report.epochs.map((r) => r.loss),
               trainMs: t.report.ms,
               confusion: e.confusion,
-              misclassified: e.misclassified,
+              // The misclassified digits travel once, in their figure.
               figures: [bands, ...evaluationFigures(e, t.test)],
             }
           : { accuracy: e.accuracy, figures: [bands] };

@@ -20,8 +20,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, Option } from 'commander';
-import { formatResultText } from '../report/format-text';
-import type { GradeResult, TestResult } from '../results/result-schema';
+import { STATUS_MARKS, STATUS_SGR, formatResultText } from '../report/format-text';
+import type { GradeResult } from '../results/result-schema';
 import type { GradeEvent } from '../run/grade-assignment';
 import { gradeSubmission } from '../run/grade-submission';
 import { resolveSandbox } from '../sandbox';
@@ -98,8 +98,6 @@ export interface ProgressPrinter {
   finish(): void;
 }
 
-const MARKS: Record<TestResult['status'], string> = { passed: '✔', failed: '✘', error: '!', timeout: '⏱', killed: '☠' };
-const COLORS: Record<TestResult['status'], string> = { passed: '32', failed: '31', error: '31', timeout: '33', killed: '35' };
 
 interface EpochProgress {
   epoch: number | null;
@@ -226,7 +224,7 @@ export function createProgressPrinter(io: ProgressIo): ProgressPrinter {
             break;
           }
           clear();
-          io.err(`  ${paint(COLORS[t.status], MARKS[t.status])} ${t.name} ${paint('2', `(${took})`)}\n`);
+          io.err(`  ${paint(STATUS_SGR[t.status], STATUS_MARKS[t.status])} ${t.name} ${paint('2', `(${took})`)}\n`);
           if (done >= total) {
             stopTimer();
             total = 0;

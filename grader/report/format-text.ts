@@ -3,7 +3,8 @@
  */
 import type { GradeResult, TestResult } from '../results/result-schema';
 
-const MARKS: Record<TestResult['status'], string> = {
+/** A test's mark in a terminal (also the check command's progress lines). */
+export const STATUS_MARKS: Readonly<Record<TestResult['status'], string>> = {
   passed: '✔',
   failed: '✘',
   error: '!',
@@ -11,12 +12,13 @@ const MARKS: Record<TestResult['status'], string> = {
   killed: '☠',
 };
 
-const COLORS: Record<TestResult['status'], string> = {
-  passed: '\x1b[32m',
-  failed: '\x1b[31m',
-  error: '\x1b[31m',
-  timeout: '\x1b[33m',
-  killed: '\x1b[35m',
+/** A test status's terminal colour, as an SGR parameter (green, red, yellow, magenta). */
+export const STATUS_SGR: Readonly<Record<TestResult['status'], string>> = {
+  passed: '32',
+  failed: '31',
+  error: '31',
+  timeout: '33',
+  killed: '35',
 };
 
 function fmtPoints(n: number): string {
@@ -30,7 +32,7 @@ export function formatResultText(result: GradeResult, opts: { color?: boolean } 
   lines.push(c('\x1b[1m', head) + `  [${result.status}, backend ${result.backend}, ${(result.duration_ms / 1000).toFixed(1)} s]`);
   const width = Math.min(60, Math.max(10, ...result.tests.map((t) => t.name.length)));
   for (const t of result.tests) {
-    const mark = c(COLORS[t.status], MARKS[t.status]);
+    const mark = c(`\x1b[${STATUS_SGR[t.status]}m`, STATUS_MARKS[t.status]);
     const name = t.name.length > width ? `${t.name.slice(0, width - 1)}…` : t.name.padEnd(width);
     const pts = `${fmtPoints(t.score)}/${fmtPoints(t.max_score)}`.padStart(7);
     const hidden = t.visibility === 'hidden' ? ' (hidden)' : '';

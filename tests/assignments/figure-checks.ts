@@ -106,7 +106,7 @@ export function classifierFigureChecks(config: ClassifierConfig): void {
       const confusion = figureOf(figures, 'confusion');
       expect(confusion.labels).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
       expect(confusion.matrix).toHaveLength(10);
-      const details = testNamed(result, name).details as { confusion: number[][]; testSamples: number; accuracy: number; misclassified: Array<{ label: number; predicted: number; image: string }> };
+      const details = testNamed(result, name).details as { confusion: number[][]; testSamples: number; accuracy: number; misclassified?: unknown };
       expect(confusion.matrix).toEqual(details.confusion);
       const total = confusion.matrix.flat().reduce((a, b) => a + b, 0);
       const diagonal = confusion.matrix.reduce((s, row, i) => s + row[i], 0);
@@ -114,10 +114,12 @@ export function classifierFigureChecks(config: ClassifierConfig): void {
       expect(diagonal / total).toBeCloseTo(details.accuracy, 10);
       const wrong = figureOf(figures, 'misclassified');
       expect(wrong.items.length).toBeGreaterThan(0);
-      expect(wrong.items).toHaveLength(details.misclassified.length);
-      wrong.items.forEach((item, i) => {
+      // Up to 12 wrong digits, each counted in its off-diagonal cell; stored once (in the figure).
+      expect(wrong.items.length).toBeLessThanOrEqual(12);
+      expect(details.misclassified).toBeUndefined();
+      wrong.items.forEach((item) => {
         expect(item.label).not.toBe(item.predicted);
-        expect(item).toMatchObject({ label: details.misclassified[i].label, predicted: details.misclassified[i].predicted });
+        expect(confusion.matrix[item.label][item.predicted]).toBeGreaterThan(0);
         expect(item.image).toMatchObject({ width: 28, height: 28, encoding: 'uint8' });
         expect(imageBytes(item.image)).toHaveLength(28 * 28);
       });
