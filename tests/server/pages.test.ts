@@ -152,6 +152,8 @@ describe('server pages', () => {
     expect(page.status).toBe(200);
     expect(page.text).toContain(commits.alice.slice(0, 7));
     expect(page.text).not.toContain(commits.bob.slice(0, 7));
+    // Before the release her page shows the visible tests' points only (7 of the 10).
+    expect(page.text).toContain('demo-add</a> <span class="badge badge-graded">graded</span> 7/7');
     const own = await request(app).get(`${alice}/reports/${jobOf('alice').id}`);
     expect(own.status).toBe(200);
     // Before the release: the visible tests only, and no printed output.
