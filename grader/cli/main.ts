@@ -10,6 +10,7 @@ import { registerKitCommand } from './kit-command';
 import { registerPollCommand } from './poll-command';
 import { registerServeCommand } from './serve-command';
 import { registerServeDemoCommand } from './serve-demo-command';
+import { registerStatementsCommand } from './statements-command';
 import { registerWorkerCommand } from './worker-command';
 
 export function buildProgram(): Command {
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerServeDemoCommand(program);
   registerWorkerCommand(program);
   registerPollCommand(program);
+  registerStatementsCommand(program);
   return program;
 }
 

@@ -66,10 +66,25 @@ export interface TestVerdict {
   details?: unknown;
 }
 
+/**
+ * One thing the statement requires (a "must", an option the contract documents, something it
+ * forbids). Every requirement is graded by at least one test that names it, and broken alone
+ * by at least one example (expected.json `breaks`); tests/assignments/requirement-coverage
+ * checks both, and the statement's grading table is rendered from them (npm run statements).
+ */
+export interface Requirement {
+  /** kebab-case, stable: tests and examples name it. */
+  id: string;
+  /** The requirement as the statement states it, one sentence. */
+  text: LocalizedText;
+}
+
 export interface TestSpec {
   name: string;
   points: number;
   visibility: Visibility;
+  /** Ids of the spec's requirements this test grades (it can fail when one is broken). */
+  requirements?: string[];
   tolerance?: Partial<Tolerance>;
   /** Overrides limits.testMs. */
   timeoutMs?: number;
@@ -94,6 +109,8 @@ export interface AssignmentSpec {
   dataset?: () => Promise<string>;
   /** Runner set-up, e.g. autograd disabled for the backprop exercise. */
   runner?: { disableAutograd?: LocalizedText };
+  /** What the statement requires; required for the course's assignments (see Requirement). */
+  requirements?: Requirement[];
   tests: TestSpec[];
 }
 
@@ -103,7 +120,15 @@ const TestSpecSchema = z.object({
   visibility: z.enum(['visible', 'hidden']),
   tolerance: z.object({ rtol: z.number().nonnegative(), atol: z.number().nonnegative() }).partial().optional(),
   timeoutMs: z.number().int().positive().optional(),
+  requirements: z.array(z.string()).optional(),
   run: z.function(),
+});
+
+const REQUIREMENT_ID = /^[a-z0-9][a-z0-9-]*$/;
+
+const RequirementSchema = z.object({
+  id: z.string().regex(REQUIREMENT_ID, 'requirement ids are kebab-case'),
+  text: z.object({ en: z.string().min(1), ru: z.string().min(1) }),
 });
 
 export const AssignmentSpecSchema = z
@@ -121,6 +146,7 @@ export const AssignmentSpecSchema = z
     tolerance: z.object({ rtol: z.number().nonnegative(), atol: z.number().nonnegative() }),
     dataset: z.function().optional(),
     runner: z.object({ disableAutograd: z.object({ en: z.string(), ru: z.string() }).optional() }).optional(),
+    requirements: z.array(RequirementSchema).optional(),
     tests: z.array(TestSpecSchema).min(1),
   })
   .superRefine((spec, ctx) => {
@@ -129,11 +155,26 @@ export const AssignmentSpecSchema = z
       if (seen.has(t.name)) ctx.addIssue({ code: 'custom', message: `duplicate test name '${t.name}'` });
       seen.add(t.name);
     }
+    const declared = new Set<string>();
+    for (const r of spec.requirements ?? []) {
+      if (declared.has(r.id)) ctx.addIssue({ code: 'custom', message: `duplicate requirement id '${r.id}'` });
+      declared.add(r.id);
+    }
+    for (const t of spec.tests) {
+      for (const id of t.requirements ?? []) {
+        if (!declared.has(id)) ctx.addIssue({ code: 'custom', message: `test '${t.name}' names the unknown requirement '${id}'` });
+      }
+    }
   });
 
 /** Identity with a type: every spec.ts writes `export const spec = defineAssignment({...})`. */
 export function defineAssignment(spec: AssignmentSpec): AssignmentSpec {
   return spec;
+}
+
+/** The tests that grade requirement `id`. */
+export function testsOfRequirement(spec: AssignmentSpec, id: string): TestSpec[] {
+  return spec.tests.filter((t) => (t.requirements ?? []).includes(id));
 }
 
 export function maxScore(spec: AssignmentSpec, visibleOnly = false): number {

@@ -20,7 +20,12 @@ export const ExpectedVerdictSchema = z
     statuses: z.record(TestStatus).default({}),
     /** A substring each named test's message must contain (the mistake, named). */
     messages: z.record(z.string()).default({}),
-    /** What bug the example shows. */
+    /**
+     * The spec's requirement ids this example breaks (empty for a correct solution). Every
+     * failing test must grade one of them, and each of them must be graded by a failing test.
+     */
+    breaks: z.array(z.string()).default([]),
+    /** What bug the example shows (or, for a correct one, in what style it is written). */
     note: z.string(),
   })
   .strict();
