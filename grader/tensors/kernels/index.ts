@@ -20,6 +20,7 @@ export { maxPoolGradConfig } from './max-pool-grad';
 export { UnsupportedKernelAttributeError, upstreamWasmKernels } from './kernel-utils';
 export { batchMatMulConfig } from './batch-mat-mul';
 export { oneHotConfig } from './one-hot';
+export { cpuFallbackKernels, kernelsMissingOnWasm, registerCpuFallbacks } from './cpu-fallback';
 
 export const TRAINING_KERNELS: readonly tf.KernelConfig[] = [
   conv2dBackpropFilterConfig,
