@@ -14,37 +14,58 @@ let applied = false;
 export function applyTfjsFixes(): void {
   if (applied) return;
   applied = true;
-  fixSquaredDifferenceGradient();
+  fixBroadcastGradients();
   fixOptimizerDisposal();
 }
 
 /**
- * SquaredDifference's gradient (tfjs-core gradients/SquaredDifference_grad) returns
- * 2·dy·(a−b) at the broadcast shape for both inputs: `tf.squaredDifference(x, y)` with x [3,4]
- * and y [4] makes tf.grads throw ("The gradient of input 'b' has shape '3,4'") and an
- * optimizer cannot train a broadcast centre or bias through it. The replacement reduces over
- * the broadcast axes the way Sub's gradient does.
+ * Kernels whose tfjs 4.22 gradient forgets to reduce over broadcast axes: it returns the
+ * derivative at the broadcast (output) shape, so `tf.grads` throws ("The gradient of input 'b'
+ * has shape '3,4', which does not match the shape of the input '4'") and an optimizer cannot
+ * train a broadcast operand (a centre in squaredDifference(x, c), a threshold in maximum(x, t),
+ * a shared weight in matMul(x3d, w2d)). Sub's gradient shows the right way: sum over the axes
+ * the input was broadcast along, then reshape to the input's shape.
  */
-function fixSquaredDifferenceGradient(): void {
-  const config: tf.GradConfig = {
-    kernelName: 'SquaredDifference',
-    inputsToSave: ['a', 'b'],
-    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-      const grad = dy as tf.Tensor;
-      const [a, b] = saved;
-      const outShape = tf.broadcast_util.assertAndGetBroadcastShape(a.shape, b.shape);
-      const reduceTo = (t: tf.Tensor, shape: number[]): tf.Tensor => {
-        const axes = tf.broadcast_util.getReductionAxes(shape, outShape);
-        return tf.reshape(axes.length > 0 ? tf.sum(t, axes) : t, shape);
-      };
-      const two = tf.scalar(2);
-      return {
-        a: () => reduceTo(tf.mul(grad, tf.mul(two, tf.sub(a, b))), a.shape),
-        b: () => reduceTo(tf.mul(grad, tf.mul(two, tf.sub(b, a))), b.shape),
-      };
-    },
-  };
-  withoutWarnings(() => tf.registerGradient(config));
+export const BROADCAST_GRADIENT_FIXES = ['SquaredDifference', 'Maximum', 'Minimum', 'BatchMatMul'] as const;
+
+/**
+ * Wraps the registered gradient of each of {@link BROADCAST_GRADIENT_FIXES} so that every
+ * input's derivative is reduced to that input's shape. The upstream formula is kept (only the
+ * reduction is added), so unbroadcast cases compute exactly what they did.
+ */
+function fixBroadcastGradients(): void {
+  for (const kernelName of BROADCAST_GRADIENT_FIXES) {
+    const upstream = tf.getGradient(kernelName);
+    if (upstream === undefined || upstream.inputsToSave === undefined) continue;
+    const inputsToSave = upstream.inputsToSave;
+    const config: tf.GradConfig = {
+      ...upstream,
+      gradFunc: (dy, saved, attrs) => {
+        const derivatives = upstream.gradFunc(dy, saved, attrs);
+        const reduced: Record<string, () => tf.Tensor> = {};
+        for (const [name, derivative] of Object.entries(derivatives)) {
+          const index = inputsToSave.indexOf(name);
+          const shape = index >= 0 ? saved[index]?.shape : undefined;
+          reduced[name] = shape === undefined ? derivative : () => reduceToShape(derivative(), shape);
+        }
+        return reduced;
+      },
+    };
+    withoutWarnings(() => tf.registerGradient(config));
+  }
+}
+
+/** Sums `t` (a derivative at a broadcast shape) down to `shape`, numpy broadcasting rules. */
+export function reduceToShape(t: tf.Tensor, shape: readonly number[]): tf.Tensor {
+  if (tf.util.arraysEqual(t.shape, shape as number[])) return t;
+  const extra = t.rank - shape.length;
+  if (extra < 0) return tf.reshape(t, shape as number[]);
+  const axes: number[] = [];
+  for (let i = 0; i < t.rank; i++) {
+    if (i < extra || (shape[i - extra] === 1 && t.shape[i] !== 1)) axes.push(i);
+  }
+  const summed = axes.length > 0 ? tf.sum(t, axes, true) : t;
+  return tf.reshape(summed, shape as number[]);
 }
 
 /**

@@ -12,6 +12,7 @@ import { conv2dBackpropInputConfig } from './conv2d-backprop-input';
 import { maxPoolGradConfig } from './max-pool-grad';
 import { batchMatMulConfig } from './batch-mat-mul';
 import { oneHotConfig } from './one-hot';
+import { fusedMatMulConfig } from './fused-mat-mul';
 import { upstreamWasmKernels } from './kernel-utils';
 
 export { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
@@ -20,6 +21,7 @@ export { maxPoolGradConfig } from './max-pool-grad';
 export { UnsupportedKernelAttributeError, upstreamWasmKernels } from './kernel-utils';
 export { batchMatMulConfig } from './batch-mat-mul';
 export { oneHotConfig } from './one-hot';
+export { fusedMatMulConfig } from './fused-mat-mul';
 export { cpuFallbackKernels, kernelsMissingOnWasm, registerCpuFallbacks } from './cpu-fallback';
 
 export const TRAINING_KERNELS: readonly tf.KernelConfig[] = [
@@ -28,6 +30,7 @@ export const TRAINING_KERNELS: readonly tf.KernelConfig[] = [
   maxPoolGradConfig,
   batchMatMulConfig,
   oneHotConfig,
+  fusedMatMulConfig,
 ];
 
 
