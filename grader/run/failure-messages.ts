@@ -1,27 +1,121 @@
 /**
- * What a student reads when their code threw, ran out of time or was killed: what happened,
- * where, and the usual cause.
+ * What a student reads when their code threw, ran out of time or was killed: which of their
+ * functions failed, with what, where in their own files (stack frames mapped back through
+ * the bundle's source map), and the usual cause. A function that still throws the starter's
+ * "TODO" (or "not implemented") is reported as not written yet, by name; a function that
+ * returned undefined and so broke the test's code after it is named as such.
  */
+import type { BundleSourceMap } from '../compile/source-map';
 import type { Lang } from '../spec/assignment-spec';
 import { RunnerKilledError, RunnerTimeoutError, StudentCodeError, type RunnerFailure } from '../runner/runner-errors';
+import { framesText, positionText, studentFrames } from './student-stack';
 
-/** Keeps the student's frames (solution.js) of a stack; drops the grader's. */
-function studentFrames(stack: string | undefined): string {
-  if (stack === undefined) return '';
-  const frames = stack
-    .split('\n')
-    .filter((line) => line.includes('solution.js'))
-    .slice(0, 6);
-  return frames.length > 0 ? `\n${frames.join('\n')}` : '';
+export interface FailureContext {
+  /** The bundle's source map: frames then name the student's .ts files and lines. */
+  sourceMap?: BundleSourceMap;
+  /** The test that was running, for the message's last line. */
+  test?: string;
 }
 
-export function explainFailure(err: RunnerFailure, lang: Lang): string {
-  if (err instanceof StudentCodeError) {
-    const head = lang === 'ru'
-      ? `${err.where}: ошибка ${err.info.name}: ${err.info.message}`
-      : `${err.where} threw ${err.info.name}: ${err.info.message}`;
-    return head + studentFrames(err.info.stack);
+/** Where the runner failed while loading the module (runner-client.ts). */
+const LOADING = 'loading solution.ts';
+
+/** Messages a stub throws: the starter's "TODO: implement …", "not implemented", … */
+const NOT_WRITTEN = /^\s*todo\b|\bnot (?:yet )?implemented\b|\bunimplemented\b|\bnot written yet\b|\bне реализован|\bне написан/i;
+
+/** Whether a thrown message says the function is a stub. */
+export function looksNotImplemented(message: string): boolean {
+  return NOT_WRITTEN.test(message.slice(0, 500));
+}
+
+/** The export a call named, when the grader called it directly (`where` is "name()"). */
+function calledExport(where: string): string | undefined {
+  const m = /^([A-Za-z_$][\w$]*)\(\)$/.exec(where);
+  return m?.[1];
+}
+
+/** "Error: boom", or the runner's words for a thrown non-Error, in the report's language. */
+function thrownText(info: StudentCodeError['info'], lang: Lang): string {
+  if (info.name === 'thrown value') {
+    const m = /^threw a non-Error value: ([\s\S]*)$/.exec(info.message);
+    if (lang === 'ru') {
+      return m !== null ? `значение, не Error: ${m[1]}` : 'значение, которое нельзя напечатать';
+    }
+    return m !== null ? `a non-Error value: ${m[1]}` : 'a value that cannot be printed';
   }
+  return `${info.name}: ${info.message}`;
+}
+
+/** A TypeError of the kind that using an undefined result gives. */
+function usesUndefined(info: StudentCodeError['info']): boolean {
+  return /undefined|is not iterable|is not a function/.test(info.message) && (info.name === 'TypeError' || info.name === 'Error');
+}
+
+function explainStudentError(err: StudentCodeError, lang: Lang, context: FailureContext): string {
+  const { info } = err;
+  const frames = studentFrames(info.stack, context.sourceMap);
+  const framesBlock = frames.length > 0 ? `\n${framesText(frames)}` : '';
+  const where = frames.length > 0 ? positionText(frames[0].at) : undefined;
+  const ru = lang === 'ru';
+  const fn = info.export ?? calledExport(err.where);
+  const testLine = context.test !== undefined ? (ru ? `\nТест: ${context.test}` : `\nTest: ${context.test}`) : '';
+
+  if (err.where === LOADING) {
+    const head = ru
+      ? `Загрузка solution.ts не удалась: код верхнего уровня модуля выбросил исключение ${thrownText(info, lang)}`
+      : `loading solution.ts failed: the module's top-level code threw ${thrownText(info, lang)}`;
+    return head + framesBlock;
+  }
+
+  const missing = /^solution\.ts does not export a function named '([^']*)'$/.exec(info.message);
+  if (missing !== null) {
+    return (ru ? `solution.ts не экспортирует функцию ${missing[1]}() (проверьте имя и export)` : `solution.ts does not export a function named ${missing[1]}() (check the name and the export)`) + testLine;
+  }
+  const bare = info.name === 'thrown value' ? (/^threw a non-Error value: ([\s\S]*)$/.exec(info.message)?.[1] ?? '') : info.message;
+  if (fn !== undefined && looksNotImplemented(bare)) {
+    const at = where !== undefined ? ` (${where})` : '';
+    const shown = bare.length > 200 ? `${bare.slice(0, 200)}…` : bare;
+    const head = ru
+      ? `Функция ${fn}() ещё не написана: она бросает «${shown}»${at}. Напишите её по условию задания.`
+      : `${fn}() is not written yet: it throws "${shown}"${at}. Write it as the statement describes.`;
+    return head + testLine;
+  }
+
+  if (fn !== undefined) {
+    const at = where !== undefined ? (ru ? ` (в ${where})` : ` (at ${where})`) : '';
+    const head = ru
+      ? `Функция ${fn}() выбросила исключение ${thrownText(info, lang)}${at}`
+      : `${fn}() threw ${thrownText(info, lang)}${at}`;
+    return head + framesBlock + testLine;
+  }
+
+  // Thrown outside the student's exports: in the test's own code (a probe) or by TensorFlow.js
+  // on what the student's code gave it.
+  const undefinedFrom = info.returnedUndefined ?? [];
+  if (frames.length === 0 && undefinedFrom.length > 0 && usesUndefined(info)) {
+    const names = undefinedFrom.map((n) => `${n}()`).join(', ');
+    const head = ru
+      ? `${names} ${undefinedFrom.length > 1 ? 'вернули' : 'вернула'} undefined (функция ещё не написана или в ней нет return?), и тест не смог продолжить: ${thrownText(info, lang)}`
+      : `${names} returned undefined (not written yet, or a missing return?), and the test could not go on: ${thrownText(info, lang)}`;
+    return head + testLine;
+  }
+  if (frames.length > 0) {
+    const at = ru ? ` (в ${where ?? ''})` : ` (at ${where ?? ''})`;
+    const head = ru ? `Ваш код выбросил исключение ${thrownText(info, lang)}${at}` : `Your code threw ${thrownText(info, lang)}${at}`;
+    return head + framesBlock + testLine;
+  }
+  if (context.test !== undefined && err.where === context.test) {
+    const head = ru ? `Тест остановлен ошибкой ${thrownText(info, lang)}` : `The test stopped with ${thrownText(info, lang)}`;
+    return head + testLine;
+  }
+  const head = ru
+    ? `${err.where}: ошибка ${thrownText(info, lang)}`
+    : `${err.where} threw ${thrownText(info, lang)}`;
+  return head + testLine;
+}
+
+export function explainFailure(err: RunnerFailure, lang: Lang, context: FailureContext = {}): string {
+  if (err instanceof StudentCodeError) return explainStudentError(err, lang, context);
   if (err instanceof RunnerTimeoutError) {
     return lang === 'ru'
       ? `${err.where}: не завершилось за ${(err.limitMs / 1000).toFixed(1)} с (бесконечный цикл или промис, который никогда не выполняется?)`

@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { compileSubmission, formatDiagnostic, type CompileDiagnostic } from '../compile';
+import { BundleSourceMap } from '../compile/source-map';
 import { normalizeResult } from '../results/normalize';
 import type { GradeResult, TestResult } from '../results/result-schema';
 import { RunnerClient, type RunnerOptions } from '../runner/runner-client';
@@ -133,6 +134,8 @@ export async function gradeAssignment(options: GradeOptions): Promise<GradeResul
       });
     }
 
+    // Stack traces from the runner name the bundle; this maps them back to the student's files.
+    const sourceMap = BundleSourceMap.fromFile(compiled.bundlePath);
     if (spec.dataset !== undefined) dataset = await spec.dataset();
     const reference = loadReference(assignment);
     const shared = new Map<string, Promise<unknown>>();
@@ -220,7 +223,7 @@ export async function gradeAssignment(options: GradeOptions): Promise<GradeResul
         return testResult(test, verdict.passed ? 'passed' : 'failed', score, verdict.output, verdict.details);
       } catch (err) {
         if (err instanceof RunnerFailure) {
-          return testResult(test, err.status, 0, explainFailure(err, lang));
+          return testResult(test, err.status, 0, explainFailure(err, lang, { sourceMap, test: test.name }));
         }
         graderBroke = true;
         const message = err instanceof Error ? `${err.message}\n${err.stack ?? ''}` : String(err);

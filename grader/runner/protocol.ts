@@ -11,6 +11,16 @@ export const ErrorInfoSchema = z.object({
   name: z.string().max(200),
   message: z.string().max(20_000),
   stack: z.string().max(20_000).optional(),
+  /**
+   * The student export that threw it, when the runner saw it leave one (exports are watched
+   * as they are handed to probes): a probe's failure then names `evaluate()`, not the probe.
+   */
+  export: z.string().max(200).optional(),
+  /**
+   * Exports that returned undefined (synchronously) during the failed call: when the error
+   * was thrown outside the student's code, the usual cause is one of them (not written yet).
+   */
+  returnedUndefined: z.array(z.string().max(200)).max(50).optional(),
 });
 export type ErrorInfo = z.infer<typeof ErrorInfoSchema>;
 

@@ -71,7 +71,8 @@ export class RunnerClient {
 
   /** Starts a runner and loads the submission; rejects with a RunnerFailure if it cannot. */
   static async start(options: RunnerOptions): Promise<RunnerClient> {
-    const nodeArgs = [`--max-old-space-size=${options.heapMb}`, '--stack-size=2000'];
+    // A deep stack: a student's frames under many of TensorFlow.js's must not be cut off.
+    const nodeArgs = [`--max-old-space-size=${options.heapMb}`, '--stack-size=2000', '--stack-trace-limit=60'];
     const nodeCommand = [process.execPath, ...nodeArgs, RUNNER_MAIN];
     const request: LaunchRequest = {
       nodePath: process.execPath,

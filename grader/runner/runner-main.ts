@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend, isBackendName } from '../tensors';
 import { captureSend, hardenProcess, mutableConsole } from './harden';
 import type { ErrorInfo, ParentMessage, RunnerSetup } from './protocol';
+import { exportThatThrew, exportsReturningUndefined, resetCallRecord, watchedExport, watchedExports } from './watch-exports';
 import { decodeValue, encodeValue } from './wire';
 import type { ProbeContext, ProbeFunction } from '../spec/probe';
 
@@ -27,10 +28,18 @@ const send: (message: unknown) => void = (() => {
 })();
 
 let studentExports: Record<string, unknown> = {};
+/** What probes see: the exports, each function watched (watch-exports.ts). */
+let studentView: Record<string, unknown> = {};
 let probes: Record<string, ProbeFunction> = {};
 
 /** What was thrown, as plain strings; never throws itself (a thrown value may be hostile). */
 function errorInfo(err: unknown): ErrorInfo {
+  const from = exportThatThrew(err);
+  const undefinedReturns = exportsReturningUndefined();
+  const context = {
+    ...(from !== undefined ? { export: from.slice(0, 200) } : {}),
+    ...(undefinedReturns.length > 0 ? { returnedUndefined: undefinedReturns.map((n) => n.slice(0, 200)) } : {}),
+  };
   try {
     if (err instanceof Error) {
       const stack: unknown = err.stack;
@@ -38,11 +47,12 @@ function errorInfo(err: unknown): ErrorInfo {
         name: String(err.name).slice(0, 200),
         message: String(err.message).slice(0, 10_000),
         stack: typeof stack === 'string' ? stack.slice(0, 10_000) : undefined,
+        ...context,
       };
     }
-    return { name: 'thrown value', message: `threw a non-Error value: ${String(err).slice(0, 1000)}` };
+    return { name: 'thrown value', message: `threw a non-Error value: ${String(err).slice(0, 1000)}`, ...context };
   } catch {
-    return { name: 'thrown value', message: 'threw a value that cannot be printed' };
+    return { name: 'thrown value', message: 'threw a value that cannot be printed', ...context };
   }
 }
 
@@ -87,6 +97,7 @@ async function handleInit(msg: Extract<ParentMessage, { type: 'init' }>): Promis
   hardenProcess();
   try {
     studentExports = loadSubmission(code);
+    studentView = watchedExports(studentExports);
   } catch (err) {
     send({ type: 'init-error', error: errorInfo(err) });
     return;
@@ -99,6 +110,7 @@ function applySetup(setup: RunnerSetup): void {
 }
 
 async function handleCall(msg: Extract<ParentMessage, { type: 'call' }>): Promise<void> {
+  resetCallRecord();
   try {
     const args = (await decodeValue(msg.args)) as unknown[];
     let value: unknown;
@@ -107,12 +119,12 @@ async function handleCall(msg: Extract<ParentMessage, { type: 'call' }>): Promis
       if (typeof fn !== 'function') {
         throw new TypeError(`solution.ts does not export a function named '${msg.name}'`);
       }
-      value = await (fn as (...a: unknown[]) => unknown)(...args);
+      value = await (watchedExport(msg.name, fn) as (...a: unknown[]) => unknown)(...args);
     } else {
       const probe = probes[msg.name];
       if (probe === undefined) throw new Error(`grader bug: no probe named '${msg.name}'`);
       const ctx: ProbeContext = {
-        student: studentExports,
+        student: studentView,
         tf,
         progress: (data: unknown) => send({ type: 'progress', id: msg.id, data }),
       };
