@@ -7,6 +7,7 @@
  * against the mathematically right value.
  */
 import * as tf from '@tensorflow/tfjs';
+import { resizeNearestNeighborGradCpuConfig } from './kernels/resize-nearest-neighbor-grad-cpu';
 
 let applied = false;
 
@@ -16,6 +17,75 @@ export function applyTfjsFixes(): void {
   applied = true;
   fixBroadcastGradients();
   fixOptimizerDisposal();
+  addEinsumGradient();
+  replaceKernel(resizeNearestNeighborGradCpuConfig);
+}
+
+/** Replaces a backend's registered kernel by ours (the backend module must be loaded). */
+function replaceKernel(config: tf.KernelConfig): void {
+  if (tf.getKernel(config.kernelName, config.backendName) === config) return;
+  if (tf.getKernel(config.kernelName, config.backendName) !== undefined) {
+    tf.unregisterKernel(config.kernelName, config.backendName);
+  }
+  tf.registerKernel(config);
+}
+
+/**
+ * tfjs 4.22 registers no gradient for Einsum ("Cannot compute gradient: gradient function not
+ * found for Einsum"), on any backend. The derivative of an einsum with respect to one operand is
+ * an einsum too: contract dy with the other operands onto that operand's indices
+ * (d/dA of 'ij,jk->ik' is 'ik,jk->ij'), then broadcast along the indices the forward pass
+ * summed away inside that operand alone. Repeated indices within one operand (diagonals) are
+ * refused by the forward kernel already.
+ */
+function addEinsumGradient(): void {
+  if (tf.getGradient('Einsum') !== undefined) return;
+  tf.registerGradient({
+    kernelName: 'Einsum',
+    saveAllInputs: true,
+    gradFunc: (dy, saved, attrs) => {
+      const equation = String(attrs['equation']).replace(/\s/g, '');
+      const [lhs, rhs] = equation.includes('->') ? equation.split('->') : [equation, implicitOutput(equation)];
+      const subs = lhs.split(',');
+      const derivatives: Record<string, () => tf.Tensor> = {};
+      saved.forEach((operand, k) => {
+        derivatives[String(k)] = () => einsumDerivative(dy as tf.Tensor, rhs, subs, saved, k, operand.shape);
+      });
+      return derivatives;
+    },
+  });
+}
+
+/** numpy's implicit einsum output: the indices that occur once, in alphabetical order. */
+function implicitOutput(lhs: string): string {
+  const letters = lhs.replace(/,/g, '').split('');
+  return letters.filter((c) => letters.indexOf(c) === letters.lastIndexOf(c)).sort().join('');
+}
+
+function einsumDerivative(
+  dy: tf.Tensor,
+  outSubs: string,
+  subs: string[],
+  operands: tf.Tensor[],
+  k: number,
+  shape: number[],
+): tf.Tensor {
+  const mine = subs[k];
+  if (new Set(mine).size !== mine.length) {
+    throw new Error(`Einsum gradient: repeated index in operand '${mine}' is not supported`);
+  }
+  const otherSubs = subs.filter((_, i) => i !== k);
+  const others = operands.filter((_, i) => i !== k);
+  const reachable = outSubs + otherSubs.join('');
+  const kept = mine.split('').filter((c) => reachable.includes(c)).join('');
+  const contracted =
+    otherSubs.length === 0 && kept === outSubs
+      ? dy
+      : tf.einsum([outSubs, ...otherSubs].join(',') + '->' + kept, dy, ...others);
+  // Indices only this operand had were summed in the forward pass: the derivative is constant
+  // along them.
+  const keptShape = mine.split('').map((c, i) => (kept.includes(c) ? shape[i] : 1));
+  return tf.broadcastTo(tf.reshape(contracted, keptShape), shape);
 }
 
 /**
