@@ -17,6 +17,18 @@ export interface Mistake {
   dy: (x: number, y: number, n: number) => number;
   /** Only recognisable with more than one entry (a mean over one entry is the sum). */
   needsSeveral?: boolean;
+  /**
+   * A formula written by hand: under broadcasting it keeps the broadcast shape instead of
+   * being summed down to its input's shape (autograd's gradients are summed down).
+   */
+  byHand?: boolean;
+  /**
+   * Only the broadcast-shaped form is a mistake (the formulas themselves are right): the
+   * gradients were not summed over the broadcast axes. Never matched when x and y have one shape.
+   */
+  unreducedOnly?: boolean;
+  /** dx holds the gradient of y and dy that of x: dx has y's shape, dy has x's. */
+  swapped?: boolean;
   hint: Text;
 }
 
@@ -69,14 +81,24 @@ export const MISTAKES: Mistake[] = [
   {
     dx: (x, y) => 3 * x + 2 * y,
     dy: (x, y) => 4 * x + 3 * y,
+    swapped: true,
     hint: {
       en: 'dx and dy are swapped: tf.grads returns the gradients in the order of its inputs.',
       ru: 'dx и dy перепутаны местами: tf.grads возвращает градиенты в порядке входов.',
     },
   },
   {
+    dx: (x, y) => 2 * x + 3 * y,
+    dy: (x, y) => 3 * x + 4 * y,
+    hint: {
+      en: 'These are the gradients of f(y, x), not of f(x, y): the parameters of the function given to tf.grads are in another order than the inputs [x, y] it is applied to (e.g. tf.grads((y, x) => …)([x, y])). f itself is right.',
+      ru: 'Это градиенты f(y, x), а не f(x, y): параметры функции, переданной в tf.grads, идут в другом порядке, чем входы [x, y], к которым она применяется (например, tf.grads((y, x) => …)([x, y])). Сама f верна.',
+    },
+  },
+  {
     dx: (x, y) => 3 * x + 2 * y,
     dy: (x, y) => 2 * x + y,
+    byHand: true,
     hint: {
       en: 'The derivative of (x+y)² is 2·(x+y): the factor 2 of the power rule is missing. Let tf.grads do it.',
       ru: 'Производная (x+y)² равна 2·(x+y): потерян множитель 2. Пусть это сделает tf.grads.',
@@ -89,6 +111,15 @@ export const MISTAKES: Mistake[] = [
     hint: {
       en: 'These are the gradients of mean(f), not of sum(f).',
       ru: 'Это градиенты mean(f), а нужны градиенты sum(f).',
+    },
+  },
+  {
+    dx: (x, y) => 4 * x + 3 * y,
+    dy: (x, y) => 3 * x + 2 * y,
+    unreducedOnly: true,
+    hint: {
+      en: "The values are right but not summed over the broadcast axes: a gradient must have its input's shape. Differentiate with respect to x and y themselves (tf.grads((a, b) => f(a, b).sum())([x, y])), not copies broadcast to a common shape, and not by a formula written by hand.",
+      ru: 'Значения верные, но не просуммированы по осям трансляции: градиент должен иметь форму своего входа. Дифференцируйте по самим x и y (tf.grads((a, b) => f(a, b).sum())([x, y])), а не по их копиям, приведённым к общей форме, и не по формуле, выписанной вручную.',
     },
   },
 ];

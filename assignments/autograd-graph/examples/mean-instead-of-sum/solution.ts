@@ -1,0 +1,10 @@
+import * as tf from '@tensorflow/tfjs';
+
+export function f(x: tf.Tensor, y: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => x.square().add(x.mul(y)).add(x.add(y).square()));
+}
+
+export function gradF(x: tf.Tensor, y: tf.Tensor): { dx: tf.Tensor; dy: tf.Tensor } {
+  const [dx, dy] = tf.grads((a: tf.Tensor, b: tf.Tensor) => f(a, b).mean())([x, y]);
+  return { dx, dy };
+}
