@@ -116,10 +116,12 @@ export function runOnCpu(kernelName: string, args: KernelArgs): tf.TensorInfo | 
     return info;
   };
   try {
-    // Some kernels (Einsum, Concat, AddN) take their inputs as an array, not a map.
+    // Some kernels (Einsum, Concat, AddN) take their inputs as an array, not a map, and some
+    // (RaggedGather's paramsNestedSplits) take an array as one named input.
+    const convert = (t: unknown): unknown => (Array.isArray(t) ? t.map(convert) : toCpu(t as tf.TensorInfo | undefined));
     const inputs = Array.isArray(args.inputs)
-      ? (args.inputs as tf.TensorInfo[]).map(toCpu)
-      : Object.fromEntries(Object.entries(args.inputs).map(([name, t]) => [name, toCpu(t)]));
+      ? args.inputs.map(convert)
+      : Object.fromEntries(Object.entries(args.inputs).map(([name, t]) => [name, convert(t)]));
     const out = cpuKernel.kernelFunc({
       inputs: inputs as tf.NamedTensorInfoMap,
       attrs: args.attrs ?? {},
