@@ -13,6 +13,29 @@ function field(value: unknown, key: string): unknown {
   return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
 }
 
+/** The fingerprint of a model's weights: per weight tensor its size, sum, sum of squares and first values. */
+function fingerprint(model: unknown): number[] {
+  const weights = (model as { getWeights?: () => Array<{ dataSync(): ArrayLike<number> }> })?.getWeights?.() ?? [];
+  const out: number[] = [];
+  for (const w of weights) {
+    const v = w.dataSync();
+    let s = 0;
+    let q = 0;
+    for (let i = 0; i < v.length; i++) {
+      s += v[i];
+      q += v[i] * v[i];
+    }
+    out.push(v.length, s, q, ...Array.from({ length: Math.min(8, v.length) }, (_, i) => v[i]));
+  }
+  return out;
+}
+
+/** Layers of a model, in topological order, without input layers. */
+function realLayers(model: unknown): Array<{ call: (inputs: unknown, kwargs: unknown) => unknown }> {
+  const layers = (model as { layers?: unknown[] })?.layers ?? [];
+  return layers.filter((l) => (l as { getClassName?: () => string }).getClassName?.() !== 'InputLayer') as Array<{ call: (inputs: unknown, kwargs: unknown) => unknown }>;
+}
+
 export const probes = defineProbes({
   /** buildAutoencoder(b) for each bottleneck, untrained: [{encoder, decoder}, …]. */
   build: (ctx, bottlenecks) => {
@@ -51,5 +74,57 @@ export const probes = defineProbes({
       tensorsAfter: tf.memory().numTensors,
       ms: Date.now() - started,
     };
+  },
+
+  /**
+   * A small training that watches what the model is fed: the encoder's first layer is wrapped
+   * so that every input it gets while a gradient is being taken (a training step, whatever the
+   * style: fit, fitDataset, trainOnBatch, optimizer.minimize over apply) is copied out, up to
+   * `maxRows` images. Also the weights' fingerprints before and after training. The trusted
+   * side matches each fed image with the clean one it came from.
+   */
+  observe: async (ctx, data, bottleneck, epochs, seed, noise, maxRows) => {
+    const { tf } = ctx;
+    const ae = studentFunction(ctx, 'buildAutoencoder')(bottleneck);
+    const encoder = field(ae, 'encoder');
+    const first = realLayers(encoder)[0];
+    const limit = typeof maxRows === 'number' ? maxRows : 0;
+    const pixels = 28 * 28;
+    const fed = new Float32Array(limit * pixels);
+    let rows = 0;
+    let extra = 0;
+    const boundaries: number[] = [];
+    if (first !== undefined) {
+      const original = first.call;
+      first.call = function (this: unknown, inputs: unknown, kwargs: unknown) {
+        const x = Array.isArray(inputs) ? inputs[0] : inputs;
+        const engine = tf.engine() as unknown as { state: { gradientDepth: number } };
+        if (engine.state.gradientDepth > 0 && x instanceof tf.Tensor && !x.isDisposed && x.size % pixels === 0) {
+          const n = x.size / pixels;
+          if (rows + n <= limit) {
+            fed.set(x.dataSync() as Float32Array, rows * pixels);
+            rows += n;
+          } else extra += n;
+        }
+        return original.call(this, inputs, kwargs);
+      };
+    }
+    const initial = fingerprint(encoder).concat(fingerprint(field(ae, 'decoder')));
+    const onEpochEnd = () => {
+      boundaries.push(rows + extra);
+    };
+    const options = { epochs, seed, onEpochEnd, ...(typeof noise === 'number' ? { noise } : {}) };
+    await studentFunction(ctx, 'train')(ae, data, options);
+    const final = fingerprint(encoder).concat(fingerprint(field(ae, 'decoder')));
+    const disposeModel = (m: unknown) => {
+      try {
+        (m as { dispose?: () => void })?.dispose?.();
+      } catch {
+        // already disposed, or shared with a model the student keeps: nothing to free here
+      }
+    };
+    disposeModel(encoder);
+    disposeModel(field(ae, 'decoder'));
+    return { wrapped: first !== undefined, fed: fed.slice(0, rows * pixels), rows, extra, boundaries, initial, final };
   },
 });

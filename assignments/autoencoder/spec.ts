@@ -13,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { formatNumber } from '../../grader/compare/format';
-import { loadMnist, sliceDataset, toPlain, type Dataset } from '../../grader/data';
+import { loadMnist, sliceDataset, subset, toPlain, type Dataset } from '../../grader/data';
 import { defineAssignment, type TestContext, type TestVerdict } from '../../grader/spec/assignment-spec';
 import { SeededRandom } from '../../grader/util/rng';
 import type { FigureInput } from '../../grader/report/figures';
@@ -38,6 +38,7 @@ import type { probes } from './probes';
 type ProbeName = keyof typeof probes;
 const BUILD: ProbeName = 'build';
 const TRAIN: ProbeName = 'train';
+const OBSERVE_PROBE: ProbeName = 'observe';
 
 /** The training of every test: the bottleneck, epochs, seed, noise, and the training set size. */
 export const SETTINGS = {
@@ -61,8 +62,8 @@ export const SETTINGS = {
  */
 const BANDS = {
   pass: { threshold: SETTINGS.mse.pass, points: 2 },
-  good: { threshold: SETTINGS.mse.good, points: 1.5 },
-  denoised: { threshold: SETTINGS.denoised, points: 2 },
+  good: { threshold: SETTINGS.mse.good, points: 1 },
+  denoised: { threshold: SETTINGS.denoised, points: 1 },
 };
 
 /** Seed of the noise added to the hidden test images (fixed: the same for every submission). */
@@ -178,6 +179,8 @@ interface Measured {
   pictures: Array<{ original: string; noisy?: string; output: string }>;
   dataset: string;
   trainSamples: number;
+  /** Weight tensors of encoder and decoder (an optimizer's state is a few per weight). */
+  weightCount: number;
 }
 
 /** Trains an autoencoder (once per grading and noise setting) and measures it on the test split. */
@@ -210,6 +213,7 @@ function trained(ctx: TestContext, noise: number | undefined): Promise<Measured>
           pictures,
           dataset: data.name,
           trainSamples,
+          weightCount: encoder.weights.length + decoder.weights.length,
         };
       } finally {
         decoder.dispose();
@@ -218,6 +222,391 @@ function trained(ctx: TestContext, noise: number | undefined): Promise<Measured>
       encoder.dispose();
     }
   });
+}
+
+
+// ---------------------------------------------------------------------------------------------
+// Watching the training: a small training (OBSERVE.images training images far apart, two
+// epochs, noise σ) in which the probe copies out every image the encoder is fed while a
+// gradient is taken. Each fed image is matched with the clean image it came from (nearest in
+// squared distance), which gives the order of every epoch and the noise actually added.
+
+/** `apart`: the least squared distance between two of the images (pixels in [0, 1]), chosen from the first `pool`. */
+const OBSERVE = { images: 256, pool: 4_000, apart: 50, epochs: 2, seeds: [SETTINGS.seed, SETTINGS.seed + 1] as const };
+const PIXELS = 28 * 28;
+
+const ObserveSchema = z.object({
+  wrapped: z.boolean(),
+  fed: z.instanceof(Float32Array),
+  rows: z.number(),
+  extra: z.number(),
+  boundaries: z.array(z.number()).max(1000),
+  initial: z.array(z.number()).max(10_000),
+  final: z.array(z.number()).max(10_000),
+});
+
+interface Observation {
+  wrapped: boolean;
+  /** Images fed in training steps (rows) and those beyond the copy limit. */
+  rows: number;
+  extra: number;
+  /** The clean image each fed image came from. */
+  ids: Int32Array;
+  /** Fed images per epoch (rows / epochs when they split evenly, else null). */
+  perEpoch: number | null;
+  fed: Float32Array;
+  /** Noise statistics over every fed image. */
+  outside: number;
+  min: number;
+  max: number;
+  /** Estimated standard deviation of the added noise (background pixels, robust to clipping); 0 when none. */
+  sigma: number;
+  /** Among images fed in both epochs: the fraction fed exactly the same noisy input both times. */
+  repeated: number;
+  initial: number[];
+  final: number[];
+}
+
+let observeImagesCache: { name: string; data: Dataset; clean: Float32Array } | undefined;
+
+async function observeImages(): Promise<{ data: Dataset; clean: Float32Array }> {
+  const all = await loadMnist();
+  if (observeImagesCache?.name !== all.name) {
+    // Images far apart from each other (no near-duplicates), so that a noisy image is matched
+    // with the clean one it came from without doubt.
+    const pool = sliceDataset(all.train, 0, Math.min(OBSERVE.pool, all.train.count));
+    const values = Float32Array.from(pool.images, (b) => b / 255);
+    const picked: number[] = [];
+    for (let i = 0; i < pool.count && picked.length < OBSERVE.images; i++) {
+      let far = true;
+      for (const j of picked) {
+        let d = 0;
+        for (let p = 0; p < PIXELS && d < OBSERVE.apart; p++) {
+          const e = values[i * PIXELS + p] - values[j * PIXELS + p];
+          d += e * e;
+        }
+        if (d < OBSERVE.apart) {
+          far = false;
+          break;
+        }
+      }
+      if (far) picked.push(i);
+    }
+    const data = toPlain(subset(pool, picked));
+    observeImagesCache = { name: all.name, data, clean: Float32Array.from(data.images, (b) => b / 255) };
+  }
+  return observeImagesCache;
+}
+
+function median(values: number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = values.slice().sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** Watches a small noisy training with `seed` (`run` tells two trainings with the same seed apart). */
+function observed(ctx: TestContext, seed: number, run: number): Promise<Observation> {
+  return ctx.shared(`observe:${seed}:${run}`, async () => {
+    const { data, clean } = await observeImages();
+    const n = data.count;
+    const raw = await ctx.probe(OBSERVE_PROBE, data, SETTINGS.bottleneck, OBSERVE.epochs, seed, SETTINGS.noise, 2 * OBSERVE.epochs * n);
+    const parsed = ObserveSchema.safeParse(raw);
+    if (!parsed.success) throw new Error(`the observe probe sent a malformed report: ${parsed.error.message}`);
+    const r = parsed.data;
+    const rows = Math.min(r.rows, Math.floor(r.fed.length / PIXELS));
+    const fed = r.fed;
+    const ids = new Int32Array(rows);
+    let outside = 0;
+    let min = Infinity;
+    let max = -Infinity;
+    const background: number[] = [];
+    let backgroundPixels = 0;
+    for (let k = 0; k < rows; k++) {
+      const row = fed.subarray(k * PIXELS, (k + 1) * PIXELS);
+      let best = 0;
+      let bestD = Infinity;
+      for (let j = 0; j < n; j++) {
+        let d = 0;
+        const off = j * PIXELS;
+        for (let p = 0; p < PIXELS && d < bestD; p++) {
+          const e = row[p] - clean[off + p];
+          d += e * e;
+        }
+        if (d < bestD) {
+          bestD = d;
+          best = j;
+        }
+      }
+      ids[k] = best;
+      for (let p = 0; p < PIXELS; p++) {
+        const v = row[p];
+        if (!(v >= -1e-6 && v <= 1 + 1e-6)) outside++;
+        if (v < min) min = v;
+        if (v > max) max = v;
+        if (clean[best * PIXELS + p] === 0) {
+          backgroundPixels++;
+          if (Math.abs(v) > 1e-6 && background.length < 200_000) background.push(Math.abs(v));
+        }
+      }
+    }
+    // Clean 0 plus σ·ε: |σ·ε| has median 0.6745σ, clipped at 0 or not (half of it is cut to 0 by clipping).
+    const sigma = background.length > 0.05 * backgroundPixels ? median(background) / 0.6745 : 0;
+    const perEpoch = rows > 0 && r.extra === 0 && rows % OBSERVE.epochs === 0 ? rows / OBSERVE.epochs : null;
+    let both = 0;
+    let same = 0;
+    if (perEpoch !== null) {
+      const firstRow = new Map<number, number>();
+      for (let k = 0; k < perEpoch; k++) if (!firstRow.has(ids[k])) firstRow.set(ids[k], k);
+      const seen = new Set<number>();
+      for (let k = perEpoch; k < 2 * perEpoch; k++) {
+        const j = ids[k];
+        const a = firstRow.get(j);
+        if (a === undefined || seen.has(j)) continue;
+        seen.add(j);
+        both++;
+        let equal = true;
+        for (let p = 0; p < PIXELS && equal; p++) equal = Math.abs(fed[a * PIXELS + p] - fed[k * PIXELS + p]) <= 1e-6;
+        if (equal) same++;
+      }
+    }
+    return {
+      wrapped: r.wrapped,
+      rows,
+      extra: r.extra,
+      ids,
+      perEpoch,
+      fed: fed.subarray(0, rows * PIXELS),
+      outside: rows > 0 ? outside / (rows * PIXELS) : 0,
+      min,
+      max,
+      sigma,
+      repeated: both > 0 ? same / both : 0,
+      initial: r.initial,
+      final: r.final,
+    };
+  });
+}
+
+const NOT_OBSERVED: Text = {
+  en: 'the grader saw no image fed to the encoder during a training step (it watches the first layer of the encoder while gradients are taken): train the encoder returned by buildAutoencoder itself, e.g. tf.sequential({layers: [encoder, decoder]}) with fit/trainOnBatch, or optimizer.minimize over decoder.apply(encoder.apply(x)).',
+  ru: 'проверяющий не увидел ни одного изображения, поданного энкодеру на шаге обучения (он следит за первым слоем энкодера, пока берутся градиенты): обучайте сам энкодер, возвращённый buildAutoencoder, например tf.sequential({layers: [encoder, decoder]}) с fit/trainOnBatch или optimizer.minimize над decoder.apply(encoder.apply(x)).',
+};
+
+function watched(lang: 'en' | 'ru', o: Observation): string {
+  return say(lang, {
+    en: `in a training on ${OBSERVE.images} images, ${OBSERVE.epochs} epochs, noise: ${SETTINGS.noise}, the encoder was fed ${o.rows + o.extra} images`,
+    ru: `при обучении на ${OBSERVE.images} изображениях, ${OBSERVE.epochs} эпохи, noise: ${SETTINGS.noise}, энкодеру подано ${o.rows + o.extra} изображений`,
+  });
+}
+
+/** What is wrong with the noisy inputs the model was fed, or null when they are right (also used by the denoising tests' messages). */
+function noiseProblem(lang: 'en' | 'ru', o: Observation): string | null {
+  const σ = SETTINGS.noise;
+  const head = watched(lang, o);
+  if (!o.wrapped || o.rows === 0) return say(lang, NOT_OBSERVED);
+  if (o.sigma < 0.05 * σ) {
+    return say(lang, {
+      en: `${head}, and they carried no noise (their background pixels stayed 0): with options.noise, add σ·ε (ε standard normal, σ = options.noise) to every input pixel.`,
+      ru: `${head}, и шума в них не было (пиксели фона остались 0): при options.noise прибавляйте σ·ε (ε — стандартный нормальный шум, σ = options.noise) к каждому пикселю входа.`,
+    });
+  }
+  if (o.outside > 1e-3) {
+    return say(lang, {
+      en: `${head}; ${formatNumber(100 * o.outside, 3)}% of their pixels lay outside [0, 1] (from ${formatNumber(o.min)} to ${formatNumber(o.max)}): the noisy input must be clipped, clip(x + σ·ε, 0, 1) (tf.clipByValue(noisy, 0, 1)), like the test images it will denoise.`,
+      ru: `${head}; ${formatNumber(100 * o.outside, 3)}% их пикселей лежали вне [0, 1] (от ${formatNumber(o.min)} до ${formatNumber(o.max)}): зашумлённый вход нужно обрезать, clip(x + σ·ε, 0, 1) (tf.clipByValue(noisy, 0, 1)), как и тестовые изображения, которые он будет очищать.`,
+    });
+  }
+  if (Math.abs(o.sigma / σ - 1) > 0.2) {
+    const squared = Math.abs(o.sigma / (σ * σ) - 1) <= 0.2;
+    const scaled = Math.abs((o.sigma * 255) / σ - 1) <= 0.2;
+    const why: Text = squared
+      ? { en: `that is σ² = ${σ * σ}: options.noise is the standard deviation, not the variance (tf.randomNormal(shape, 0, σ), or σ·ε).`, ru: `это σ² = ${σ * σ}: options.noise — стандартное отклонение, а не дисперсия (tf.randomNormal(shape, 0, σ) или σ·ε).` }
+      : scaled
+        ? { en: 'that is σ/255: the noise was added to pixels 0..255 before dividing by 255; add it to pixels in [0, 1].', ru: 'это σ/255: шум прибавлен к пикселям 0..255 до деления на 255; прибавляйте его к пикселям в [0, 1].' }
+        : { en: 'usual causes: the variance used as the standard deviation, noise scaled with the pixels, uniform instead of normal noise.', ru: 'обычные причины: дисперсия вместо стандартного отклонения, шум масштабирован вместе с пикселями, равномерный шум вместо нормального.' };
+    return say(lang, {
+      en: `${head}; the noise on them has a standard deviation of about ${formatNumber(o.sigma, 3)} (measured on background pixels), expected σ = options.noise = ${σ}: ${why.en}`,
+      ru: `${head}; стандартное отклонение шума на них около ${formatNumber(o.sigma, 3)} (по пикселям фона), ожидалось σ = options.noise = ${σ}: ${why.ru}`,
+    });
+  }
+  return null;
+}
+
+function staleProblem(lang: 'en' | 'ru', o: Observation): string | null {
+  if (o.sigma < 0.05 * SETTINGS.noise || o.perEpoch === null || o.repeated < 0.5) return null;
+  return say(lang, {
+    en: `${watched(lang, o)}: ${formatNumber(100 * o.repeated, 3)}% of the images got exactly the same noisy version in epoch 1 as in epoch 0. Draw new noise every epoch (from your seeded generator, or tf.randomNormal with a seed that depends on the epoch and the batch), not once before the epochs.`,
+    ru: `${watched(lang, o)}: ${formatNumber(100 * o.repeated, 3)}% изображений получили в эпохе 1 в точности ту же зашумлённую версию, что и в эпохе 0. Берите новый шум в каждой эпохе (из своего сидированного генератора или tf.randomNormal с seed, зависящим от эпохи и батча), а не один раз до эпох.`,
+  });
+}
+
+async function noiseInput(ctx: TestContext): Promise<TestVerdict> {
+  const o = await observed(ctx, OBSERVE.seeds[0], 0);
+  const problem = noiseProblem(ctx.lang, o);
+  const details = { sigma: o.sigma, outside: o.outside, min: o.min, max: o.max, rows: o.rows };
+  if (problem !== null) return { passed: false, output: problem, details };
+  return {
+    passed: true,
+    output: say(ctx.lang, {
+      en: `${watched(ctx.lang, o)}: their pixels lie in [0, 1] and the noise has a standard deviation of about ${formatNumber(o.sigma, 3)} (σ = ${SETTINGS.noise}).`,
+      ru: `${watched(ctx.lang, o)}: их пиксели лежат в [0, 1], стандартное отклонение шума около ${formatNumber(o.sigma, 3)} (σ = ${SETTINGS.noise}).`,
+    }),
+    details,
+  };
+}
+
+async function freshNoise(ctx: TestContext): Promise<TestVerdict> {
+  const o = await observed(ctx, OBSERVE.seeds[0], 0);
+  const problem = staleProblem(ctx.lang, o);
+  if (problem !== null) return { passed: false, output: problem, details: { repeated: o.repeated } };
+  if (!o.wrapped || o.rows === 0) return { passed: false, output: say(ctx.lang, NOT_OBSERVED) };
+  return {
+    passed: true,
+    output: say(ctx.lang, {
+      en: o.sigma < 0.05 * SETTINGS.noise
+        ? 'no noise was seen on the inputs (the noise test says more); nothing repeats here.'
+        : `${watched(ctx.lang, o)}: every image got a new noisy version in each epoch.`,
+      ru: o.sigma < 0.05 * SETTINGS.noise
+        ? 'шума на входах не видно (подробнее в тесте шума); повторяться здесь нечему.'
+        : `${watched(ctx.lang, o)}: каждое изображение получало новую зашумлённую версию в каждой эпохе.`,
+    }),
+  };
+}
+
+function epochOrders(o: Observation): number[][] | null {
+  if (o.perEpoch === null) return null;
+  return Array.from({ length: OBSERVE.epochs }, (_, e) => Array.from(o.ids.subarray(e * o.perEpoch!, (e + 1) * o.perEpoch!)));
+}
+
+async function shuffled(ctx: TestContext): Promise<TestVerdict> {
+  const o = await observed(ctx, OBSERVE.seeds[0], 0);
+  if (!o.wrapped || o.rows === 0) return { passed: false, output: say(ctx.lang, NOT_OBSERVED) };
+  const n = (await observeImages()).data.count;
+  const orders = epochOrders(o);
+  const head = watched(ctx.lang, o);
+  if (orders === null || orders.some((ord) => ord.length !== n || new Set(ord).size !== n)) {
+    const distinct = orders?.map((ord) => new Set(ord).size).join(', ') ?? '—';
+    return {
+      passed: false,
+      output: say(ctx.lang, {
+        en: `${head}, expected each of the ${n} images once per epoch (${n * OBSERVE.epochs} in all; distinct images per epoch: ${distinct}). Go over the whole data set once per epoch, in a shuffled order.`,
+        ru: `${head}, а ожидалось каждое из ${n} изображений по разу за эпоху (всего ${n * OBSERVE.epochs}; различных изображений по эпохам: ${distinct}). Проходите весь набор данных раз за эпоху, в перемешанном порядке.`,
+      }),
+    };
+  }
+  const same = orders[1].every((id, k) => id === orders[0][k]);
+  if (same) {
+    const identity = orders[0].every((id, k) => id === k);
+    return {
+      passed: false,
+      output: say(ctx.lang, {
+        en: `${head}, in ${identity ? 'the order of the data set' : 'the same order'} in both epochs: shuffle the images anew every epoch, with a permutation seeded by options.seed and the epoch (model.fit with shuffle: false does not shuffle).`,
+        ru: `${head}, в ${identity ? 'порядке набора данных' : 'одном и том же порядке'} в обеих эпохах: перемешивайте изображения заново в каждой эпохе перестановкой, сидированной options.seed и номером эпохи (model.fit с shuffle: false не перемешивает).`,
+      }),
+    };
+  }
+  return {
+    passed: true,
+    output: say(ctx.lang, {
+      en: `${head}: each image once per epoch, in a new order every epoch.`,
+      ru: `${head}: каждое изображение по разу за эпоху, в новом порядке в каждой эпохе.`,
+    }),
+  };
+}
+
+function sameNumbers(a: number[], b: number[]): boolean {
+  return a.length === b.length && a.every((v, i) => Math.abs(v - b[i]) <= 1e-5 * (1 + Math.abs(v)));
+}
+
+async function reproducible(ctx: TestContext): Promise<TestVerdict> {
+  const a = await observed(ctx, OBSERVE.seeds[0], 0);
+  const b = await observed(ctx, OBSERVE.seeds[0], 1);
+  const c = await observed(ctx, OBSERVE.seeds[1], 0);
+  const head: Text = {
+    en: `two trainings with seed ${OBSERVE.seeds[0]} (${OBSERVE.images} images, ${OBSERVE.epochs} epochs, noise: ${SETTINGS.noise})`,
+    ru: `два обучения с seed ${OBSERVE.seeds[0]} (${OBSERVE.images} изображений, ${OBSERVE.epochs} эпохи, noise: ${SETTINGS.noise})`,
+  };
+  const fail = (why: Text): TestVerdict => ({ passed: false, output: say(ctx.lang, { en: `${head.en}: ${why.en}`, ru: `${head.ru}: ${why.ru}` }) });
+  if (!sameNumbers(a.initial, b.initial)) {
+    return fail({
+      en: 'buildAutoencoder gave different initial weights. Seed every initializer (kernelInitializer: tf.initializers.glorotUniform({seed: …}), and so on), so that the same seed gives the same model.',
+      ru: 'buildAutoencoder дала разные начальные веса. Задайте seed каждому инициализатору (kernelInitializer: tf.initializers.glorotUniform({seed: …}) и т. д.), чтобы один seed давал одну модель.',
+    });
+  }
+  const sameFed = (x: Observation, y: Observation) => x.rows === y.rows && x.fed.every((v, i) => Math.abs(v - y.fed[i]) <= 1e-6);
+  const sameOrder = (x: Observation, y: Observation) => x.rows === y.rows && x.ids.every((v, i) => v === y.ids[i]);
+  if (a.rows > 0 && !sameOrder(a, b)) {
+    return fail({
+      en: 'the images were fed in different orders. Shuffle with a generator seeded by options.seed (model.fit shuffles with Math.random unless shuffle: false).',
+      ru: 'изображения подавались в разном порядке. Перемешивайте генератором, сидированным options.seed (model.fit перемешивает через Math.random, если не указать shuffle: false).',
+    });
+  }
+  if (a.rows > 0 && !sameFed(a, b)) {
+    return fail({
+      en: 'the images came in the same order but with different noise. Seed the noise: a generator seeded by options.seed, or tf.randomNormal(shape, 0, σ, "float32", seed) with a seed derived from options.seed, the epoch and the batch.',
+      ru: 'изображения шли в том же порядке, но с разным шумом. Сидируйте шум: генератор с seed из options.seed или tf.randomNormal(shape, 0, σ, "float32", seed) с seed, выведенным из options.seed, эпохи и батча.',
+    });
+  }
+  if (!sameNumbers(a.final, b.final)) {
+    return fail({
+      en: 'the same initial weights and the same inputs gave different trained weights: something else in training is random and unseeded (dropout without a seed?).',
+      ru: 'одинаковые начальные веса и одинаковые входы дали разные обученные веса: в обучении есть ещё что-то случайное и несидированное (dropout без seed?).',
+    });
+  }
+  if (a.rows > 0 && c.rows === a.rows && sameFed(a, c)) {
+    return {
+      passed: false,
+      output: say(ctx.lang, {
+        en: `trainings with seeds ${OBSERVE.seeds[0]} and ${OBSERVE.seeds[1]} fed exactly the same images in the same order with the same noise: options.seed is not used. Derive the shuffle and the noise from options.seed.`,
+        ru: `обучения с seed ${OBSERVE.seeds[0]} и ${OBSERVE.seeds[1]} подали в точности те же изображения в том же порядке и с тем же шумом: options.seed не используется. Выводите перемешивание и шум из options.seed.`,
+      }),
+    };
+  }
+  return {
+    passed: true,
+    output: say(ctx.lang, {
+      en: `${head.en} gave the same model; seed ${OBSERVE.seeds[1]} another order or noise.`,
+      ru: `${head.ru} дали одну и ту же модель; seed ${OBSERVE.seeds[1]} — другой порядок или шум.`,
+    }),
+  };
+}
+
+async function noLeaks(ctx: TestContext): Promise<TestVerdict> {
+  const m = await trained(ctx, undefined);
+  const counts = m.report.epochs.map((e) => e.tensors);
+  const left = m.report.tensorsAfter - m.report.tensorsBefore;
+  // An optimizer's state stays with it (Adam: two per weight and two scalars): allowed.
+  const allowance = 3 * m.weightCount + 4;
+  const growth = counts.length >= 2 ? (counts[counts.length - 1] - counts[0]) / (counts.length - 1) : 0;
+  const shown = counts.join(', ');
+  if (growth > 0.5) {
+    return {
+      passed: false,
+      output: say(ctx.lang, {
+        en: `tf.memory().numTensors at the end of each epoch: ${shown}, about ${formatNumber(growth, 3)} more tensors every epoch: something allocated per batch or per epoch is never disposed (the batch tensors, the loss returned by optimizer.minimize, the epoch's noisy copy…). Wrap each step in tf.tidy, and dispose what you keep.`,
+        ru: `tf.memory().numTensors в конце каждой эпохи: ${shown}, примерно на ${formatNumber(growth, 3)} тензоров больше с каждой эпохой: что-то, создаваемое на каждом батче или эпохе, не освобождается (тензоры батча, потеря, возвращённая optimizer.minimize, зашумлённая копия эпохи…). Оборачивайте шаг в tf.tidy и освобождайте то, что сохраняете.`,
+      }),
+      details: { counts, left },
+    };
+  }
+  if (left > allowance) {
+    return {
+      passed: false,
+      output: say(ctx.lang, {
+        en: `train() left ${left} tensors behind (tf.memory().numTensors before and after; the optimizer's own state, up to ${allowance}, is allowed). Dispose the data tensors you make (tf.dispose) once training is done.`,
+        ru: `train() оставила ${left} тензоров (tf.memory().numTensors до и после; собственное состояние оптимизатора, до ${allowance}, допускается). Освобождайте созданные тензоры данных (tf.dispose), когда обучение закончено.`,
+      }),
+      details: { counts, left },
+    };
+  }
+  return {
+    passed: true,
+    output: say(ctx.lang, {
+      en: `no tensor leaks: ${left} tensors left after train() (at most the optimizer's state), the same number at the end of every epoch (${shown}).`,
+      ru: `утечек тензоров нет: после train() осталось ${left} (не больше состояния оптимизатора), в конце каждой эпохи одно и то же число (${shown}).`,
+    }),
+    details: { counts, left },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -381,6 +770,17 @@ async function lossCurve(ctx: TestContext): Promise<TestVerdict> {
       details,
     };
   }
+  const numbers = m.report.epochs.map((e) => e.epoch);
+  if (numbers.some((e, i) => e !== i)) {
+    return {
+      passed: false,
+      output: say(ctx.lang, {
+        en: `onEpochEnd was called with the epoch numbers ${numbers.map((e) => (e === null ? '—' : String(e))).join(', ')}; expected 0, 1, …, ${SETTINGS.epochs - 1}: the first argument is the number of the epoch just finished, counted from 0 (as the loop variable of for (let epoch = 0; epoch < epochs; epoch++)).`,
+        ru: `onEpochEnd вызывалась с номерами эпох ${numbers.map((e) => (e === null ? '—' : String(e))).join(', ')}; ожидалось 0, 1, …, ${SETTINGS.epochs - 1}: первый аргумент — номер только что закончившейся эпохи, считая с 0 (как переменная цикла for (let epoch = 0; epoch < epochs; epoch++)).`,
+      }),
+      details,
+    };
+  }
   if (losses.some((l) => typeof l === 'number' && Number.isNaN(l))) {
     return {
       passed: false,
@@ -457,6 +857,17 @@ async function reconstruction(ctx: TestContext, band: Band, withPictures: boolea
   };
 }
 
+/** Why denoising fails: what was wrong with the noisy inputs the model was fed, else the usual causes. */
+async function denoiseCause(ctx: TestContext, lang: 'en' | 'ru'): Promise<string> {
+  const o = await observed(ctx, OBSERVE.seeds[0], 0);
+  const problem = noiseProblem(lang, o) ?? staleProblem(lang, o);
+  if (problem !== null) return problem;
+  return say(lang, {
+    en: `The noisy inputs the model was fed look right (clipped to [0, 1], noise of standard deviation ${formatNumber(o.sigma, 3)}, new every epoch). Usual causes: the target is the noisy image instead of the clean one, too few updates (the reference: Adam, lr 0.001, batches of 64).`,
+    ru: `Зашумлённые входы, поданные модели, выглядят правильно (обрезаны до [0, 1], шум со стандартным отклонением ${formatNumber(o.sigma, 3)}, новый в каждой эпохе). Обычные причины: цель — зашумлённое изображение вместо чистого, слишком мало шагов (в эталоне: Adam, шаг 0.001, батчи по 64).`,
+  });
+}
+
 async function denoising(ctx: TestContext): Promise<TestVerdict> {
   const m = await trained(ctx, SETTINGS.noise);
   const t = await testImages();
@@ -473,8 +884,8 @@ async function denoising(ctx: TestContext): Promise<TestVerdict> {
   return {
     passed: false,
     output: say(ctx.lang, {
-      en: `${text.en}: above ${limit}. With options.noise, add N(0, noise²) to every input pixel, clip to [0, 1], and train to output the CLEAN image.`,
-      ru: `${text.ru}: больше ${limit}. При options.noise прибавляйте N(0, noise²) к каждому пикселю входа, обрезайте до [0, 1] и учите выдавать ЧИСТОЕ изображение.`,
+      en: `${text.en}: above ${limit}. ${await denoiseCause(ctx, 'en')}`,
+      ru: `${text.ru}: больше ${limit}. ${await denoiseCause(ctx, 'ru')}`,
     }),
     details,
   };
@@ -499,6 +910,11 @@ async function denoisingGain(ctx: TestContext): Promise<TestVerdict> {
     ru: `на зашумлённых тестовых изображениях автокодировщик, обученный с noise: ${SETTINGS.noise}, даёт ошибку ${formatNumber(noisy.noisyMse)}, обученный без шума — ${formatNumber(plain.noisyMse)} (нужно не больше ${SETTINGS.denoiseGain} × это)`,
   };
   const same = Math.abs(noisy.noisyMse - plain.noisyMse) <= 1e-6 * plain.noisyMse;
+  const o = await observed(ctx, OBSERVE.seeds[0], 0);
+  const inputProblem = noiseProblem(ctx.lang, o) ?? staleProblem(ctx.lang, o);
+  if (inputProblem !== null && !same) {
+    return { passed: false, output: `${say(ctx.lang, head)}.\n${inputProblem}`, details: numbers };
+  }
   const why: Text = same
     ? {
         en: 'the two trainings gave the same model: options.noise is ignored. Add N(0, noise²) to the inputs only; the target stays the clean image.',
@@ -506,12 +922,12 @@ async function denoisingGain(ctx: TestContext): Promise<TestVerdict> {
       }
     : noisy.noisyMse > plain.noisyMse
       ? {
-          en: 'training with noise made it worse: it seems to learn to reproduce the noisy input. The noise goes into the input only; the target must be the clean image.',
-          ru: 'обучение с шумом сделало только хуже: похоже, сеть учится воспроизводить зашумлённый вход. Шум добавляется только ко входу; цель — чистое изображение.',
+          en: `training with noise made it worse. The noisy inputs the model was fed look right (clipped to [0, 1], noise of standard deviation ${formatNumber(o.sigma, 3)}, new every epoch), so it most likely learns to reproduce the noisy input: the noise goes into the input only; the target must be the clean image.`,
+          ru: `обучение с шумом сделало только хуже. Зашумлённые входы, поданные модели, выглядят правильно (обрезаны до [0, 1], шум со стандартным отклонением ${formatNumber(o.sigma, 3)}, новый в каждой эпохе), так что, скорее всего, сеть учится воспроизводить зашумлённый вход: шум добавляется только ко входу; цель — чистое изображение.`,
         }
       : {
-          en: 'the noise barely helps: is it as strong as options.noise says (a standard deviation, added to pixels in [0, 1])?',
-          ru: 'шум почти не помогает: такой ли он силы, как сказано в options.noise (стандартное отклонение, прибавляемое к пикселям в [0, 1])?',
+          en: `the noise barely helps, although the noisy inputs the model was fed look right (clipped, standard deviation ${formatNumber(o.sigma, 3)}, new every epoch). Usual causes: the target is not the clean image, or too few updates (the reference: Adam, lr 0.001, batches of 64).`,
+          ru: `шум почти не помогает, хотя зашумлённые входы, поданные модели, выглядят правильно (обрезаны, стандартное отклонение ${formatNumber(o.sigma, 3)}, новый в каждой эпохе). Обычные причины: цель — не чистое изображение, или слишком мало шагов (в эталоне: Adam, шаг 0.001, батчи по 64).`,
         };
   return {
     passed: false,
@@ -529,23 +945,94 @@ export const spec = defineAssignment({
   limits: { totalMs: 2 * SETTINGS.trainBudgetMs + 60_000, testMs: 30_000, heapMb: 2048 },
   tolerance: { rtol: 1e-4, atol: 1e-4 },
   dataset: async () => (await loadMnist()).name,
+  requirements: [
+    {
+      id: 'bottleneck-shapes',
+      text: {
+        en: 'buildAutoencoder(bottleneck): the encoder maps [28, 28, 1] to [bottleneck], the decoder maps [bottleneck] (the code only) back to [28, 28, 1].',
+        ru: 'buildAutoencoder(bottleneck): энкодер переводит [28, 28, 1] в [bottleneck], декодер переводит [bottleneck] (только код) обратно в [28, 28, 1].',
+      },
+    },
+    {
+      id: 'decoder-range',
+      text: { en: "The decoder's output lies in [0, 1] whatever the code.", ru: 'Выход декодера лежит в [0, 1] при любом коде.' },
+    },
+    {
+      id: 'reconstructs',
+      text: {
+        en: 'train trains encoder and decoder together on the mean squared error per pixel, for options.epochs epochs over the whole data set, so that decoder(encoder(x)) ≈ x.',
+        ru: 'train обучает энкодер и декодер вместе на среднем квадрате ошибки на пиксель, options.epochs эпох по всему набору данных, чтобы decoder(encoder(x)) ≈ x.',
+      },
+    },
+    {
+      id: 'on-epoch-end',
+      text: {
+        en: 'options.onEpochEnd(epoch, loss) is called after every epoch, with the epoch number counted from 0 and the mean training loss of that epoch.',
+        ru: 'options.onEpochEnd(epoch, loss) вызывается после каждой эпохи с номером эпохи, считая с 0, и средней потерей на обучении за эту эпоху.',
+      },
+    },
+    {
+      id: 'shuffle-per-epoch',
+      text: { en: 'Every epoch goes over each image once, in a new order.', ru: 'Каждая эпоха проходит каждое изображение по разу, в новом порядке.' },
+    },
+    {
+      id: 'seeded',
+      text: {
+        en: 'Everything random is seeded (initializers, the order, the noise) and the order and noise follow options.seed: the same seed gives the same model.',
+        ru: 'Всё случайное сидировано (инициализаторы, порядок, шум), а порядок и шум определяются options.seed: один seed даёт одну и ту же модель.',
+      },
+    },
+    {
+      id: 'noise-input',
+      text: {
+        en: 'With options.noise, Gaussian noise is added to the input images (a denoising autoencoder).',
+        ru: 'При options.noise к входным изображениям прибавляется гауссов шум (шумоподавляющий автокодировщик).',
+      },
+    },
+    {
+      id: 'noise-std',
+      text: { en: 'options.noise = σ is the standard deviation of the noise: x + σ·ε, ε standard normal.', ru: 'options.noise = σ — стандартное отклонение шума: x + σ·ε, ε — стандартный нормальный.' },
+    },
+    {
+      id: 'noise-clipped',
+      text: { en: 'The noisy input is clipped to [0, 1]: clip(x + σ·ε, 0, 1).', ru: 'Зашумлённый вход обрезается до [0, 1]: clip(x + σ·ε, 0, 1).' },
+    },
+    {
+      id: 'noise-fresh',
+      text: { en: 'The noise is drawn anew every epoch.', ru: 'Шум берётся заново в каждой эпохе.' },
+    },
+    {
+      id: 'clean-target',
+      text: { en: 'With noise, the target stays the clean image x.', ru: 'С шумом целью остаётся чистое изображение x.' },
+    },
+    {
+      id: 'no-leaks',
+      text: {
+        en: 'train disposes what it allocates: no tensor count that grows with the epochs, nothing left after it but the optimizer state.',
+        ru: 'train освобождает то, что создаёт: число тензоров не растёт от эпохи к эпохе, после неё не остаётся ничего, кроме состояния оптимизатора.',
+      },
+    },
+  ],
   tests: [
     {
       name: 'encoder [28, 28, 1] → [bottleneck], decoder [bottleneck] → [28, 28, 1]',
-      points: 1.5,
+      points: 1,
       visibility: 'visible',
+      requirements: ['bottleneck-shapes'],
       run: (ctx) => guarded(ctx, () => shapes(ctx)),
     },
     {
       name: "the decoder's output lies in [0, 1]",
-      points: 1,
+      points: 0.5,
       visibility: 'visible',
+      requirements: ['decoder-range'],
       run: (ctx) => guarded(ctx, () => outputRange(ctx)),
     },
     {
       name: 'train() reports a falling loss once per epoch',
       points: 1,
       visibility: 'visible',
+      requirements: ['on-epoch-end', 'reconstructs'],
       timeoutMs: SETTINGS.trainBudgetMs,
       run: (ctx) => guarded(ctx, () => lossCurve(ctx)),
     },
@@ -553,13 +1040,52 @@ export const spec = defineAssignment({
       name: `reconstruction error at most ${SETTINGS.mse.pass}`,
       points: BANDS.pass.points,
       visibility: 'visible',
+      requirements: ['reconstructs'],
       timeoutMs: SETTINGS.trainBudgetMs,
       run: (ctx) => guarded(ctx, () => reconstruction(ctx, BANDS.pass, true, [BANDS.pass])),
+    },
+    {
+      name: 'train() leaves no tensors behind',
+      points: 0.5,
+      visibility: 'visible',
+      requirements: ['no-leaks'],
+      timeoutMs: SETTINGS.trainBudgetMs,
+      run: (ctx) => guarded(ctx, () => noLeaks(ctx)),
+    },
+    {
+      name: 'each image once per epoch, in a new order every epoch',
+      points: 0.5,
+      visibility: 'visible',
+      requirements: ['shuffle-per-epoch'],
+      run: (ctx) => guarded(ctx, () => shuffled(ctx)),
+    },
+    {
+      name: 'the same seed gives the same training',
+      points: 0.5,
+      visibility: 'visible',
+      requirements: ['seeded'],
+      timeoutMs: 60_000,
+      run: (ctx) => guarded(ctx, () => reproducible(ctx)),
+    },
+    {
+      name: 'with noise, the model is fed clip(x + σ·ε, 0, 1)',
+      points: 1,
+      visibility: 'visible',
+      requirements: ['noise-input', 'noise-std', 'noise-clipped'],
+      run: (ctx) => guarded(ctx, () => noiseInput(ctx)),
+    },
+    {
+      name: 'new noise every epoch',
+      points: 0.5,
+      visibility: 'visible',
+      requirements: ['noise-fresh'],
+      run: (ctx) => guarded(ctx, () => freshNoise(ctx)),
     },
     {
       name: `reconstruction error at most ${SETTINGS.mse.good}`,
       points: BANDS.good.points,
       visibility: 'hidden',
+      requirements: ['reconstructs'],
       timeoutMs: SETTINGS.trainBudgetMs,
       run: (ctx) => guarded(ctx, () => reconstruction(ctx, BANDS.good, false, [BANDS.pass, BANDS.good])),
     },
@@ -567,13 +1093,15 @@ export const spec = defineAssignment({
       name: `denoising: error at most ${SETTINGS.denoised} from noisy images`,
       points: BANDS.denoised.points,
       visibility: 'hidden',
+      requirements: ['clean-target', 'noise-input', 'noise-std', 'noise-clipped', 'noise-fresh', 'reconstructs'],
       timeoutMs: SETTINGS.trainBudgetMs,
       run: (ctx) => guarded(ctx, () => denoising(ctx)),
     },
     {
       name: 'training with noise denoises better than training without',
-      points: 1,
+      points: 0.5,
       visibility: 'hidden',
+      requirements: ['clean-target', 'noise-input', 'noise-std', 'noise-clipped', 'noise-fresh'],
       timeoutMs: SETTINGS.trainBudgetMs,
       run: (ctx) => guarded(ctx, () => denoisingGain(ctx)),
     },
