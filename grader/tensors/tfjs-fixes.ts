@@ -45,7 +45,8 @@ function addEinsumGradient(): void {
     saveAllInputs: true,
     gradFunc: (dy, saved, attrs) => {
       const equation = String(attrs['equation']).replace(/\s/g, '');
-      const [lhs, rhs] = equation.includes('->') ? equation.split('->') : [equation, implicitOutput(equation)];
+      // The forward kernel accepts only explicit equations ('ij,jk->ik').
+      const [lhs, rhs] = equation.split('->');
       const subs = lhs.split(',');
       const derivatives: Record<string, () => tf.Tensor> = {};
       saved.forEach((operand, k) => {
@@ -54,12 +55,6 @@ function addEinsumGradient(): void {
       return derivatives;
     },
   });
-}
-
-/** numpy's implicit einsum output: the indices that occur once, in alphabetical order. */
-function implicitOutput(lhs: string): string {
-  const letters = lhs.replace(/,/g, '').split('');
-  return letters.filter((c) => letters.indexOf(c) === letters.lastIndexOf(c)).sort().join('');
 }
 
 function einsumDerivative(
