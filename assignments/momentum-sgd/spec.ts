@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { compareStructure, fromTf, parsePlainTensor, plainTensor, toTf, type Expected, type PlainTensor } from '../../grader/compare';
+import { compareStructure, fromTf, messagesFor, parsePlainTensor, plainTensor, toTf, type Expected, type PlainTensor } from '../../grader/compare';
 import { MAX_MISMATCH_FIGURES, structureFigures } from '../../grader/compare/mismatch-figure';
 import type { FigureInput } from '../../grader/report/figures';
 import { defineAssignment, type Lang, type TestContext, type TestVerdict, say, type LocalizedText as Text } from '../../grader/spec/assignment-spec';
@@ -16,7 +16,7 @@ import type { MinimizeOptions, MomentumOptions } from '../../reference/momentum-
 import type { SeededRandom } from '../../grader/util/rng';
 import { buildLoss, MAX_PATH_POINTS, recordingLoss, type PathPoint, type Problem, type probes } from './probes';
 import { QUADRATIC_OPTIONS, ROSENBROCK_OPTIONS, quadratic, rosenbrock } from './problems';
-import { minimizeWith, stepWith, WRONG_RULES, type UpdateRule, type WrongRule } from './variants';
+import { minimizeWith, stepWith, WRONG_RULES, type UpdateRule, type VelocityStart, type WrongRule } from './variants';
 
 type ProbeName = keyof typeof probes;
 const probe = (ctx: TestContext, name: ProbeName, ...args: unknown[]) => ctx.probe(name, ...args);
@@ -57,6 +57,30 @@ const RULE_HINTS: Record<WrongRule, Text> = {
     en: 'The momentum β was ignored: this is plain SGD, θ ← θ − α·g.',
     ru: 'Моментум β проигнорирован: это обычный SGD, θ ← θ − α·g.',
   },
+};
+
+/**
+ * Over several steps from zero velocity, ignoring β (v ← g) and never passing the new velocity
+ * on (momentumStep returning the velocities it was given, or minimize keeping its first ones)
+ * give the same params: plain SGD. The evidence names both.
+ */
+const PLAIN_SGD_FROM_ZERO: Text = {
+  en: 'The params moved exactly as plain SGD (θ ← θ − α·g at every step): the velocity never built up. Either β was ignored (v ← g), or the new velocity is not the one carried to the next step (momentumStep returns the velocities it was given, or the loop keeps its first, zero velocities).',
+  ru: 'Параметры двигались в точности как в обычном SGD (θ ← θ − α·g на каждом шаге): скорость не накапливалась. Либо β проигнорирован (v ← g), либо на следующий шаг переходит не новая скорость (momentumStep возвращает переданные ей скорости или цикл держит свои первые, нулевые скорости).',
+};
+
+/** The hints of the look-alikes over several steps from zero velocity (see PLAIN_SGD_FROM_ZERO). */
+function multiStepHint(rule: WrongRule): Text {
+  return rule === 'no-momentum' ? PLAIN_SGD_FROM_ZERO : RULE_HINTS[rule];
+}
+
+/** momentumStep handing back the velocities it was given instead of the new ones. */
+const STALE_VELOCITIES: ExtraMistake = {
+  hint: {
+    en: 'momentumStep returned the velocities it was given, not the new ones: return v ← β·v + g (the velocity θ moved with), so that the next step builds on it.',
+    ru: 'momentumStep вернула переданные ей скорости, а не новые: возвращайте v ← β·v + g (ту скорость, на которую сдвинут θ), чтобы следующий шаг опирался на неё.',
+  },
+  result: (c) => ({ params: oneStep(ruleStep('lecture'), c).params, velocities: c.velocities }),
 };
 
 const USUAL_STEP: Text = {
@@ -150,6 +174,36 @@ interface Judgement {
   figures: FigureInput[];
 }
 
+/** A catalogue sentence with one parameter as a pattern matching any value of it (captured). */
+function sentencePattern(sentence: (value: string) => string): RegExp {
+  const MARK = '\u0000';
+  const escape = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(` ?${sentence(MARK).split(MARK).map(escape).join('([^\\n]*?)')}`, 'g');
+}
+
+/**
+ * The compare module's generic diagnoses speak of batches and sums ("such as 1/N (the batch
+ * size)"); nothing here is averaged over a batch. When a look-alike rule explains the mismatch
+ * they are dropped; otherwise a uniform factor is restated in this update's terms, with α and β.
+ */
+function momentumDiagnoses(message: string, lang: Lang, named: boolean, options?: MomentumOptions): string {
+  const m = messagesFor(lang);
+  const scale = [sentencePattern((factor) => m.diagScale({ factor })), sentencePattern((factor) => m.diagScaleOne({ factor }))];
+  const offset = sentencePattern((value) => m.diagOffset({ offset: value }));
+  let out = message.replace(offset, named ? '' : '$&');
+  for (const pattern of scale) {
+    out = out.replace(pattern, (_all, factor: string) => {
+      if (named) return '';
+      const rates = options === undefined ? '' : ` (α = ${options.lr}, β = ${options.momentum})`;
+      return say(lang, {
+        en: ` Every entry is ≈ ${factor} × the expected one: a factor of the update is missing or extra${rates}. Check where α multiplies (θ ← θ − α·v only) and that the whole gradient enters v (v ← β·v + g).`,
+        ru: ` Каждый элемент ≈ ${factor} × ожидаемое значение: в обновлении лишний или недостающий множитель${rates}. Проверьте, где умножается α (только θ ← θ − α·v), и что в v входит весь градиент (v ← β·v + g).`,
+      });
+    });
+  }
+  return out;
+}
+
 /** `figures`: pictures the verdict carries whatever it is (a trajectory); a failure adds those of the tensors that differ. */
 function judge(
   ctx: TestContext,
@@ -159,12 +213,14 @@ function judge(
   passed: Text,
   candidates: () => Array<{ hint: Text; expected: Expected }>,
   figures: FigureInput[] = [],
+  options?: MomentumOptions,
 ): Judgement {
   const cmp = compareStructure(expected, actual, { ...tolerance(ctx), lang: ctx.lang, label, usualCause: say(ctx.lang, USUAL_STEP) });
   const all = [...figures, ...structureFigures(cmp)];
   if (cmp.ok) return { passed: true, output: say(ctx.lang, passed), figures: all };
   const named = nameRule(ctx, actual, candidates());
-  return { passed: false, output: named === undefined ? cmp.message : `${named}\n${cmp.message}`, figures: all };
+  const numbers = momentumDiagnoses(cmp.message, ctx.lang, named !== undefined, options);
+  return { passed: false, output: named === undefined ? numbers : `${named}\n${numbers}`, figures: all };
 }
 
 function toVerdict({ passed, output, figures }: Judgement): TestVerdict {
@@ -187,10 +243,19 @@ async function checkStep(ctx: TestContext, c: StepCase, keys: Key[], passed: Tex
   const actual = await ctx.call('momentumStep', c.params, c.velocities, c.grads, c.options);
   const only = (r: StepResult): Expected => Object.fromEntries(keys.map((k) => [k, r[k]]));
   const label = `momentumStep(…, {lr: ${c.options.lr}, momentum: ${c.options.momentum}})`;
-  return verdictOf(ctx, only(expected), actual, label, passed, () => [
-    ...extra.map((e) => ({ hint: e.hint, expected: only(e.result(c)) })),
-    ...WRONG_RULES.map((rule) => ({ hint: RULE_HINTS[rule], expected: only(oneStep(ruleStep(rule), c)) })),
-  ]);
+  return verdictOf(
+    ctx,
+    only(expected),
+    actual,
+    label,
+    passed,
+    () => [
+      ...[...extra, STALE_VELOCITIES].map((e) => ({ hint: e.hint, expected: only(e.result(c)) })),
+      ...WRONG_RULES.map((rule) => ({ hint: RULE_HINTS[rule], expected: only(oneStep(ruleStep(rule), c)) })),
+    ],
+    [],
+    c.options,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -210,9 +275,14 @@ function minimizeResult(minimize: Minimize, problem: Problem, init: Plain, optio
 
 /** minimize with another update rule, or the lecture's with `extraSteps` more (or fewer) steps. */
 const ruleMinimize =
-  (rule: UpdateRule, extraSteps = 0): Minimize =>
+  (rule: UpdateRule, extraSteps = 0, start: VelocityStart = 'zeros'): Minimize =>
   (loss, init, options) =>
-    minimizeWith(rule, loss, init, options, extraSteps);
+    minimizeWith(rule, loss, init, options, extraSteps, start);
+
+const VELOCITY_FROM_PARAMS: Text = {
+  en: 'The velocity did not start at zero: this is where the loop ends when v starts as a copy of the params (init.map(t => t.clone())). Start it with tf.zerosLike for every parameter.',
+  ru: 'Скорость начинается не с нуля: сюда приходит цикл, если v начинается с копии параметров (init.map(t => t.clone())). Начинайте её с tf.zerosLike для каждого параметра.',
+};
 
 const OFF_BY_ONE: Record<'extra' | 'missing', Text> = {
   extra: {
@@ -227,7 +297,8 @@ const OFF_BY_ONE: Record<'extra' | 'missing', Text> = {
 
 function minimizeCandidates(problem: Problem, init: Plain, options: MinimizeOptions): Array<{ hint: Text; expected: Expected }> {
   return [
-    ...WRONG_RULES.map((rule) => ({ hint: RULE_HINTS[rule], expected: minimizeResult(ruleMinimize(rule), problem, init, options) })),
+    ...WRONG_RULES.map((rule) => ({ hint: multiStepHint(rule), expected: minimizeResult(ruleMinimize(rule), problem, init, options) })),
+    ...(options.steps > 0 ? [{ hint: VELOCITY_FROM_PARAMS, expected: minimizeResult(ruleMinimize('lecture', 0, 'params'), problem, init, options) }] : []),
     { hint: OFF_BY_ONE.extra, expected: minimizeResult(ruleMinimize('lecture', 1), problem, init, options) },
     ...(options.steps > 0 ? [{ hint: OFF_BY_ONE.missing, expected: minimizeResult(ruleMinimize('lecture', -1), problem, init, options) }] : []),
   ];
@@ -242,7 +313,59 @@ async function checkMinimize(ctx: TestContext, problem: Problem, init: Plain, op
   const label = `minimize(${what}, {lr: ${options.lr}, momentum: ${options.momentum}, steps: ${options.steps}})`;
   const figures =
     view === undefined ? [] : [trajectoryFigure(view, expected.path, [...studentPath(raw.data.path), ...finalPoint(actual)])];
-  return verdictOf(ctx, expected.result, actual, label, passed, () => minimizeCandidates(problem, init, options), figures);
+  return verdictOf(ctx, expected.result, actual, label, passed, () => minimizeCandidates(problem, init, options), figures, options);
+}
+
+/** The settings of the options test: another momentum than the other tests' 0.9 (0 among them), another rate. */
+export const OPTION_RUNS: MinimizeOptions[] = [
+  { lr: 0.01, momentum: 0, steps: 30 },
+  { lr: 0.02, momentum: 0.5, steps: 30 },
+];
+
+/** minimize with momenta other than 0.9 (0 and 0.5) and another rate: the options are used as given. */
+async function minimizeOptions(ctx: TestContext): Promise<TestVerdict> {
+  const { problem, init } = quadratic(ctx.rng);
+  const ref = reference(ctx);
+  const judgements: Judgement[] = [];
+  const atDefault: boolean[] = [];
+  for (const options of OPTION_RUNS) {
+    const raw = MinimizeReportSchema.safeParse(await probe(ctx, 'minimizeOn', problem, init, options, false));
+    if (!raw.success) throw new Error(`grader bug: the minimizeOn probe reported ${raw.error.message}`);
+    const actual = raw.data.result;
+    const expected = minimizeResult(ref.minimize, problem, init, options);
+    const label = `minimize(quadratic, {lr: ${options.lr}, momentum: ${options.momentum}, steps: ${options.steps}})`;
+    const judgement = judge(ctx, expected, actual, label, { en: '', ru: '' }, () => minimizeCandidates(problem, init, options), [], options);
+    judgements.push(judgement);
+    atDefault.push(!judgement.passed && compareStructure(minimizeResult(ref.minimize, problem, init, { ...options, momentum: 0.9 }), actual, tolerance(ctx)).ok);
+  }
+  const failed = judgements.filter((j) => !j.passed);
+  if (failed.length === 0) {
+    return {
+      passed: true,
+      output: say(ctx.lang, {
+        en: `minimize follows the reference with momentum ${OPTION_RUNS.map((o) => o.momentum).join(' and ')} (lr ${OPTION_RUNS.map((o) => o.lr).join(' and ')}): it uses the options it is given.`,
+        ru: `minimize идёт по эталонной траектории при momentum ${OPTION_RUNS.map((o) => o.momentum).join(' и ')} (lr ${OPTION_RUNS.map((o) => o.lr).join(' и ')}): параметры берутся из options.`,
+      }),
+    };
+  }
+  let lead: Text | undefined;
+  if (atDefault.every(Boolean)) {
+    lead = {
+      en: `minimize ran with momentum 0.9 whatever options.momentum said (${OPTION_RUNS.map((o) => o.momentum).join(' and ')} here): take β from options.momentum, in minimize and in every step it takes.`,
+      ru: `minimize работала с momentum 0.9, что бы ни было в options.momentum (здесь ${OPTION_RUNS.map((o) => o.momentum).join(' и ')}): берите β из options.momentum — и в minimize, и в каждом её шаге.`,
+    };
+  } else if (atDefault[0] && !atDefault[1] && judgements[1].passed) {
+    lead = {
+      en: 'momentum 0 was treated as missing and replaced by 0.9 (`options.momentum || 0.9`: 0 is falsy; use ?? or no default at all); momentum 0.5 was used as given.',
+      ru: 'momentum 0 принят за отсутствующий и заменён на 0.9 (`options.momentum || 0.9`: 0 ложно; используйте ?? или обойдитесь без умолчания); momentum 0.5 использован как задан.',
+    };
+  }
+  const body = failed.map((j) => j.output).join('\n\n');
+  return toVerdict({
+    passed: false,
+    output: lead === undefined ? body : `${say(ctx.lang, lead)}\n${body}`,
+    figures: failed.flatMap((j) => j.figures).slice(0, MAX_MISMATCH_FIGURES),
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -424,10 +547,69 @@ export const spec = defineAssignment({
   // within 1e-7 of torch in float64 (tests/oracle). One step more or less moves the end point
   // by 1e-3 or more, every look-alike rule by far more.
   tolerance: { rtol: 1e-4, atol: 1e-5 },
+  requirements: [
+    {
+      id: 'velocity-update',
+      text: {
+        en: 'momentumStep computes and returns the new velocities v ← β·v + g: the whole gradient enters v (no dampening 1 − β, no α inside v).',
+        ru: 'momentumStep вычисляет и возвращает новые скорости v ← β·v + g: в v входит весь градиент (без затухания 1 − β, без α внутри v).',
+      },
+    },
+    {
+      id: 'param-update',
+      text: {
+        en: 'momentumStep returns the new params θ ← θ − α·v, moved against the new velocity (not Nesterov, not the old v).',
+        ru: 'momentumStep возвращает новые параметры θ ← θ − α·v, сдвинутые против новой скорости (не Нестеров, не старая v).',
+      },
+    },
+    {
+      id: 'momentum-zero',
+      text: {
+        en: 'momentum may be 0: then a step is plain SGD (θ − α·g, v = g), in momentumStep and in minimize.',
+        ru: 'momentum может быть 0: тогда шаг — обычный SGD (θ − α·g, v = g), и в momentumStep, и в minimize.',
+      },
+    },
+    {
+      id: 'minimize-options',
+      text: {
+        en: 'minimize uses options.lr and options.momentum as given, at every step.',
+        ru: 'minimize использует options.lr и options.momentum такими, как они заданы, на каждом шаге.',
+      },
+    },
+    {
+      id: 'minimize-zero-velocity',
+      text: {
+        en: 'minimize starts from init with zero velocity and takes its gradients of loss by autograd (or through tf.train.momentum).',
+        ru: 'minimize начинает с init и нулевой скорости и берёт градиенты loss автоматическим дифференцированием (или через tf.train.momentum).',
+      },
+    },
+    {
+      id: 'minimize-steps',
+      text: {
+        en: 'minimize takes exactly `steps` steps (0 returns the initial values) and returns the final params, one tensor per entry of init.',
+        ru: 'minimize делает ровно `steps` шагов (при 0 возвращает начальные значения) и возвращает итоговые параметры, по тензору на каждый элемент init.',
+      },
+    },
+    {
+      id: 'inputs-unchanged',
+      text: {
+        en: 'momentumStep and minimize leave their inputs alone: no writes into the given arrays, no dispose of given tensors, no change to options.',
+        ru: 'momentumStep и minimize не трогают входы: не пишут в переданные массивы, не освобождают переданные тензоры, не меняют options.',
+      },
+    },
+    {
+      id: 'no-leaks',
+      text: {
+        en: 'After minimize returns, only the returned params remain of the tensors it created.',
+        ru: 'После возврата из minimize из созданных ею тензоров остаются только возвращённые параметры.',
+      },
+    },
+  ],
   tests: [
     {
       name: "one step matches the lecture's update",
       points: 1,
+      requirements: ['velocity-update', 'param-update'],
       visibility: 'visible',
       run: (ctx) =>
         checkStep(ctx, stepCase(ctx.rng, [[3], [2, 2]], STEP_OPTIONS), ['params'], {
@@ -438,6 +620,7 @@ export const spec = defineAssignment({
     {
       name: 'one step returns the new velocities',
       points: 1,
+      requirements: ['velocity-update'],
       visibility: 'visible',
       run: (ctx) =>
         checkStep(ctx, stepCase(ctx.rng, [[3], [2, 2]], STEP_OPTIONS), ['velocities'], {
@@ -448,6 +631,7 @@ export const spec = defineAssignment({
     {
       name: 'momentum 0 is plain SGD',
       points: 1,
+      requirements: ['momentum-zero', 'velocity-update', 'param-update'],
       visibility: 'visible',
       run: (ctx) =>
         checkStep(
@@ -469,6 +653,7 @@ export const spec = defineAssignment({
     {
       name: 'several steps with a changing learning rate',
       points: 1,
+      requirements: ['velocity-update', 'param-update'],
       visibility: 'visible',
       run: async (ctx) => {
         // From zero velocity, as in training: with a constant rate, folding α into v would pass.
@@ -487,7 +672,7 @@ export const spec = defineAssignment({
           { en: 'Five steps with a changing learning rate end where they should.', ru: 'Пять шагов с меняющейся скоростью обучения приходят туда, куда нужно.' },
           () =>
             WRONG_RULES.map((rule) => ({
-              hint: RULE_HINTS[rule],
+              hint: multiStepHint(rule),
               expected: { params: trajectoryOf(ruleStep(rule), params, velocities, gradsPerStep, schedule).params },
             })),
         );
@@ -496,6 +681,7 @@ export const spec = defineAssignment({
     {
       name: 'inputs are left unchanged',
       points: 1,
+      requirements: ['inputs-unchanged'],
       visibility: 'visible',
       run: async (ctx) => {
         const c = stepCase(ctx.rng, [[3], [2, 2]], { lr: 0.1, momentum: 0.9 });
@@ -518,6 +704,7 @@ export const spec = defineAssignment({
     {
       name: 'minimize on an ill-conditioned quadratic',
       points: 1,
+      requirements: ['velocity-update', 'param-update', 'minimize-options', 'minimize-zero-velocity', 'minimize-steps'],
       visibility: 'visible',
       run: (ctx) => {
         const { problem, init } = quadratic(ctx.rng);
@@ -528,8 +715,16 @@ export const spec = defineAssignment({
       },
     },
     {
+      name: 'minimize uses the momentum and learning rate it is given',
+      points: 1,
+      requirements: ['minimize-options', 'momentum-zero', 'velocity-update', 'param-update', 'minimize-zero-velocity', 'minimize-steps'],
+      visibility: 'visible',
+      run: (ctx) => minimizeOptions(ctx),
+    },
+    {
       name: 'no tensor leaked over 1,000 steps',
       points: 1,
+      requirements: ['no-leaks'],
       visibility: 'visible',
       timeoutMs: 30_000,
       run: async (ctx) => {
@@ -552,7 +747,8 @@ export const spec = defineAssignment({
     },
     {
       name: 'one step on more shapes and rates',
-      points: 1,
+      points: 0.5,
+      requirements: ['velocity-update', 'param-update'],
       visibility: 'hidden',
       run: (ctx) =>
         checkStep(ctx, stepCase(ctx.rng, [[], [2, 3, 4], [1]], { lr: 0.3, momentum: 0.5 }), ['params', 'velocities'], {
@@ -562,7 +758,8 @@ export const spec = defineAssignment({
     },
     {
       name: 'minimize on the Rosenbrock function',
-      points: 1,
+      points: 0.5,
+      requirements: ['velocity-update', 'param-update', 'minimize-options', 'minimize-zero-velocity', 'minimize-steps'],
       visibility: 'hidden',
       run: (ctx) => {
         const { problem, init } = rosenbrock();
@@ -575,6 +772,7 @@ export const spec = defineAssignment({
     {
       name: 'minimize takes exactly `steps` steps from zero velocity',
       points: 1,
+      requirements: ['velocity-update', 'param-update', 'minimize-options', 'minimize-zero-velocity', 'minimize-steps'],
       visibility: 'hidden',
       run: async (ctx) => {
         const { problem, init } = quadratic(ctx.rng);

@@ -64,16 +64,20 @@ export function stepWith(
   });
 }
 
-/** minimize with another update rule; `extraSteps` models an off-by-one loop. */
+/** Where a minimize loop starts its velocity: the lecture's zeros, or a copy of the params (a slip). */
+export type VelocityStart = 'zeros' | 'params';
+
+/** minimize with another update rule; `extraSteps` models an off-by-one loop, `start` a velocity not started at zero. */
 export function minimizeWith(
   rule: UpdateRule,
   loss: (params: tf.Tensor[]) => tf.Scalar,
   init: tf.Tensor[],
   { lr, momentum, steps }: MinimizeOptions,
   extraSteps = 0,
+  start: VelocityStart = 'zeros',
 ): tf.Tensor[] {
   let params = init.map((t) => t.clone());
-  let velocities = init.map((t) => tf.zerosLike(t));
+  let velocities = init.map((t) => (start === 'params' ? t.clone() : tf.zerosLike(t)));
   for (let step = 0; step < steps + extraSteps; step++) {
     const next = tf.tidy(() => {
       const grads = tf.grads((...ps: tf.Tensor[]) => loss(ps))(params);
