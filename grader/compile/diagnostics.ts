@@ -2,6 +2,7 @@
  * What the compile stage reports: one shape for contract violations, esbuild's syntax
  * errors and TypeScript's type errors, and a tsc-like text form for reports and terminals.
  */
+import { countEn } from '../util/plural';
 
 export interface CompileDiagnostic {
   /** Path relative to the assignment folder, POSIX separators, e.g. 'solution.ts'; '.' is the folder itself. */
@@ -126,7 +127,7 @@ export function capWarnings(ds: readonly CompileDiagnostic[], max: number): Comp
   if (warnings.length <= max) return [...ds];
   const kept = warnings.slice(0, max);
   kept.push(
-    fileDiagnostic('.', 'WARNINGS_TRUNCATED', `${warnings.length - max} more warnings are not shown`, 'warning'),
+    fileDiagnostic('.', 'WARNINGS_TRUNCATED', `${countEn(warnings.length - max, 'more warning is', 'more warnings are')} not shown`, 'warning'),
   );
   return [...errors, ...kept];
 }

@@ -7,6 +7,7 @@
 import { errorText, safeIsArray, safeKeys, safeOwn, typedArrayLength, typedArrayName } from '../compare/safe';
 import { types } from 'node:util';
 import type { JsonValue } from './result-schema';
+import { countEn } from '../util/plural';
 
 export interface JsonSafeLimits {
   /** Deeper values become '[too deep]'. */
@@ -96,7 +97,7 @@ function convert(value: unknown, s: State, depth: number, path: string): JsonVal
     const ta = obj as NodeJS.TypedArray | BigInt64Array | BigUint64Array;
     const length = typedArrayLength(ta as NodeJS.TypedArray);
     const n = Math.min(length, s.limits.maxArrayItems);
-    if (n < length) problem(s, `${path || 'value'}: ${length} values cut to ${n}`);
+    if (n < length) problem(s, `${path || 'value'}: ${countEn(length, 'value', 'values')} cut to ${n}`);
     s.nodes += n;
     const out: JsonValue[] = new Array<JsonValue>(n);
     for (let i = 0; i < n; i++) {
@@ -125,7 +126,7 @@ function convert(value: unknown, s: State, depth: number, path: string): JsonVal
       const lengthRead = safeOwn(obj, 'length');
       const length = lengthRead.ok && !('missing' in lengthRead) && typeof lengthRead.value === 'number' ? lengthRead.value : 0;
       const n = Math.min(length, s.limits.maxArrayItems);
-      if (n < length) problem(s, `${path || 'value'}: ${length} items cut to ${n}`);
+      if (n < length) problem(s, `${path || 'value'}: ${countEn(length, 'item', 'items')} cut to ${n}`);
       const out: JsonValue[] = [];
       for (let i = 0; i < n && s.nodes <= s.limits.maxNodes; i++) {
         const item = safeOwn(obj, String(i));

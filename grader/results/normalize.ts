@@ -37,6 +37,7 @@ import {
   type TestResult,
   type Visibility,
 } from './result-schema';
+import { countEn } from '../util/plural';
 
 export { toGradescope } from './gradescope';
 
@@ -561,7 +562,7 @@ function normalizeUnchecked(raw: unknown, ctx: Context): GradeResult {
   if (compileList !== undefined) {
     const kept = compileList.items.map(normalizeCompileError).filter((e): e is CompileError => e !== undefined);
     const dropped = compileList.items.length - kept.length;
-    if (dropped > 0) notes.push(`${dropped} malformed compile error(s) left out.`);
+    if (dropped > 0) notes.push(`${countEn(dropped, 'malformed compile error', 'malformed compile errors')} left out.`);
     if (compileList.length > compileList.items.length) {
       notes.push(`Only the first ${compileList.items.length} of ${compileList.length} compile errors were kept.`);
     }

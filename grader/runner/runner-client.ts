@@ -12,6 +12,7 @@ import type { Launcher, LaunchPlan, LaunchRequest } from './launch';
 import { canWatchProcessTree, treeResidentKb } from './process-tree';
 import { RunnerMessageSchema, type ParentMessage, type RunnerSetup } from './protocol';
 import { RunnerKilledError, RunnerTimeoutError, StudentCodeError, type RunnerFailure } from './runner-errors';
+import { countEn } from '../util/plural';
 
 export const RUNNER_MAIN = path.join(DIST_ROOT, 'grader', 'runner', 'runner-main.js');
 
@@ -298,7 +299,7 @@ export class RunnerClient {
   /** What the submission printed (capped). */
   printed(): string {
     const text = this.output.join('');
-    return this.droppedBytes > 0 ? `${text}\n… ${this.droppedBytes} more bytes of output dropped` : text;
+    return this.droppedBytes > 0 ? `${text}\n… ${countEn(this.droppedBytes, 'more byte', 'more bytes')} of output dropped` : text;
   }
 
   private fail(err: RunnerFailure): void {

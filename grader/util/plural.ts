@@ -67,3 +67,8 @@ export const NOUNS = {
   byte: { en: ['byte', 'bytes'], ru: ['байт', 'байта', 'байт'] },
   line: { en: ['line', 'lines'], ru: ['строка', 'строки', 'строк'] },
 } as const satisfies Record<string, NounForms>;
+
+/** For English-only texts (logs, notes of the grader): `countEn(n, 'warning', 'warnings')`. */
+export function countEn(n: number, one: string, other: string, shown?: string): string {
+  return `${shown ?? String(n)} ${enPluralIndex(n) === 0 ? one : other}`;
+}

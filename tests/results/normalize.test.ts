@@ -396,7 +396,7 @@ describe('normalizeResult: hostile values', () => {
       }),
     );
     expect(r.compile_errors).toEqual([{ file: 'solution.ts', line: 0, column: 0, code: '', message: 'oops' }]);
-    expect(r.output).toContain('2 malformed compile error(s) left out.');
+    expect(r.output).toContain('2 malformed compile errors left out.');
   });
 
   it('rejects a commit that is not a hex SHA', () => {
