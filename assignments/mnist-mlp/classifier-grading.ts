@@ -13,7 +13,8 @@ import { z } from 'zod';
 import { formatNumber } from '../../grader/compare/format';
 import { loadMnist, sliceDataset, testImagesOnly, toPlain, type Dataset } from '../../grader/data';
 import type { FigureInput } from '../../grader/report/figures';
-import { defineAssignment, type AssignmentSpec, type TestContext, type TestSpec, type TestVerdict, type Visibility } from '../../grader/spec/assignment-spec';
+import { RunnerKilledError, RunnerTimeoutError, StudentCodeError } from '../../grader/runner/runner-errors';
+import { defineAssignment, type AssignmentSpec, type Requirement, type TestContext, type TestSpec, type TestVerdict, type Visibility } from '../../grader/spec/assignment-spec';
 // Type-only: never loaded here, but it puts probes.ts in the build, which the runner loads.
 import type { probes } from './probes';
 import {
@@ -59,7 +60,7 @@ export interface ClassifierConfig {
   /** Wall time allowed for train() (the training budget). */
   trainBudgetMs: number;
   bands: Band[];
-  /** mnist-cnn: a conv2d layer and at most this many trainable parameters. */
+  /** mnist-cnn: a learned convolution (see CONV_LAYERS) and at most this many trainable parameters. */
   convRule?: { maxTrainableParams: number; points: number };
   points: { architecture: number; lossCurve: number; reproducible: number; leaks: number };
   /** The probes module, relative to the assignment folder; default 'probes.ts'. */
@@ -80,7 +81,96 @@ const TrainReportSchema = z.object({
   ms: z.number(),
 });
 type TrainReport = z.infer<typeof TrainReportSchema>;
-const TwiceSchema = z.object({ a: z.unknown(), b: z.unknown() });
+const TwiceSchema = z.object({ a: z.unknown(), b: z.unknown(), epochsA: z.array(EpochSchema).max(1000), epochsB: z.array(EpochSchema).max(1000) });
+/** The probes' answer when the student's buildModel() or train() threw (probes.ts). */
+const ThrewSchema = z.object({
+  threw: z.enum(['buildModel', 'train']),
+  error: z.object({ name: z.string().max(200), message: z.string().max(20_000), stack: z.string().max(20_000).optional() }),
+});
+
+// ---------------------------------------------------------------------------------------------
+// The requirements of the statement (README.md), which the tests name.
+
+function requirementsOf(config: ClassifierConfig): Requirement[] {
+  const list: Requirement[] = [
+    {
+      id: 'model-io',
+      text: {
+        en: 'buildModel() returns a tf.LayersModel (tf.sequential or tf.model) whose input is an image [28, 28, 1] and whose output is 10 logits: the last layer is linear (no softmax, sigmoid or ReLU).',
+        ru: 'buildModel() возвращает tf.LayersModel (tf.sequential или tf.model) со входом — изображением [28, 28, 1] — и выходом из 10 логитов: последний слой линейный (без softmax, sigmoid или ReLU).',
+      },
+    },
+    {
+      id: 'built-in-layers',
+      text: {
+        en: "The model is made of TF.js's built-in layers only: custom layer classes (tf.serialization.registerClass) are not supported, since the grader loads the model in a process of its own.",
+        ru: 'Модель состоит только из встроенных слоёв TF.js: собственные классы слоёв (tf.serialization.registerClass) не поддерживаются — проверка загружает модель в отдельном процессе.',
+      },
+    },
+  ];
+  if (config.convRule !== undefined) {
+    const max = config.convRule.maxTrainableParams;
+    list.push(
+      {
+        id: 'convolutional',
+        text: {
+          en: 'The model is convolutional: at least one learned spatial convolution (tf.layers.conv2d, separableConv2d, depthwiseConv2d or conv2dTranspose) with a kernel larger than 1×1 and at least 4 filters.',
+          ru: 'Модель свёрточная: хотя бы одна обучаемая пространственная свёртка (tf.layers.conv2d, separableConv2d, depthwiseConv2d или conv2dTranspose) с ядром больше 1×1 и не менее чем 4 фильтрами.',
+        },
+      },
+      {
+        id: 'param-limit',
+        text: {
+          en: `The model has at most ${max.toLocaleString('en-US')} trainable parameters.`,
+          ru: `У модели не больше ${max.toLocaleString('ru-RU')} обучаемых параметров.`,
+        },
+      },
+    );
+  }
+  list.push(
+    {
+      id: 'learns',
+      text: {
+        en: 'train() minimizes the softmax cross-entropy of the logits, with an optimizer step per batch, on pixels scaled to [0, 1], so that the trained model classifies the hidden test images (the accuracy bands).',
+        ru: 'train() минимизирует softmax-кросс-энтропию логитов, делая шаг оптимизатора на каждом батче, на пикселях, приведённых к [0, 1], так что обученная модель классифицирует скрытые тестовые изображения (пороги точности).',
+      },
+    },
+    {
+      id: 'epochs',
+      text: {
+        en: 'train() trains for options.epochs epochs (one pass over the data each), not a fixed number of them.',
+        ru: 'train() обучает options.epochs эпох (каждая — один проход по данным), а не фиксированное их число.',
+      },
+    },
+    {
+      id: 'epoch-report',
+      text: {
+        en: "train() calls options.onEpochEnd(epoch, loss) once at the end of every epoch, with the epoch's number counted from 0 and loss the mean training loss of that epoch (averaged over its samples or batches, not summed).",
+        ru: 'train() вызывает options.onEpochEnd(epoch, loss) один раз в конце каждой эпохи: номер эпохи считается с 0, loss — средняя потеря на обучении за эту эпоху (усреднённая по примерам или батчам, а не сумма).',
+      },
+    },
+    {
+      id: 'seeded',
+      text: {
+        en: 'Training is reproducible: every initializer is seeded and the shuffle is seeded by options.seed and the epoch, so the same seed gives the same model.',
+        ru: 'Обучение воспроизводимо: у каждого инициализатора есть зерно, перемешивание задаётся options.seed и номером эпохи, так что одно и то же зерно даёт одну и ту же модель.',
+      },
+    },
+    {
+      id: 'no-leaks',
+      text: {
+        en: "train() frees what it allocates: no tensors pile up per batch (the optimizer's state may remain).",
+        ru: 'train() освобождает то, что выделяет: тензоры не копятся от батча к батчу (состояние оптимизатора может остаться).',
+      },
+    },
+  );
+  return list;
+}
+
+/** What a test that needs a loadable (and, for mnist-cnn, rule-abiding) model also grades: it is not graded without one. */
+function gated(config: ClassifierConfig, ...ids: string[]): string[] {
+  return [...ids, 'built-in-layers', ...(config.convRule !== undefined ? ['convolutional', 'param-limit'] : [])];
+}
 
 /** A failure that ends a test with this verdict. */
 class Stop extends Error {
@@ -113,15 +203,92 @@ const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
 interface Architecture {
   summary: string;
   trainable: number;
+  /** The untrained model could not be loaded here (a custom layer class…): nothing else is graded. */
+  loadError?: Text;
   /** Problems with input, output or logits (all assignments). */
   problems: Text[];
-  /** Problems with the conv2d rule (mnist-cnn); training is not graded when there are some. */
+  /** Problems with the convolution rule (mnist-cnn); training is not graded when there are some. */
   convProblems: Text[];
+}
+
+/** Layers that are learned spatial convolutions, and how many output channels (filters) each has. */
+const CONV_LAYERS: Record<string, (config: Record<string, unknown>, outputChannels: number | null) => number | null> = {
+  Conv2D: (c) => (typeof c.filters === 'number' ? c.filters : null),
+  SeparableConv2D: (c) => (typeof c.filters === 'number' ? c.filters : null),
+  Conv2DTranspose: (c) => (typeof c.filters === 'number' ? c.filters : null),
+  DepthwiseConv2D: (_c, out) => out,
+};
+const MIN_FILTERS = 4;
+
+/** Layers that do nothing at inference or only reshape: the output's activation is that of the layer before them. */
+const PASS_THROUGH = new Set(['Dropout', 'SpatialDropout1D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout', 'Reshape', 'Flatten']);
+const ACTIVATION_LAYERS: Record<string, string> = { Softmax: 'softmax', ReLU: 'relu', LeakyReLU: 'leakyReLU', ELU: 'elu', ThresholdedReLU: 'thresholdedReLU', PReLU: 'prelu' };
+
+/** The activation the model's output goes through last ('linear' when none), or null when it cannot tell. */
+function outputActivation(model: tf.LayersModel): string | null {
+  const outputLayers = (model as unknown as { outputLayers?: tf.layers.Layer[] }).outputLayers;
+  let layer: tf.layers.Layer | undefined = outputLayers?.[0] ?? model.layers[model.layers.length - 1];
+  for (let guard = 0; layer !== undefined && guard < 100; guard++) {
+    const inner: tf.layers.Layer[] | undefined = (layer as unknown as { layers?: tf.layers.Layer[] }).layers;
+    if (Array.isArray(inner) && inner.length > 0) {
+      layer = inner[inner.length - 1];
+      continue;
+    }
+    const name = layer.getClassName();
+    if (ACTIVATION_LAYERS[name] !== undefined) return ACTIVATION_LAYERS[name];
+    if (PASS_THROUGH.has(name)) {
+      const inbound: Array<{ inboundLayers?: tf.layers.Layer[] }> | undefined = (layer as unknown as { inboundNodes?: Array<{ inboundLayers?: tf.layers.Layer[] }> }).inboundNodes;
+      const previous: tf.layers.Layer | undefined = inbound?.[0]?.inboundLayers?.[0];
+      if (previous === undefined || previous.getClassName() === 'InputLayer') return 'linear';
+      layer = previous;
+      continue;
+    }
+    const activation = (layer.getConfig() as { activation?: unknown }).activation;
+    return typeof activation === 'string' ? activation : 'linear';
+  }
+  return null;
+}
+
+function outputActivationProblem(activation: string | null): Text | null {
+  if (activation === null || activation === 'linear') return null;
+  if (activation === 'softmax') {
+    return {
+      en: "the last layer applies softmax: the model must output logits (like the lecture's nn.Linear(100, 10)); tf.losses.softmaxCrossEntropy applies softmax itself, as nn.CrossEntropyLoss does.",
+      ru: 'последний слой применяет softmax: модель должна выдавать логиты (как nn.Linear(100, 10) в лекции); tf.losses.softmaxCrossEntropy сама применяет softmax, как и nn.CrossEntropyLoss.',
+    };
+  }
+  return {
+    en: `the last layer applies the activation '${activation}': logits are the output of a linear layer (like the lecture's nn.Linear(100, 10)), any real number. Remove the activation from the last layer (tf.layers.dense({units: 10}) with no activation); tf.losses.softmaxCrossEntropy applies softmax itself.`,
+    ru: `последний слой применяет активацию '${activation}': логиты — выход линейного слоя (как nn.Linear(100, 10) в лекции), любые вещественные числа. Уберите активацию из последнего слоя (tf.layers.dense({units: 10}) без activation); tf.losses.softmaxCrossEntropy сама применяет softmax.`,
+  };
+}
+
+/** The probe's failure as the student's: names the export that threw (not the test that asked). */
+function studentFailure(parsed: z.infer<typeof ThrewSchema>, call: string): StudentCodeError {
+  return new StudentCodeError(parsed.error, parsed.threw === 'buildModel' ? 'buildModel()' : call);
+}
+
+/** Runs a probe; an error or time-out of the student's code is reported as that of `where`. */
+async function probeAs(ctx: TestContext, where: string, name: ProbeName, ...args: unknown[]): Promise<unknown> {
+  try {
+    return await ctx.probe(name, ...args);
+  } catch (err) {
+    if (err instanceof StudentCodeError) throw new StudentCodeError(err.info, where);
+    if (err instanceof RunnerTimeoutError) throw new RunnerTimeoutError(where, err.limitMs);
+    if (err instanceof RunnerKilledError) throw new RunnerKilledError(where, err.reason);
+    throw err;
+  }
 }
 
 function architecture(ctx: TestContext, config: ClassifierConfig): Promise<Architecture> {
   return ctx.shared('architecture', async () => {
-    const model = await loadStudentModel(await ctx.probe(BUILD), 'buildModel()');
+    let model: tf.LayersModel;
+    try {
+      model = await loadStudentModel(await probeAs(ctx, 'buildModel()', BUILD), 'buildModel()');
+    } catch (err) {
+      if (err instanceof ModelLoadError) return { summary: '', trainable: 0, loadError: err.text, problems: [], convProblems: [] };
+      throw err;
+    }
     try {
       const problems: Text[] = [];
       const input = model.inputs.map((i) => i.shape);
@@ -138,13 +305,9 @@ function architecture(ctx: TestContext, config: ClassifierConfig): Promise<Archi
           ru: `выход модели ${output.map(shapeText).join(', ')}, ожидался [null, 10]: по логиту на класс.`,
         });
       }
-      const last = model.layers[model.layers.length - 1];
-      const activation = (last?.getConfig() as { activation?: unknown } | undefined)?.activation;
-      if (activation === 'softmax' || last?.getClassName() === 'Softmax') {
-        problems.push({
-          en: 'the last layer applies softmax: the model must output logits (like the lecture\'s nn.Linear(100, 10)); tf.losses.softmaxCrossEntropy applies softmax itself, as nn.CrossEntropyLoss does.',
-          ru: 'последний слой применяет softmax: модель должна выдавать логиты (как nn.Linear(100, 10) в лекции); tf.losses.softmaxCrossEntropy сама применяет softmax, как и nn.CrossEntropyLoss.',
-        });
+      const activationProblem = outputActivationProblem(outputActivation(model));
+      if (activationProblem !== null) {
+        problems.push(activationProblem);
       } else if (problems.length === 0) {
         const test = (await loadMnist()).test;
         const probe = { ...testImagesOnly(test), count: Math.min(64, test.count) };
@@ -160,6 +323,7 @@ function architecture(ctx: TestContext, config: ClassifierConfig): Promise<Archi
           }
           if (Math.abs(sum - 1) > 1e-3) probabilities = false;
         }
+        const nonNegative = values.every((v) => v >= 0) && values.some((v) => v > 0);
         if (!values.every(Number.isFinite)) {
           problems.push({ en: 'the untrained model outputs NaN or Infinity.', ru: 'необученная модель выдаёт NaN или Infinity.' });
         } else if (probabilities) {
@@ -167,16 +331,36 @@ function architecture(ctx: TestContext, config: ClassifierConfig): Promise<Archi
             en: 'every output row is a probability distribution (non-negative, summing to 1): the model ends in a softmax. It must output logits; tf.losses.softmaxCrossEntropy applies softmax itself.',
             ru: 'каждая строка выхода — распределение вероятностей (неотрицательные, в сумме 1): модель заканчивается softmax. Она должна выдавать логиты; tf.losses.softmaxCrossEntropy сама применяет softmax.',
           });
+        } else if (nonNegative) {
+          problems.push({
+            en: `none of the ${values.length} outputs of the untrained model on ${probe.count} images is negative: the output goes through an activation (ReLU, sigmoid…). Logits are the output of a linear layer, any real number; remove the activation at the end.`,
+            ru: `ни один из ${values.length} выходов необученной модели на ${probe.count} изображениях не отрицателен: выход проходит через активацию (ReLU, sigmoid…). Логиты — выход линейного слоя, любые вещественные числа; уберите активацию в конце.`,
+          });
         }
       }
       const convProblems: Text[] = [];
       const trainable = trainableParams(model);
       if (config.convRule !== undefined) {
-        const convs = allLayers(model).filter((l) => l.getClassName() === 'Conv2D');
+        const convs = allLayers(model).filter((l) => CONV_LAYERS[l.getClassName()] !== undefined);
+        const described = convs.map((l) => {
+          const c = l.getConfig() as Record<string, unknown>;
+          const shape = l.outputShape as Array<number | null>;
+          const out = Array.isArray(shape) && typeof shape[shape.length - 1] === 'number' ? (shape[shape.length - 1] as number) : null;
+          const kernel = Array.isArray(c.kernelSize) ? (c.kernelSize as number[]) : typeof c.kernelSize === 'number' ? [c.kernelSize, c.kernelSize] : [];
+          const filters = CONV_LAYERS[l.getClassName()](c, out);
+          const spatial = kernel.length > 0 && kernel.reduce((a, b) => a * b, 1) > 1;
+          return { name: `${l.getClassName()} ${kernel.join('×')}, ${filters ?? '?'} filter${filters === 1 ? '' : 's'}`, ok: spatial && filters !== null && filters >= MIN_FILTERS };
+        });
         if (convs.length === 0) {
           convProblems.push({
-            en: 'the model has no conv2d layer (tf.layers.conv2d): this exercise is the convolutional network of the lecture\'s section 5.',
-            ru: 'в модели нет слоя conv2d (tf.layers.conv2d): это упражнение — свёрточная сеть из раздела 5 лекции.',
+            en: "the model has no convolutional layer (tf.layers.conv2d, separableConv2d, depthwiseConv2d or conv2dTranspose): this exercise is the convolutional network of the lecture's section 5.",
+            ru: 'в модели нет свёрточного слоя (tf.layers.conv2d, separableConv2d, depthwiseConv2d или conv2dTranspose): это упражнение — свёрточная сеть из раздела 5 лекции.',
+          });
+        } else if (!described.some((d) => d.ok)) {
+          const list = described.map((d) => d.name).join('; ');
+          convProblems.push({
+            en: `the model's convolutions (${list}) are token ones: a convolutional network needs at least one learned spatial convolution, with a kernel larger than 1×1 (3×3 or 5×5, as in the lecture) and at least ${MIN_FILTERS} filters. A 1×1 convolution with one filter mixes nothing in space: the rest is a fully connected network.`,
+            ru: `свёртки модели (${list}) — формальные: свёрточной сети нужна хотя бы одна обучаемая пространственная свёртка с ядром больше 1×1 (3×3 или 5×5, как в лекции) и не менее чем ${MIN_FILTERS} фильтрами. Свёртка 1×1 с одним фильтром ничего не смешивает в пространстве: остальное — полносвязная сеть.`,
           });
         }
         const max = config.convRule.maxTrainableParams;
@@ -213,6 +397,33 @@ interface Trained {
   trainSamples: number;
   /** The hidden test split's image size (its labels stay in `evaluation`). */
   test: Pick<Dataset, 'rows' | 'cols'>;
+  /**
+   * The trained model's mean softmax cross-entropy on (the first TRAIN_LOSS_SAMPLES of) the
+   * training images it saw, pixels / 255: what the last epoch's reported mean loss must be near.
+   */
+  trainLoss: number;
+}
+
+const TRAIN_LOSS_SAMPLES = 2_000;
+
+/** The mean softmax cross-entropy of a model's logits against labels (NaN when the outputs are not finite). */
+function meanCrossEntropy(model: tf.LayersModel, data: Dataset): number {
+  const { values } = predictAll(model, testImagesOnly(data), 'the trained model');
+  let sum = 0;
+  for (let i = 0; i < data.count; i++) {
+    const row = values.subarray(i * 10, i * 10 + 10);
+    let max = -Infinity;
+    for (const v of row) max = Math.max(max, v);
+    let z = 0;
+    for (const v of row) z += Math.exp(v - max);
+    sum += max + Math.log(z) - row[data.labels[i]];
+  }
+  return sum / data.count;
+}
+
+/** The train() call as the student reads it in messages. */
+function trainCall(epochs: number, seed: number): string {
+  return `train(model, data, {epochs: ${epochs}, seed: ${seed}, onEpochEnd})`;
 }
 
 function evaluate(model: tf.LayersModel, test: Dataset): Evaluation {
@@ -284,7 +495,11 @@ function trained(ctx: TestContext, config: ClassifierConfig): Promise<Trained> {
     const trainSamples = Math.min(data.train.count, config.trainLimit);
     // SECURITY: only the training split crosses into the runner.
     const train = toPlain(sliceDataset(data.train, 0, trainSamples));
-    const parsed = TrainReportSchema.safeParse(await ctx.probe(TRAIN, train, config.epochs, config.seed));
+    const call = trainCall(config.epochs, config.seed);
+    const raw = await probeAs(ctx, call, TRAIN, train, config.epochs, config.seed);
+    const failed = ThrewSchema.safeParse(raw);
+    if (failed.success) throw studentFailure(failed.data, call);
+    const parsed = TrainReportSchema.safeParse(raw);
     if (!parsed.success) throw new Error(`the training probe sent a malformed report: ${parsed.error.message}`);
     const model = await loadStudentModel(parsed.data.model, 'the trained model');
     try {
@@ -294,6 +509,7 @@ function trained(ctx: TestContext, config: ClassifierConfig): Promise<Trained> {
         dataset: data.name,
         trainSamples,
         test: { rows: data.test.rows, cols: data.test.cols },
+        trainLoss: meanCrossEntropy(model, sliceDataset(data.train, 0, Math.min(trainSamples, TRAIN_LOSS_SAMPLES))),
       };
     } finally {
       model.dispose();
@@ -301,10 +517,48 @@ function trained(ctx: TestContext, config: ClassifierConfig): Promise<Trained> {
   });
 }
 
-/** Stops a test that needs a trained model when the conv2d rule is broken (nothing is trained then). */
+const REPRO_SAMPLES = 1_000;
+/** The epochs of the reproducibility runs: not config.epochs, so a train() that ignores options.epochs shows. */
+const REPRO_EPOCHS = 1;
+
+interface Twice {
+  a: unknown;
+  b: unknown;
+  epochsA: TrainReport['epochs'];
+  epochsB: TrainReport['epochs'];
+  samples: number;
+}
+
+/** Two trainings with the same seed on a small slice (shared by the loss-curve and reproducibility tests). */
+function twice(ctx: TestContext, config: ClassifierConfig): Promise<Twice> {
+  return ctx.shared('twice', async () => {
+    const data = await loadMnist();
+    const train = toPlain(sliceDataset(data.train, 0, Math.min(REPRO_SAMPLES, data.train.count)));
+    const call = trainCall(REPRO_EPOCHS, config.seed + 1);
+    const raw = await probeAs(ctx, call, TWICE, train, REPRO_EPOCHS, config.seed + 1);
+    const failed = ThrewSchema.safeParse(raw);
+    if (failed.success) throw studentFailure(failed.data, call);
+    const parsed = TwiceSchema.safeParse(raw);
+    if (!parsed.success) throw new Error('the reproducibility probe sent a malformed report');
+    return { a: parsed.data.a, b: parsed.data.b, epochsA: parsed.data.epochsA, epochsB: parsed.data.epochsB, samples: train.count };
+  });
+}
+
+const ARCHITECTURE_TEST = 'buildModel(): input [28, 28, 1], 10 logits';
+
+/**
+ * Stops a test that needs a trained model when the grader cannot load the model (a custom layer
+ * class…) or, in mnist-cnn, the model breaks the convolution rules: nothing is trained then.
+ */
 async function gate(ctx: TestContext, config: ClassifierConfig): Promise<void> {
-  if (config.convRule === undefined) return;
   const arch = await architecture(ctx, config);
+  if (arch.loadError !== undefined) {
+    throw new Stop({
+      en: `not graded, and the model was not trained: the grader cannot load the model buildModel() returns (see the test '${ARCHITECTURE_TEST}').`,
+      ru: `не оценивается, модель не обучалась: проверка не может загрузить модель, которую возвращает buildModel() (см. тест '${ARCHITECTURE_TEST}').`,
+    });
+  }
+  if (config.convRule === undefined) return;
   if (arch.convProblems.length > 0) {
     const rule = convRuleName(config.convRule.maxTrainableParams);
     throw new Stop({
@@ -319,12 +573,22 @@ async function gate(ctx: TestContext, config: ClassifierConfig): Promise<void> {
 
 function architectureTest(config: ClassifierConfig): TestSpec {
   return {
-    name: 'buildModel(): input [28, 28, 1], 10 logits',
+    name: ARCHITECTURE_TEST,
     points: config.points.architecture,
     visibility: 'visible',
+    requirements: ['model-io', 'built-in-layers'],
     run: (ctx) =>
       guarded(ctx, async () => {
         const arch = await architecture(ctx, config);
+        if (arch.loadError !== undefined) {
+          return {
+            passed: false,
+            output: `${say(ctx.lang, arch.loadError)}\n${say(ctx.lang, {
+              en: 'Until this is fixed, the other tests do not train the model and give no points.',
+              ru: 'Пока это не исправлено, остальные тесты не обучают модель и не дают баллов.',
+            })}`,
+          };
+        }
         if (arch.problems.length > 0) {
           return {
             passed: false,
@@ -344,7 +608,7 @@ function architectureTest(config: ClassifierConfig): TestSpec {
 }
 
 function convRuleName(max: number): string {
-  return `a conv2d layer and at most ${max.toLocaleString('en-US')} trainable parameters`;
+  return `a convolutional layer and at most ${max.toLocaleString('en-US')} trainable parameters`;
 }
 
 function convRuleTest(config: ClassifierConfig, rule: NonNullable<ClassifierConfig['convRule']>): TestSpec {
@@ -353,9 +617,19 @@ function convRuleTest(config: ClassifierConfig, rule: NonNullable<ClassifierConf
     name: convRuleName(max),
     points: rule.points,
     visibility: 'visible',
+    requirements: ['convolutional', 'param-limit', 'built-in-layers'],
     run: (ctx) =>
       guarded(ctx, async () => {
         const arch = await architecture(ctx, config);
+        if (arch.loadError !== undefined) {
+          return {
+            passed: false,
+            output: say(ctx.lang, {
+              en: `not graded: the grader cannot load the model buildModel() returns (see the test '${ARCHITECTURE_TEST}').`,
+              ru: `не оценивается: проверка не может загрузить модель, которую возвращает buildModel() (см. тест '${ARCHITECTURE_TEST}').`,
+            }),
+          };
+        }
         if (arch.convProblems.length > 0) {
           return {
             passed: false,
@@ -368,90 +642,174 @@ function convRuleTest(config: ClassifierConfig, rule: NonNullable<ClassifierConf
         return {
           passed: true,
           output: say(ctx.lang, {
-            en: `the model has a conv2d layer and ${arch.trainable.toLocaleString('en-US')} trainable parameters (at most ${max.toLocaleString('en-US')}).`,
-            ru: `в модели есть слой conv2d и ${arch.trainable.toLocaleString('ru-RU')} обучаемых параметров (не больше ${max.toLocaleString('ru-RU')}).`,
+            en: `the model has a learned convolution and ${arch.trainable.toLocaleString('en-US')} trainable parameters (at most ${max.toLocaleString('en-US')}).`,
+            ru: `в модели есть обучаемая свёртка и ${arch.trainable.toLocaleString('ru-RU')} обучаемых параметров (не больше ${max.toLocaleString('ru-RU')}).`,
           }),
         };
       }),
   };
 }
 
+const LOSS_CURVE_TEST = "train() runs options.epochs epochs and reports each one's mean loss, falling";
+
+/**
+ * Whether the last epoch's reported loss can be the mean training loss of that epoch, given the
+ * trained model's mean loss on the training images (pixels / 255). Generous: dropout, batch
+ * norm, a regularization term and the improvement during the epoch all keep a correct report
+ * within a few times the model's loss; a sum over batches or samples is tens to hundreds of times it.
+ */
+function reportAgrees(reported: number, modelLoss: number): 'ok' | 'high' | 'low' {
+  if (!Number.isFinite(modelLoss)) return 'ok';
+  if (reported > 5 * modelLoss + 0.5) return 'high';
+  if (reported < modelLoss / 5 - 0.05) return 'low';
+  return 'ok';
+}
+
 function lossCurveTest(config: ClassifierConfig): TestSpec {
+  const E = config.epochs;
   return {
-    name: 'train() reports a falling loss once per epoch',
+    name: LOSS_CURVE_TEST,
     points: config.points.lossCurve,
     visibility: 'visible',
-    timeoutMs: config.trainBudgetMs,
+    requirements: gated(config, 'epochs', 'epoch-report', 'learns'),
+    // The main training, then the two short ones of the reproducibility test.
+    timeoutMs: config.trainBudgetMs + 60_000,
     run: (ctx) =>
       guarded(ctx, async () => {
         await gate(ctx, config);
         const t = await trained(ctx, config);
         const { report } = t;
         const losses = report.epochs.map((e) => e.loss);
+        const numbers = report.epochs.map((e) => e.epoch);
         const details = {
           losses,
+          epochs: numbers,
+          modelTrainLoss: finiteOrNull(t.trainLoss),
           epochMs: report.epochs.map((e) => e.ms),
           trainMs: report.ms,
           figures: [lossCurveFigure(losses, referenceCurve(config, t))],
         };
         const shown = losses.map((l) => (l === null ? '—' : formatNumber(l))).join(', ');
-        if (report.epochs.length !== config.epochs) {
-          return {
-            passed: false,
-            output: say(ctx.lang, {
-              en: `train(model, data, {epochs: ${config.epochs}, seed, onEpochEnd}) called onEpochEnd ${report.epochs.length} times; expected once at the end of each of the ${config.epochs} epochs, as onEpochEnd(epoch, meanLossOfTheEpoch).`,
-              ru: `train(model, data, {epochs: ${config.epochs}, seed, onEpochEnd}) вызвала onEpochEnd ${report.epochs.length} раз; ожидался один вызов в конце каждой из ${config.epochs} эпох: onEpochEnd(epoch, средняяПотеряЭпохи).`,
-            }),
-            details,
-          };
+        const fail = (text: Text): TestVerdict => ({ passed: false, output: say(ctx.lang, text), details });
+        const call = trainCall(E, config.seed);
+        if (report.epochs.length === 0) {
+          return fail({
+            en: `${call} never called options.onEpochEnd: call it at the end of every epoch, as options.onEpochEnd?.(epoch, meanLossOfTheEpoch).`,
+            ru: `${call} ни разу не вызвала options.onEpochEnd: вызывайте её в конце каждой эпохи — options.onEpochEnd?.(epoch, средняяПотеряЭпохи).`,
+          });
         }
+        // The short runs of the reproducibility test ask for REPRO_EPOCHS epochs: a train() that ignores options.epochs shows there.
+        const short = await twice(ctx, config).catch(() => null);
+        const shortCount = short?.epochsA.length ?? null;
+        if (report.epochs.length !== E || (shortCount !== null && shortCount !== REPRO_EPOCHS)) {
+          const counts = shortCount !== null ? { en: ` and ${shortCount} times when asked for {epochs: ${REPRO_EPOCHS}}`, ru: ` и ${shortCount} раз при {epochs: ${REPRO_EPOCHS}}` } : { en: '', ru: '' };
+          const ignores = shortCount !== null && shortCount === report.epochs.length;
+          return fail({
+            en: `onEpochEnd was called ${report.epochs.length} times when train() was asked for {epochs: ${E}}${counts.en}; expected once at the end of each epoch, as many times as options.epochs.${ignores ? ' The count does not follow options.epochs: train() runs a fixed number of epochs instead of options.epochs.' : ''}`,
+            ru: `onEpochEnd вызвана ${report.epochs.length} раз, когда train() попросили {epochs: ${E}}${counts.ru}; ожидался один вызов в конце каждой эпохи, столько раз, сколько options.epochs.${ignores ? ' Число вызовов не зависит от options.epochs: train() обучает фиксированное число эпох вместо options.epochs.' : ''}`,
+          });
+        }
+        const expected = Array.from({ length: E }, (_, i) => i);
+        if (numbers.some((n, i) => n !== expected[i])) {
+          const fromOne = numbers.every((n, i) => n === i + 1);
+          const got = numbers.map((n) => (n === null ? '—' : String(n))).join(', ');
+          return fail({
+            en: `onEpochEnd got the epoch numbers ${got}; expected ${expected.join(', ')}: epochs are counted from 0 (the first epoch is epoch 0, like range(NUM_EPOCHS) in the lecture).${fromOne ? ' Yours are counted from 1: pass the loop index itself, not index + 1.' : ''}`,
+            ru: `onEpochEnd получила номера эпох ${got}; ожидались ${expected.join(', ')}: эпохи нумеруются с 0 (первая эпоха — эпоха 0, как range(NUM_EPOCHS) в лекции).${fromOne ? ' У вас нумерация с 1: передавайте сам индекс цикла, а не индекс + 1.' : ''}`,
+          });
+        }
+        const finite = losses.filter((l): l is number => typeof l === 'number' && Number.isFinite(l));
+        const negative = finite.filter((l) => l < 0);
+        const notCrossEntropy: Text = {
+          en: ' A softmax cross-entropy is never negative, so the loss being minimized is not the cross-entropy of the logits: the usual cause is swapped arguments, tf.losses.softmaxCrossEntropy(logits, labels) instead of tf.losses.softmaxCrossEntropy(onehotLabels, logits) (labels first), which the optimizer can push down without bound.',
+          ru: ' Softmax-кросс-энтропия не бывает отрицательной, значит, минимизируется не кросс-энтропия логитов: обычная причина — перепутанные аргументы, tf.losses.softmaxCrossEntropy(logits, labels) вместо tf.losses.softmaxCrossEntropy(onehotLabels, logits) (метки первыми); такую потерю оптимизатор может уменьшать без предела.',
+        };
         if (losses.some((l) => typeof l === 'number' && Number.isNaN(l))) {
-          return {
-            passed: false,
-            output: say(ctx.lang, {
-              en: `the loss per epoch was ${shown}: training diverged (the weights overflowed to NaN). The steps are far too large: check the learning rate (the lecture's is 0.01 for SGD; Adam's usual one is 0.001) and that the pixels are divided by 255.`,
-              ru: `потеря по эпохам: ${shown} — обучение разошлось (веса переполнились до NaN). Шаги слишком велики: проверьте скорость обучения (в лекции 0.01 для SGD; обычная для Adam — 0.001) и что пиксели поделены на 255.`,
-            }),
-            details,
-          };
+          const cause: Text =
+            negative.length > 0
+              ? notCrossEntropy
+              : {
+                  en: " The usual causes: steps far too large (the learning rate: the lecture's is 0.01 for SGD, Adam's usual one 0.001; pixels not divided by 255), or a hand-written cross-entropy taking the log of 0.",
+                  ru: ' Обычные причины: слишком большие шаги (скорость обучения: в лекции 0.01 для SGD, обычная для Adam — 0.001; пиксели не поделены на 255) или написанная вручную кросс-энтропия, берущая логарифм нуля.',
+                };
+          return fail({
+            en: `the loss per epoch was ${shown}: training diverged (the loss became NaN).${cause.en}`,
+            ru: `потеря по эпохам: ${shown} — обучение разошлось (потеря стала NaN).${cause.ru}`,
+          });
         }
-        if (losses.some((l) => l === null || !Number.isFinite(l))) {
-          return {
-            passed: false,
-            output: say(ctx.lang, {
-              en: `onEpochEnd got the losses ${shown}: each must be a finite number, the mean training loss of the epoch (read it with await loss.data()).`,
-              ru: `onEpochEnd получила потери ${shown}: каждая должна быть конечным числом — средней потерей эпохи на обучающих данных (прочитайте её через await loss.data()).`,
-            }),
-            details,
-          };
+        if (finite.length !== losses.length) {
+          return fail({
+            en: `onEpochEnd got the losses ${shown}: each must be a finite number, the mean training loss of the epoch (read a tensor's value with await loss.data()).`,
+            ru: `onEpochEnd получила потери ${shown}: каждая должна быть конечным числом — средней потерей эпохи на обучающих данных (значение тензора читается через await loss.data()).`,
+          });
         }
-        const first = losses[0] as number;
-        const last = losses[losses.length - 1] as number;
+        if (negative.length > 0) {
+          return fail({ en: `the loss per epoch was ${shown}: negative.${notCrossEntropy.en}`, ru: `потеря по эпохам: ${shown} — отрицательная.${notCrossEntropy.ru}` });
+        }
+        const first = finite[0];
+        const last = finite[finite.length - 1];
+        const acc = t.evaluation.accuracy;
+        const model = formatNumber(t.trainLoss);
+        const seen = Math.min(t.trainSamples, TRAIN_LOSS_SAMPLES).toLocaleString('en-US');
+        const seenRu = Math.min(t.trainSamples, TRAIN_LOSS_SAMPLES).toLocaleString('ru-RU');
+        const agrees = reportAgrees(last, t.trainLoss);
+        if (agrees === 'high') {
+          return fail({
+            en: `the loss per epoch was ${shown}, but the trained model's mean cross-entropy on ${seen} of the training images it saw is ${model}: the last epoch's ${formatNumber(last)} is ${formatNumber(last / t.trainLoss, 3)} times that. onEpochEnd must get the epoch's mean training loss. A value this much larger is a sum: of the batch losses without dividing by the number of batches, or of the per-sample losses (a sum reduction) without dividing by the number of samples.`,
+            ru: `потеря по эпохам: ${shown}, а средняя кросс-энтропия обученной модели на ${seenRu} обучающих изображениях, которые она видела, — ${model}: ${formatNumber(last)} последней эпохи в ${formatNumber(last / t.trainLoss, 3)} раз больше. onEpochEnd должна получать среднюю потерю эпохи на обучении. Настолько большее значение — это сумма: потерь батчей без деления на число батчей или потерь отдельных примеров (редукция суммой) без деления на их число.`,
+          });
+        }
+        if (agrees === 'low' && acc >= 0.5) {
+          return fail({
+            en: `the loss per epoch was ${shown}, but the trained model's mean cross-entropy on ${seen} of the training images it saw is ${model}: the last epoch's ${formatNumber(last)} is far smaller. onEpochEnd must get the epoch's mean training loss: divide the sum of the per-sample losses by the number of samples, or the sum of the batch means by the number of batches, once (dividing a batch mean again by the batch size, or by the number of samples, makes it this small).`,
+            ru: `потеря по эпохам: ${shown}, а средняя кросс-энтропия обученной модели на ${seenRu} обучающих изображениях, которые она видела, — ${model}: ${formatNumber(last)} последней эпохи гораздо меньше. onEpochEnd должна получать среднюю потерю эпохи на обучении: разделите сумму потерь примеров на число примеров или сумму средних по батчам на число батчей — один раз (если среднее по батчу ещё раз поделить на размер батча или на число примеров, выйдет настолько мало).`,
+          });
+        }
+        const numbersText = {
+          en: `the loss per epoch was ${shown}; the trained model's mean cross-entropy on the training images is ${model} and its test accuracy ${pct(acc)}.`,
+          ru: `потеря по эпохам: ${shown}; средняя кросс-энтропия обученной модели на обучающих изображениях — ${model}, точность на тесте ${pct(acc)}.`,
+        };
         if (last >= STUCK_LOSS) {
-          return {
-            passed: false,
-            output: say(ctx.lang, {
-              en: `the loss per epoch was ${shown}: it ends at ${formatNumber(last)}, no better than ln 10 ≈ 2.303, the loss of a uniform guess over 10 classes: the network outputs the same thing for every image. A loss that first explodes and then sticks there means the steps were far too large for the inputs (are the pixels divided by 255?) and the ReLUs died; a loss that never moves means no optimizer step is taken.`,
-              ru: `потеря по эпохам: ${shown} — в конце ${formatNumber(last)}, не лучше ln 10 ≈ 2.303, потери равномерного угадывания из 10 классов: сеть выдаёт одно и то же для любого изображения. Если потеря сначала взлетает, а потом застревает на этом уровне, шаги были слишком велики для таких входов (пиксели поделены на 255?) и ReLU «умерли»; если потеря не двигается вовсе, шаг оптимизатора не делается.`,
-            }),
-            details,
-          };
+          if (acc < 0.2) {
+            const max = Math.max(...finite);
+            const min = Math.min(...finite);
+            const cause: Text =
+              max > 2.6
+                ? {
+                    en: ` The loss first went up to ${formatNumber(max)} and then stuck: the first steps were far too large for the inputs (are the pixels divided by 255?) and the ReLUs died.`,
+                    ru: ` Потеря сначала взлетела до ${formatNumber(max)}, а потом застряла: первые шаги были слишком велики для таких входов (пиксели поделены на 255?) и ReLU «умерли».`,
+                  }
+                : max - min < 0.02
+                  ? {
+                      en: ' The loss never moved: no optimizer step is taken (optimizer.minimize or model.fit on every batch?), or the learning rate is 0.',
+                      ru: ' Потеря не двигалась вовсе: шаг оптимизатора не делается (optimizer.minimize или model.fit на каждом батче?) или скорость обучения равна 0.',
+                    }
+                  : {
+                      en: ' Usual causes: no optimizer step, pixels not divided by 255, labels that do not fit the loss (one-hot float32: tf.oneHot(y, 10).toFloat()).',
+                      ru: ' Обычные причины: нет шага оптимизатора, пиксели не поделены на 255, метки не подходят функции потерь (one-hot float32: tf.oneHot(y, 10).toFloat()).',
+                    };
+            return fail({
+              en: `${numbersText.en} The loss ends at ${formatNumber(last)}, no better than ln 10 ≈ 2.303, the loss of a uniform guess over 10 classes, and the model is at chance on the test images: it outputs about the same thing for every image.${cause.en}`,
+              ru: `${numbersText.ru} Потеря в конце ${formatNumber(last)}, не лучше ln 10 ≈ 2.303 — потери равномерного угадывания из 10 классов, — и на тесте модель угадывает наугад: она выдаёт почти одно и то же для любого изображения.${cause.ru}`,
+            });
+          }
+          return fail({
+            en: `${numbersText.en} The reported loss ends at ${formatNumber(last)}, above 2.2 (ln 10 ≈ 2.303 is a uniform guess), although the model does better than chance: the numbers do not agree. onEpochEnd must get the epoch's mean softmax cross-entropy on the training batches; check what you pass.`,
+            ru: `${numbersText.ru} Переданная потеря в конце ${formatNumber(last)}, выше 2.2 (ln 10 ≈ 2.303 — равномерное угадывание), хотя модель лучше случайной: числа не согласуются. onEpochEnd должна получать среднюю softmax-кросс-энтропию эпохи на обучающих батчах; проверьте, что вы передаёте.`,
+          });
         }
         if (!(last < first)) {
-          return {
-            passed: false,
-            output: say(ctx.lang, {
-              en: `the loss per epoch was ${shown}: it did not go down, so the model did not learn. Check that the optimizer's step runs on every batch (optimizer.minimize or model.fit), that the labels fit the loss (one-hot float32: tf.oneHot(y, 10).toFloat()), and the learning rate (the lecture's SGD: 0.01 with momentum 0.9).`,
-              ru: `потеря по эпохам: ${shown} — она не уменьшилась, модель не учится. Проверьте, что шаг оптимизатора делается на каждом батче (optimizer.minimize или model.fit), что метки подходят функции потерь (one-hot float32: tf.oneHot(y, 10).toFloat()) и шаг обучения (в лекции SGD: 0.01 с моментом 0.9).`,
-            }),
-            details,
-          };
+          const looksLikeAccuracy = finite.every((l) => l >= 0 && l <= 1) && last > first && acc >= 0.5;
+          return fail({
+            en: `${numbersText.en} The reported loss did not go down.${looksLikeAccuracy ? ' The values rise and stay within [0, 1] while the model learns: is it the accuracy rather than the loss?' : " Check that the optimizer's step runs on every batch (optimizer.minimize or model.fit), that the labels fit the loss (one-hot float32: tf.oneHot(y, 10).toFloat()), and the learning rate (the lecture's SGD: 0.01 with momentum 0.9)."}`,
+            ru: `${numbersText.ru} Переданная потеря не уменьшилась.${looksLikeAccuracy ? ' Значения растут и остаются в [0, 1], пока модель учится: это не точность ли вместо потери?' : ' Проверьте, что шаг оптимизатора делается на каждом батче (optimizer.minimize или model.fit), что метки подходят функции потерь (one-hot float32: tf.oneHot(y, 10).toFloat()) и шаг обучения (в лекции SGD: 0.01 с моментом 0.9).'}`,
+          });
         }
         return {
           passed: true,
           output: say(ctx.lang, {
-            en: `the mean training loss per epoch: ${shown} (training took ${formatNumber(report.ms / 1000, 3)} s).`,
-            ru: `средняя потеря на обучении по эпохам: ${shown} (обучение заняло ${formatNumber(report.ms / 1000, 3)} с).`,
+            en: `the mean training loss per epoch (epochs 0 to ${E - 1}): ${shown}; the trained model's mean loss on the training images: ${model} (training took ${formatNumber(report.ms / 1000, 3)} s).`,
+            ru: `средняя потеря на обучении по эпохам (эпохи 0–${E - 1}): ${shown}; средняя потеря обученной модели на обучающих изображениях: ${model} (обучение заняло ${formatNumber(report.ms / 1000, 3)} с).`,
           }),
           details,
         };
@@ -468,6 +826,7 @@ function bandTest(config: ClassifierConfig, band: Band, first: boolean): TestSpe
     name: bandName(band),
     points: band.points,
     visibility: band.visibility,
+    requirements: gated(config, 'learns', 'model-io'),
     timeoutMs: config.trainBudgetMs,
     run: (ctx) =>
       guarded(ctx, async () => {
@@ -532,23 +891,20 @@ function bandTest(config: ClassifierConfig, band: Band, first: boolean): TestSpe
   };
 }
 
-const REPRO_SAMPLES = 1_000;
-
 function reproducibleTest(config: ClassifierConfig): TestSpec {
   return {
     name: 'training is reproducible with the seed',
     points: config.points.reproducible,
     visibility: 'hidden',
+    requirements: gated(config, 'seeded', 'model-io'),
     timeoutMs: config.trainBudgetMs,
     run: (ctx) =>
       guarded(ctx, async () => {
         await gate(ctx, config);
         const data = await loadMnist();
-        const train = toPlain(sliceDataset(data.train, 0, Math.min(REPRO_SAMPLES, data.train.count)));
-        const parsed = TwiceSchema.safeParse(await ctx.probe(TWICE, train, 1, config.seed + 1));
-        if (!parsed.success) throw new Error('the reproducibility probe sent a malformed report');
-        const a = await loadStudentModel(parsed.data.a, 'the first model');
-        const b = await loadStudentModel(parsed.data.b, 'the second model');
+        const runs = await twice(ctx, config);
+        const a = await loadStudentModel(runs.a, 'the first model');
+        const b = await loadStudentModel(runs.b, 'the second model');
         try {
           const test = { ...testImagesOnly(data.test), count: Math.min(200, data.test.count) };
           test.images = test.images.subarray(0, test.count * test.rows * test.cols);
@@ -561,8 +917,8 @@ function reproducibleTest(config: ClassifierConfig): TestSpec {
             return {
               passed: false,
               output: say(ctx.lang, {
-                en: `two models, each made by buildModel() and trained for 1 epoch with seed ${config.seed + 1} on the same ${train.count.toLocaleString('en-US')} images, give different outputs (by up to ${formatNumber(worst)}): something random is not seeded. Give every initializer a seed (kernelInitializer: tf.initializers.glorotUniform({seed: 1}), and so on), shuffle with a generator seeded from options.seed and the epoch (Math.random() and model.fit's shuffle: true are not seeded), and keep no random state between calls.`,
-                ru: `две модели, каждая построена buildModel() и обучена 1 эпоху с seed ${config.seed + 1} на одних и тех же ${train.count.toLocaleString('ru-RU')} изображениях, дают разные выходы (расхождение до ${formatNumber(worst)}): что-то случайное не получает зерна. Задайте зерно каждому инициализатору (kernelInitializer: tf.initializers.glorotUniform({seed: 1}) и т. п.), перемешивайте генератором с зерном из options.seed и номера эпохи (Math.random() и shuffle: true в model.fit зерна не принимают) и не храните случайное состояние между вызовами.`,
+                en: `two models, each made by buildModel() and trained for ${REPRO_EPOCHS} epoch with seed ${config.seed + 1} on the same ${runs.samples.toLocaleString('en-US')} images, give different outputs (by up to ${formatNumber(worst)}): something random is not seeded. Give every initializer a seed (kernelInitializer: tf.initializers.glorotUniform({seed: 1}), and so on), shuffle with a generator seeded from options.seed and the epoch (Math.random() and model.fit's shuffle: true are not seeded), and keep no random state between calls.`,
+                ru: `две модели, каждая построена buildModel() и обучена ${REPRO_EPOCHS} эпоху с seed ${config.seed + 1} на одних и тех же ${runs.samples.toLocaleString('ru-RU')} изображениях, дают разные выходы (расхождение до ${formatNumber(worst)}): что-то случайное не получает зерна. Задайте зерно каждому инициализатору (kernelInitializer: tf.initializers.glorotUniform({seed: 1}) и т. п.), перемешивайте генератором с зерном из options.seed и номера эпохи (Math.random() и shuffle: true в model.fit зерна не принимают) и не храните случайное состояние между вызовами.`,
               }),
             };
           }
@@ -586,6 +942,7 @@ function leaksTest(config: ClassifierConfig): TestSpec {
     name: 'no tensors leak during training',
     points: config.points.leaks,
     visibility: 'hidden',
+    requirements: gated(config, 'no-leaks'),
     timeoutMs: config.trainBudgetMs,
     run: (ctx) =>
       guarded(ctx, async () => {
@@ -628,6 +985,7 @@ export function classifierSpec(config: ClassifierConfig): AssignmentSpec {
   return defineAssignment({
     id: config.id,
     title: config.title,
+    requirements: requirementsOf(config),
     entry: 'solution.ts',
     contract: 'contract.ts',
     probes: config.probes ?? 'probes.ts',

@@ -99,15 +99,47 @@ export async function loadStudentModel(value: unknown, what: string): Promise<tf
   if (topologyChars > MAX_TOPOLOGY_CHARS) {
     throw new ModelLoadError({ en: `${what} has an unreadable or oversized topology.`, ru: `${what}: топология модели не читается или слишком велика.` });
   }
+  const custom = unknownClasses(artifacts.modelTopology);
+  if (custom.length > 0) {
+    const names = custom.map((c) => `'${c}'`).join(', ');
+    throw new ModelLoadError({
+      en: `${what} uses the custom class${custom.length > 1 ? 'es' : ''} ${names} (registered with tf.serialization.registerClass). Custom layer classes are not supported: the grader loads your model in a process of its own, which knows only TF.js's built-in layers. Build the model from built-in layers (tf.layers.dense, tf.layers.conv2d, tf.layers.activation…).`,
+      ru: `${what} использует собственн${custom.length > 1 ? 'ые классы' : 'ый класс'} ${names} (зарегистрирован${custom.length > 1 ? 'ы' : ''} через tf.serialization.registerClass). Собственные классы слоёв не поддерживаются: проверка загружает модель в отдельном процессе, которому известны только встроенные слои TF.js. Соберите модель из встроенных слоёв (tf.layers.dense, tf.layers.conv2d, tf.layers.activation…).`,
+    });
+  }
   try {
     return await tf.loadLayersModel(tf.io.fromMemory(localArtifacts(artifacts)));
   } catch (err) {
     const message = err instanceof Error ? err.message.split('\n')[0].slice(0, 300) : String(err).slice(0, 300);
     throw new ModelLoadError({
-      en: `${what} could not be loaded from its saved form (${message}). Use the built-in layers of tf.layers only (custom layer classes cannot be saved).`,
-      ru: `${what} не удалось загрузить из сохранённого вида (${message}). Используйте только встроенные слои tf.layers (собственные классы слоёв не сохраняются).`,
+      en: `${what} could not be loaded from its saved form (${message}). Use the built-in layers of tf.layers only (custom layer classes are not supported).`,
+      ru: `${what} не удалось загрузить из сохранённого вида (${message}). Используйте только встроенные слои tf.layers (собственные классы слоёв не поддерживаются).`,
     });
   }
+}
+
+/**
+ * The class names in a saved topology that TF.js does not know (custom layers, initializers…
+ * registered by the student's code with tf.serialization.registerClass): such a model cannot
+ * be loaded here. At most 10 names; bounded walk (the topology's size is checked before).
+ */
+export function unknownClasses(topology: unknown): string[] {
+  const known = tf.serialization.SerializationMap.getMap().classNameMap;
+  const found = new Set<string>();
+  let visited = 0;
+  const visit = (node: unknown, depth: number) => {
+    if (node === null || typeof node !== 'object' || depth > 64 || ++visited > 200_000 || found.size >= 10) return;
+    if (Array.isArray(node)) {
+      for (const item of node) visit(item, depth + 1);
+      return;
+    }
+    for (const [key, value] of Object.entries(node)) {
+      if (key === 'class_name' && typeof value === 'string' && !Object.prototype.hasOwnProperty.call(known, value)) found.add(value.slice(0, 100));
+      else visit(value, depth + 1);
+    }
+  };
+  visit(topology, 0);
+  return [...found];
 }
 
 /** Every layer, nested models included (a Sequential inside a functional model…). */

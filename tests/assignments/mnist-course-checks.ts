@@ -17,11 +17,11 @@ import { AssignmentSpecSchema, maxScore } from '../../grader/spec/assignment-spe
 import { getAssignment } from '../../grader/spec/discover';
 import { listExamples } from '../../grader/spec/examples';
 
-/** The table rows `| name | points |` of a statement. */
+/** The table rows `| name | points |` (or `| name | points | requirements |`, the generated table) of a statement. */
 function tableRows(text: string): Map<string, number> {
   const rows = new Map<string, number>();
   for (const line of text.split('\n')) {
-    const match = /^\|\s*(.+?)\s*\|\s*(\d+(?:\.\d+)?)\s*\|$/.exec(line.trim());
+    const match = /^\|\s*(.+?)\s*\|\s*(\d+(?:\.\d+)?)\s*\|(?:[^|]*\|)?$/.exec(line.trim());
     if (match !== null) rows.set(match[1], Number(match[2]));
   }
   return rows;

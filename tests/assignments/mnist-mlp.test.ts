@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Contract } from '../../assignments/mnist-mlp/contract';
-import { loadStudentModel, ModelLoadError, MAX_WEIGHT_BYTES, predictAll, trainableParams } from '../../assignments/mnist-mlp/student-models';
+import { loadStudentModel, ModelLoadError, MAX_WEIGHT_BYTES, predictAll, trainableParams, unknownClasses } from '../../assignments/mnist-mlp/student-models';
 import { loadMnist, sliceDataset } from '../../grader/data';
 import { modelToWire } from '../../grader/runner/wire';
 import { initBackend } from '../../grader/tensors';
@@ -58,12 +58,27 @@ describe('student models on the trusted side', () => {
     ['a promise', { kind: 'promise' }, /must not be async/],
     ['nothing', undefined, /undefined, not a tf.LayersModel/],
     ['oversized weights', { kind: 'model', artifacts: { modelTopology: {}, weightData: new ArrayBuffer(MAX_WEIGHT_BYTES + 4) } }, /far more than this exercise needs/],
-    ['a broken topology', { kind: 'model', artifacts: { modelTopology: { class_name: 'NoSuchLayer', config: {} }, weightSpecs: [], weightData: new ArrayBuffer(0) } }, /could not be loaded/],
+    ['a custom layer class', { kind: 'model', artifacts: { modelTopology: { class_name: 'Sequential', config: { layers: [{ class_name: 'MyScale', config: {} }] } }, weightSpecs: [], weightData: new ArrayBuffer(0) } }, /custom class 'MyScale'.*Custom layer classes are not supported/],
+    ['a broken topology', { kind: 'model', artifacts: { modelTopology: { class_name: 'Sequential', config: { layers: [{ class_name: 'Dense', config: { units: 'many' } }] } }, weightSpecs: [], weightData: new ArrayBuffer(0) } }, /could not be loaded/],
   ])('refuses %s with a message for the student', async (_name, value, message) => {
     const err = await loadStudentModel(value, 'buildModel()').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ModelLoadError);
     expect((err as ModelLoadError).text.en).toMatch(message);
     expect((err as ModelLoadError).text.ru).toMatch(/\S/);
+  });
+});
+
+describe('the custom classes of a saved topology', () => {
+  it('names the classes TF.js does not know, and none of a model of built-in layers', async () => {
+    const input = tf.input({ shape: [28, 28, 1] });
+    const flat = tf.layers.flatten().apply(input) as tf.SymbolicTensor;
+    const hidden = tf.layers.dense({ units: 8, kernelRegularizer: tf.regularizers.l2(), kernelInitializer: tf.initializers.heNormal({ seed: 1 }) }).apply(flat) as tf.SymbolicTensor;
+    const normal = tf.layers.batchNormalization().apply(tf.layers.dropout({ rate: 0.1 }).apply(hidden) as tf.SymbolicTensor) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: tf.layers.dense({ units: 10 }).apply(normal) as tf.SymbolicTensor });
+    const wire = await modelToWire(model);
+    expect(unknownClasses((wire as { artifacts: { modelTopology: unknown } }).artifacts.modelTopology)).toEqual([]);
+    expect(unknownClasses({ class_name: 'Sequential', config: { layers: [{ class_name: 'Dense', config: { kernel_initializer: { class_name: 'MyInit' } } }, { class_name: 'MyLayer' }] } })).toEqual(['MyInit', 'MyLayer']);
+    model.dispose();
   });
 });
 
