@@ -21,7 +21,7 @@ export interface FailureContext {
 const LOADING = 'loading solution.ts';
 
 /** Messages a stub throws: the starter's "TODO: implement …", "not implemented", … */
-const NOT_WRITTEN = /^\s*todo\b|\bnot (?:yet )?implemented\b|\bunimplemented\b|\bnot written yet\b|\bне реализован|\bне написан/i;
+const NOT_WRITTEN = /^\s*todo\b|\bnot (?:yet )?implemented\b|\bunimplemented\b|\bnot written yet\b|не реализован|не написан/i;
 
 /** Whether a thrown message says the function is a stub. */
 export function looksNotImplemented(message: string): boolean {
