@@ -63,17 +63,26 @@ export const probes = defineProbes({
     }
   },
 
-  /** Calls f(x, y), then gradF(x, y), and reports what each did to x and y. */
+  /** Calls f(x, y), then gradF(x, y), and reports what each did to x and y (`checked`: the calls that ran). */
   inputsUnchanged: (ctx, x, y) => {
     const inputs = { x: x as Tensor, y: y as Tensor };
     const changes: InputChange[] = [];
+    const checked: string[] = [];
     for (const call of ['f', 'gradF'] as const) {
       if (changes.length > 0) break;
       const check = watchInputs(call, inputs);
-      const result = studentFunction(ctx, call)(inputs.x, inputs.y);
+      let result: unknown;
+      try {
+        result = studentFunction(ctx, call)(inputs.x, inputs.y);
+      } catch (err) {
+        // A call that throws ends the check (other tests report it); the first one, the probe.
+        if (checked.length === 0) throw err;
+        break;
+      }
+      checked.push(call);
       changes.push(...check());
       disposeResult(ctx, result, [inputs.x, inputs.y]);
     }
-    return { changes };
+    return { changes, checked };
   },
 });

@@ -55,8 +55,13 @@ export function lossOf(a: Matrix, y: Matrix): number {
 export interface BackpropForm {
   /** false: δ^L = ∂L/∂a^L, the slide's form without the factor σ'(z^L). */
   outputSigmaPrime: boolean;
-  /** What multiplies the back-propagated error: σ'(z), σ(z) itself, or z(1 − z). */
-  derivative: 'sigma-prime' | 'sigma' | 'z-one-minus-z';
+  /**
+   * What multiplies the back-propagated error: σ'(z), σ(z) itself, z(1 − z), ReLU's derivative
+   * step(z) (1 where z > 0, else 0), or nothing at all (1).
+   */
+  derivative: 'sigma-prime' | 'sigma' | 'z-one-minus-z' | 'relu' | 'one';
+  /** false: the hidden deltas lack the derivative factor (the output delta may still have it). */
+  hiddenDerivative?: boolean;
   /** 'mean': (a − y)/N as the loss says; 'sum': the 1/N forgotten; 'mean-times-2': the ½ forgotten. */
   scale: 'mean' | 'sum' | 'mean-times-2';
 }
@@ -69,8 +74,21 @@ export function backward64(layers: Layer64[], x: Matrix, y: Matrix, form: Backpr
   const count = layers.length;
   const n = x.length;
   const factor = form.scale === 'sum' ? 1 : form.scale === 'mean-times-2' ? 2 / n : 1 / n;
-  const derivative = (z: number, a: number) =>
-    form.derivative === 'sigma-prime' ? a * (1 - a) : form.derivative === 'sigma' ? a : z * (1 - z);
+  const derivative = (z: number, a: number): number => {
+    switch (form.derivative) {
+      case 'sigma-prime':
+        return a * (1 - a);
+      case 'sigma':
+        return a;
+      case 'z-one-minus-z':
+        return z * (1 - z);
+      case 'relu':
+        return z > 0 ? 1 : 0;
+      case 'one':
+        return 1;
+    }
+  };
+  const hidden = (z: number, a: number) => (form.hiddenDerivative === false ? 1 : derivative(z, a));
   const deltas: Matrix[] = new Array<Matrix>(count);
   deltas[count - 1] = activations[count].map((row, i) =>
     row.map((a, j) => (a - y[i][j]) * factor * (form.outputSigmaPrime ? derivative(zs[count - 1][i][j], a) : 1)),
@@ -79,7 +97,7 @@ export function backward64(layers: Layer64[], x: Matrix, y: Matrix, form: Backpr
     const next = deltas[k + 1];
     const W = layers[k + 1].W;
     deltas[k] = zs[k].map((row, i) =>
-      row.map((z, j) => next[i].reduce((s, d, o) => s + d * W[o][j], 0) * derivative(z, activations[k + 1][i][j])),
+      row.map((z, j) => next[i].reduce((s, d, o) => s + d * W[o][j], 0) * hidden(z, activations[k + 1][i][j])),
     );
   }
   const dW = deltas.map((delta, k) =>

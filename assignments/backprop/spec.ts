@@ -7,6 +7,7 @@
  * formula with either. When values differ, they are also compared with the values of the
  * typical mistakes (float64, float64.ts) so that the message names the mistake.
  */
+import { z } from 'zod';
 import { compareStructure, compareTensors, type PlainTensor, type StructureOptions } from '../../grader/compare';
 import {
   hasMismatchPicture,
@@ -101,7 +102,7 @@ function structureOptions(ctx: TestContext, label: string): StructureOptions {
 // The typical mistakes: every combination of the slide's output delta, a wrong σ' and a wrong
 // scale. Those with fewer slips come first, so the simplest explanation is the one named.
 
-type Slip = 'slide' | 'sigma' | 'z-one-minus-z' | 'sum' | 'mean-times-2';
+type Slip = 'slide' | 'sigma' | 'z-one-minus-z' | 'relu' | 'one' | 'hidden-no-derivative' | 'sum' | 'mean-times-2';
 
 const SLIPS: Record<Slip, Text> = {
   slide: {
@@ -115,6 +116,18 @@ const SLIPS: Record<Slip, Text> = {
   'z-one-minus-z': {
     en: "σ'(z) was computed as z(1 − z); it is σ(z)(1 − σ(z)) = a(1 − a), from the activation, not from z.",
     ru: "σ'(z) посчитана как z(1 − z); на самом деле это σ(z)(1 − σ(z)) = a(1 − a) — от активации, а не от z.",
+  },
+  relu: {
+    en: "the derivative used is ReLU's (1 where z > 0, 0 elsewhere), not the sigmoid's: this network's nonlinearity is σ, so the factor is σ'(z) = σ(z)(1 − σ(z)) = a(1 − a).",
+    ru: "использована производная ReLU (1 при z > 0, иначе 0), а не сигмоиды: нелинейность этой сети — σ, поэтому множитель равен σ'(z) = σ(z)(1 − σ(z)) = a(1 − a).",
+  },
+  one: {
+    en: "no delta is multiplied by σ'(z): the factor is missing at every layer (a ReLU-style derivative taken on the activations, a > 0, gives the same, since a sigmoid's output is always positive). Each delta needs ⊙ σ'(z) = a(1 − a).",
+    ru: "ни одна дельта не умножена на σ'(z): множителя нет ни в одном слое (то же даёт производная в стиле ReLU от активаций, a > 0, ведь выход сигмоиды всегда положителен). Каждой дельте нужен множитель ⊙ σ'(z) = a(1 − a).",
+  },
+  'hidden-no-derivative': {
+    en: "the hidden deltas lack the factor σ'(zs[k]): deltas[k] = (deltas[k+1] · W_{k+1}) ⊙ σ'(zs[k]).",
+    ru: "в дельтах скрытых слоёв нет множителя σ'(zs[k]): deltas[k] = (deltas[k+1] · W_{k+1}) ⊙ σ'(zs[k]).",
   },
   sum: {
     en: 'the 1/N of the loss is missing: L = 1/(2N)·Σ‖a − y‖² gives δ^L = (a^L − y)/N ⊙ σ\'(z^L).',
@@ -134,28 +147,46 @@ interface Mistake {
 const MISTAKES: Mistake[] = (() => {
   const all: Mistake[] = [];
   for (const outputSigmaPrime of [true, false]) {
-    for (const derivative of ['sigma-prime', 'sigma', 'z-one-minus-z'] as const) {
-      for (const scale of ['mean', 'sum', 'mean-times-2'] as const) {
-        const slips: Slip[] = [
-          ...(outputSigmaPrime ? [] : (['slide'] as const)),
-          ...(derivative === 'sigma-prime' ? [] : [derivative]),
-          ...(scale === 'mean' ? [] : [scale]),
-        ];
-        if (slips.length > 0) all.push({ form: { outputSigmaPrime, derivative, scale }, slips });
+    for (const derivative of ['sigma-prime', 'sigma', 'z-one-minus-z', 'relu', 'one'] as const) {
+      for (const hiddenDerivative of [true, false]) {
+        // Without any derivative, the output delta and the hidden ones have none already.
+        if (derivative === 'one' && (!outputSigmaPrime || !hiddenDerivative)) continue;
+        for (const scale of ['mean', 'sum', 'mean-times-2'] as const) {
+          const slips: Slip[] = [
+            ...(outputSigmaPrime ? [] : (['slide'] as const)),
+            ...(derivative === 'sigma-prime' ? [] : [derivative]),
+            ...(hiddenDerivative ? [] : (['hidden-no-derivative'] as const)),
+            ...(scale === 'mean' ? [] : [scale]),
+          ];
+          if (slips.length > 0) all.push({ form: { outputSigmaPrime, derivative, hiddenDerivative, scale }, slips });
+        }
       }
     }
   }
   return all.sort((a, b) => a.slips.length - b.slips.length);
 })();
 
-/** A sentence naming the mistake whose values `actual` has on the selected parts, if any. */
+const EVERYTHING: Selection[] = [
+  { part: 'deltas', indices: 'all' },
+  { part: 'dW', indices: 'all' },
+  { part: 'db', indices: 'all' },
+];
+
+/**
+ * A sentence naming the mistake whose values `actual` has, if any. The mistake must agree with
+ * all the evidence first: every delta, dW and db the call returned (the output delta of a
+ * ReLU derivative can equal the slide's when every z^L > 0; the hidden deltas tell them apart).
+ * Only when no mistake explains everything is the test's own selection matched, so that a
+ * second, unrelated slip elsewhere does not hide the one this test is about.
+ */
 function namedMistake(ctx: TestContext, net: Network, actual: unknown, selection: Selection[]): string | undefined {
   const tol = { rtol: ctx.tolerance.rtol, atol: ctx.tolerance.atol };
-  for (const mistake of MISTAKES) {
-    const values = plainGradients(backward64(net.layers64, net.x64, net.y64, mistake.form));
-    if (compareSelected(values, actual, selection, { ...tol, label: '' }).ok) {
+  const values = MISTAKES.map((mistake) => ({ mistake, values: plainGradients(backward64(net.layers64, net.x64, net.y64, mistake.form)) }));
+  for (const chosen of [EVERYTHING, selection]) {
+    const found = values.find((v) => compareSelected(v.values, actual, chosen, { ...tol, label: '' }).ok);
+    if (found !== undefined) {
       const lead = say(ctx.lang, { en: 'These are the values you get when', ru: 'Такие значения получаются, когда' });
-      return `${lead} ${mistake.slips.map((s) => say(ctx.lang, SLIPS[s])).join(' ')}`;
+      return `${lead} ${found.mistake.slips.map((s) => say(ctx.lang, SLIPS[s])).join(' ')}`;
     }
   }
   return undefined;
@@ -304,11 +335,144 @@ async function checkShapes(ctx: TestContext, net: Network): Promise<TestVerdict>
 
 const last = (net: Network) => net.sizes.length - 2;
 
+/** Requirement ids, as the tests name them. */
+const R = {
+  forward: 'forward-pass',
+  shapes: 'gradient-shapes',
+  lossScale: 'loss-scale',
+  outputDelta: 'output-delta',
+  hiddenDeltas: 'hidden-deltas',
+  sigmaPrime: 'sigma-prime',
+  weightGradients: 'weight-gradients',
+  anySize: 'any-size',
+  noAutograd: 'no-autograd',
+  inputs: 'inputs-left-alone',
+} as const;
+
+const InputReportSchema = z.object({
+  changes: z
+    .array(
+      z.object({
+        call: z.enum(['forward', 'backward']),
+        input: z.string().max(40),
+        how: z.enum(['disposed', 'changed', 'replaced', 'reordered', 'resized']),
+      }),
+    )
+    .max(10),
+  checked: z.array(z.enum(['forward', 'backward'])),
+});
+
+const HOW: Record<z.infer<typeof InputReportSchema>['changes'][number]['how'], Text> = {
+  disposed: { en: 'disposed', ru: 'освобождён (dispose)' },
+  changed: { en: 'its values changed', ru: 'изменились значения' },
+  replaced: { en: 'replaced by another object', ru: 'заменён другим объектом' },
+  reordered: { en: 'reordered (e.g. layers.reverse(), which reverses the array in place)', ru: 'переставлен (например, layers.reverse() переворачивает сам массив)' },
+  resized: { en: 'its length changed', ru: 'изменилась длина' },
+};
+
+/** forward, then backward, on fresh inputs: are layers, x and y as they were afterwards? */
+async function checkInputs(ctx: TestContext, net: Network): Promise<TestVerdict> {
+  const [layers, x, y] = wireArgs(net, true);
+  const report = InputReportSchema.safeParse(await ctx.probe('inputsUnchanged', layers, x, y));
+  if (!report.success) throw new Error(`grader bug: the inputsUnchanged probe reported ${report.error.message}`);
+  const { changes, checked } = report.data;
+  if (changes.length === 0) {
+    return {
+      passed: true,
+      output:
+        checked.length === 2
+          ? say(ctx.lang, { en: 'forward and backward leave layers, x and y as they were.', ru: 'forward и backward оставляют layers, x и y такими, какими их получили.' })
+          : say(ctx.lang, {
+              en: 'forward leaves layers and x as they were (backward threw, so only forward was checked; the other tests report the error).',
+              ru: 'forward оставляет layers и x такими, какими их получила (backward выбросила исключение, поэтому проверена только forward; ошибку показывают другие тесты).',
+            }),
+    };
+  }
+  const lead = say(ctx.lang, {
+    en: 'The caller owns layers, x and y and uses them again after the call (the next training step needs the same weights): dispose only tensors your function created and never an input. Note that activations[0] is x itself: disposing the activations disposes x. Changed:',
+    ru: 'layers, x и y принадлежат вызывающему, он использует их и после вызова (следующему шагу обучения нужны те же веса): освобождайте только тензоры, созданные вашей функцией, и никогда входы. Учтите, что activations[0] — это сам x: освобождая активации, вы освобождаете x. Изменено:',
+  });
+  return { passed: false, output: [lead, ...changes.map((c) => `  ${c.call}: ${c.input} — ${say(ctx.lang, HOW[c.how])}`)].join('\n') };
+}
+
 export const spec = defineAssignment({
   id: 'backprop',
   title: 'Backpropagation by hand',
   entry: 'solution.ts',
   contract: 'contract.ts',
+  probes: 'probes.ts',
+  requirements: [
+    {
+      id: R.forward,
+      text: {
+        en: 'forward(layers, x) returns {zs, activations}: activations[0] is x, zs[k] = activations[k] · W_kᵀ + b_k with W_k stored [out, in], activations[k+1] = σ(zs[k]); K layers give K zs and K + 1 activations.',
+        ru: 'forward(layers, x) возвращает {zs, activations}: activations[0] — это x, zs[k] = activations[k] · W_kᵀ + b_k, где W_k хранится как [out, in], activations[k+1] = σ(zs[k]); K слоёв дают K zs и K + 1 активацию.',
+      },
+    },
+    {
+      id: R.shapes,
+      text: {
+        en: "backward returns one entry per layer, first layer first: deltas[k] [batch, out_k], dW[k] with W_k's shape [out_k, in_k], db[k] with b_k's shape [out_k].",
+        ru: 'backward возвращает по элементу на слой, начиная с первого: deltas[k] формы [batch, out_k], dW[k] формы W_k [out_k, in_k], db[k] формы b_k [out_k].',
+      },
+    },
+    {
+      id: R.lossScale,
+      text: {
+        en: 'The gradients are those of L = 1/(2N)·Σ_n ‖a^L_n − y_n‖²: ∂L/∂a^L = (a^L − y)/N (the 1/N kept, the ½ cancelling the square’s 2).',
+        ru: 'Градиенты берутся от L = 1/(2N)·Σ_n ‖a^L_n − y_n‖²: ∂L/∂a^L = (a^L − y)/N (1/N сохраняется, ½ сокращает двойку от квадрата).',
+      },
+    },
+    {
+      id: R.outputDelta,
+      text: {
+        en: "The output delta is ∂L/∂z^L = (a^L − y)/N ⊙ σ'(z^L), with the factor σ'(z^L) the lecture's slide leaves out.",
+        ru: "Выходная дельта равна ∂L/∂z^L = (a^L − y)/N ⊙ σ'(z^L), с множителем σ'(z^L), которого нет на слайде лекции.",
+      },
+    },
+    {
+      id: R.hiddenDeltas,
+      text: {
+        en: "Each hidden delta is deltas[k] = (deltas[k+1] · W_{k+1}) ⊙ σ'(zs[k]).",
+        ru: "Каждая скрытая дельта равна deltas[k] = (deltas[k+1] · W_{k+1}) ⊙ σ'(zs[k]).",
+      },
+    },
+    {
+      id: R.sigmaPrime,
+      text: {
+        en: "σ'(z) is the sigmoid's derivative σ(z)(1 − σ(z)) = a(1 − a) (not σ(z), not z(1 − z), not ReLU's).",
+        ru: "σ'(z) — производная сигмоиды σ(z)(1 − σ(z)) = a(1 − a) (не σ(z), не z(1 − z), не производная ReLU).",
+      },
+    },
+    {
+      id: R.weightGradients,
+      text: {
+        en: 'dW[k] = ∂L/∂W_k = deltas[k]ᵀ · activations[k] and db[k] = ∂L/∂b_k = deltas[k] summed (not averaged) over the batch.',
+        ru: 'dW[k] = ∂L/∂W_k = deltas[k]ᵀ · activations[k], db[k] = ∂L/∂b_k = сумма (не среднее) deltas[k] по батчу.',
+      },
+    },
+    {
+      id: R.anySize,
+      text: {
+        en: 'Networks have one or more layers and batches one or more samples.',
+        ru: 'В сети один слой или больше, в батче один пример или больше.',
+      },
+    },
+    {
+      id: R.noAutograd,
+      text: {
+        en: 'backward computes the gradients by the equations: autograd (tf.grad(s), tf.valueAndGrad(s), tf.variableGrads, optimizer.minimize) is disabled and throws.',
+        ru: 'backward вычисляет градиенты по уравнениям: автоматическое дифференцирование (tf.grad(s), tf.valueAndGrad(s), tf.variableGrads, optimizer.minimize) отключено и выбрасывает исключение.',
+      },
+    },
+    {
+      id: R.inputs,
+      text: {
+        en: 'forward and backward leave layers, x and y as they are: the caller owns them, so no input tensor is disposed or changed and the layers array is not reordered.',
+        ru: 'forward и backward оставляют layers, x и y как есть: они принадлежат вызывающему, поэтому ни один входной тензор не освобождается (dispose) и не меняется, а массив layers не переставляется.',
+      },
+    },
+  ],
   limits: { totalMs: 60_000, testMs: 10_000, heapMb: 512 },
   // Gradients here are 1e-4…1e-1; float32 rounding stays below 1e-6 relative on every backend,
   // every mistake changes entries by a factor (σ' ≤ 1/4, N, 2) or more.
@@ -324,6 +488,7 @@ export const spec = defineAssignment({
       name: 'forward: zs and activations of a 3-4-2 network',
       points: 1,
       visibility: 'visible',
+      requirements: [R.forward],
       run: (ctx) =>
         checkForward(ctx, [makeNetwork(ctx.rng, [3, 4, 2], 5)], {
           en: 'forward matches on a 3-4-2 network, batch 5.',
@@ -334,12 +499,14 @@ export const spec = defineAssignment({
       name: 'backward: shapes of deltas, dW and db',
       points: 1,
       visibility: 'visible',
+      requirements: [R.shapes, R.noAutograd],
       run: (ctx) => checkShapes(ctx, makeNetwork(ctx.rng, [3, 5, 4, 2], 6)),
     },
     {
       name: "backward: the output delta includes σ'(z^L)",
       points: 1,
       visibility: 'visible',
+      requirements: [R.outputDelta, R.sigmaPrime, R.lossScale, R.noAutograd],
       run: (ctx) =>
         checkBackward(ctx, [makeNetwork(ctx.rng, [3, 5, 4, 2], 6)], (net) => [{ part: 'deltas', indices: [last(net)] }], {
           en: "The output delta (a^L − y)/N ⊙ σ'(z^L) matches.",
@@ -350,6 +517,7 @@ export const spec = defineAssignment({
       name: 'backward: hidden-layer deltas',
       points: 1,
       visibility: 'visible',
+      requirements: [R.hiddenDeltas, R.outputDelta, R.sigmaPrime, R.lossScale, R.noAutograd],
       run: (ctx) =>
         checkBackward(
           ctx,
@@ -360,8 +528,9 @@ export const spec = defineAssignment({
     },
     {
       name: 'backward: dW and db',
-      points: 2,
+      points: 1,
       visibility: 'visible',
+      requirements: [R.weightGradients, R.shapes, R.hiddenDeltas, R.outputDelta, R.sigmaPrime, R.lossScale, R.noAutograd],
       run: (ctx) =>
         checkBackward(
           ctx,
@@ -377,6 +546,7 @@ export const spec = defineAssignment({
       name: 'backward with batch size 1',
       points: 1,
       visibility: 'visible',
+      requirements: [R.anySize, R.outputDelta, R.hiddenDeltas, R.sigmaPrime, R.lossScale, R.weightGradients, R.shapes, R.noAutograd],
       run: (ctx) =>
         checkBackward(
           ctx,
@@ -390,9 +560,17 @@ export const spec = defineAssignment({
         ),
     },
     {
+      name: 'inputs are left alone',
+      points: 1,
+      visibility: 'visible',
+      requirements: [R.inputs],
+      run: (ctx) => checkInputs(ctx, makeNetwork(ctx.rng, [3, 4, 2], 3)),
+    },
+    {
       name: 'forward on deeper networks',
       points: 1,
       visibility: 'hidden',
+      requirements: [R.forward, R.anySize],
       run: (ctx) =>
         checkForward(ctx, [makeNetwork(ctx.rng, [2, 5, 3, 1], 1), makeNetwork(ctx.rng, [4, 6, 5, 3], 8)], {
           en: 'forward matches on 2-5-3-1 (batch 1) and 4-6-5-3 (batch 8) networks.',
@@ -403,6 +581,7 @@ export const spec = defineAssignment({
       name: 'backward agrees with a float64 finite-difference check',
       points: 1,
       visibility: 'hidden',
+      requirements: [R.outputDelta, R.hiddenDeltas, R.sigmaPrime, R.lossScale, R.weightGradients, R.shapes, R.noAutograd],
       // float32 results against float64 differences: a little wider than float32 against float32.
       tolerance: { rtol: 1e-3, atol: 1e-6 },
       run: (ctx) =>
@@ -425,6 +604,7 @@ export const spec = defineAssignment({
       name: 'backward on a single-layer network',
       points: 1,
       visibility: 'hidden',
+      requirements: [R.anySize, R.outputDelta, R.hiddenDeltas, R.sigmaPrime, R.lossScale, R.weightGradients, R.shapes, R.noAutograd],
       run: (ctx) =>
         checkBackward(
           ctx,

@@ -1,0 +1,36 @@
+import * as tf from '@tensorflow/tfjs';
+
+export interface Layer {
+  W: tf.Tensor2D;
+  b: tf.Tensor1D;
+}
+
+export function forward(layers: Layer[], x: tf.Tensor2D): { zs: tf.Tensor2D[]; activations: tf.Tensor2D[] } {
+  const zs: tf.Tensor2D[] = [];
+  const activations: tf.Tensor2D[] = [x];
+  for (const layer of layers) {
+    const a = activations[activations.length - 1];
+    const z = tf.matMul(a, layer.W, false, true).add(layer.b) as tf.Tensor2D;
+    zs.push(z);
+    activations.push(tf.sigmoid(z));
+  }
+  return { zs, activations };
+}
+
+export function backward(layers: Layer[], x: tf.Tensor2D, y: tf.Tensor2D) {
+  const { zs, activations } = forward(layers, x);
+  const n = x.shape[0];
+  const L = layers.length;
+  const sigmaPrime = (a: tf.Tensor2D) => a.mul(tf.onesLike(a).sub(a)) as tf.Tensor2D;
+  const deltas: tf.Tensor2D[] = [];
+  deltas[L - 1] = activations[L].sub(y).div(n).mul(sigmaPrime(activations[L]));
+  const sigmaPrimeOfZ = (z: tf.Tensor2D) => sigmaPrime(tf.sigmoid(z));
+  let k = L - 2;
+  do {
+    deltas[k] = tf.matMul(deltas[k + 1], layers[k + 1].W).mul(sigmaPrimeOfZ(zs[k]));
+    k--;
+  } while (k >= 0);
+  const dW = deltas.map((d, k) => tf.matMul(d, activations[k], true, false) as tf.Tensor2D);
+  const db = deltas.map((d) => tf.sum(d, 0) as tf.Tensor1D);
+  return { deltas, dW, db };
+}
