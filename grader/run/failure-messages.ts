@@ -116,13 +116,23 @@ function explainStudentError(err: StudentCodeError, lang: Lang, context: Failure
 
 export function explainFailure(err: RunnerFailure, lang: Lang, context: FailureContext = {}): string {
   if (err instanceof StudentCodeError) return explainStudentError(err, lang, context);
-  if (err instanceof RunnerTimeoutError) {
-    return lang === 'ru'
-      ? `${err.where}: не завершилось за ${(err.limitMs / 1000).toFixed(1)} с (бесконечный цикл или промис, который никогда не выполняется?)`
-      : err.message;
-  }
-  if (err instanceof RunnerKilledError) {
-    return lang === 'ru' ? `${err.where}: процесс остановлен: ${err.reason}` : err.message;
+  const ru = lang === 'ru';
+  const testLine = context.test !== undefined ? (ru ? `\nТест: ${context.test}` : `\nTest: ${context.test}`) : '';
+  if (err instanceof RunnerTimeoutError || err instanceof RunnerKilledError) {
+    // Name the student's function that was running (the runner says which it entered), not
+    // the test's harness that called it.
+    const fn = err.exportName ?? calledExport(err.where);
+    const tail = err.where === context.test && fn === undefined ? '' : testLine;
+    if (err instanceof RunnerTimeoutError) {
+      const seconds = (err.limitMs / 1000).toFixed(1);
+      const why = ru ? '(бесконечный цикл или промис, который никогда не выполняется?)' : '(an endless loop, or a promise that never settles?)';
+      if (fn !== undefined) {
+        return (ru ? `Функция ${fn}() не завершилась за ${seconds} с ${why}` : `${fn}() did not finish within ${seconds} s ${why}`) + tail;
+      }
+      return (ru ? `${err.where}: не завершилось за ${seconds} с ${why}` : `${err.where} did not finish within ${seconds} s ${why}`) + tail;
+    }
+    const who = fn !== undefined ? `${fn}()` : err.where;
+    return (ru ? `${who}: процесс остановлен: ${err.reason}` : `${who}: the runner process was stopped: ${err.reason}`) + tail;
   }
   return err.message;
 }

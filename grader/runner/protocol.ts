@@ -49,5 +49,7 @@ export const RunnerMessageSchema = z.union([
   z.object({ type: z.literal('result'), id: z.number().int(), ok: z.literal(true), value: z.unknown() }),
   z.object({ type: z.literal('result'), id: z.number().int(), ok: z.literal(false), error: ErrorInfoSchema }),
   z.object({ type: z.literal('progress'), id: z.number().int(), data: z.unknown() }),
+  /** The call `id` entered the student's export `export` (sent when it changes). */
+  z.object({ type: z.literal('entered'), id: z.number().int(), export: z.string().max(200) }),
 ]);
 export type RunnerMessage = z.infer<typeof RunnerMessageSchema>;

@@ -48,6 +48,8 @@ interface Pending {
   reject(err: RunnerFailure): void;
   where: string;
   timer: NodeJS.Timeout;
+  /** The student export the runner last said it entered for this call. */
+  entered?: string;
 }
 
 export class RunnerClient {
@@ -249,6 +251,11 @@ export class RunnerClient {
       case 'progress':
         if (this.pending.has(msg.id)) this.options.onProgress?.(msg.id, msg.data);
         return;
+      case 'entered': {
+        const waiter = this.pending.get(msg.id);
+        if (waiter !== undefined) waiter.entered = msg.export;
+        return;
+      }
       case 'result': {
         const waiter = this.pending.get(msg.id);
         if (waiter === undefined) return; // a late or forged reply: ignored
@@ -271,10 +278,11 @@ export class RunnerClient {
     const id = this.nextId++;
     return new Promise<unknown>((resolve, reject) => {
       const timer = expireAfterPendingIo(timeoutMs, () => {
-        if (!this.pending.has(id)) return; // answered (or failed) meanwhile
+        const waiter = this.pending.get(id);
+        if (waiter === undefined) return; // answered (or failed) meanwhile
         this.pending.delete(id);
         this.kill();
-        reject(new RunnerTimeoutError(label, timeoutMs));
+        reject(new RunnerTimeoutError(label, timeoutMs, waiter.entered));
       });
       this.pending.set(id, { resolve, reject, where: label, timer });
       const msg: ParentMessage = { type: 'call', id, target, name, args };
@@ -309,7 +317,7 @@ export class RunnerClient {
     for (const [id, waiter] of this.pending) {
       clearTimeout(waiter.timer);
       waiter.reject(
-        err instanceof RunnerKilledError ? new RunnerKilledError(waiter.where, err.reason) : err,
+        err instanceof RunnerKilledError ? new RunnerKilledError(waiter.where, err.reason, waiter.entered) : err,
       );
       this.pending.delete(id);
     }

@@ -28,6 +28,8 @@ export class RunnerTimeoutError extends RunnerFailure {
   constructor(
     readonly where: string,
     readonly limitMs: number,
+    /** The student export that was running when time ran out, when the runner said so. */
+    readonly exportName?: string,
   ) {
     super(`${where} did not finish within ${(limitMs / 1000).toFixed(1)} s (an endless loop, or a promise that never settles?)`);
     this.name = 'RunnerTimeoutError';
@@ -39,6 +41,8 @@ export class RunnerKilledError extends RunnerFailure {
   constructor(
     readonly where: string,
     readonly reason: string,
+    /** The student export that was running when the runner was stopped, when known. */
+    readonly exportName?: string,
   ) {
     super(`${where}: the runner process was stopped: ${reason}`);
     this.name = 'RunnerKilledError';

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend, isBackendName } from '../tensors';
 import { captureSend, hardenProcess, mutableConsole } from './harden';
 import type { ErrorInfo, ParentMessage, RunnerSetup } from './protocol';
-import { exportThatThrew, exportsReturningUndefined, resetCallRecord, watchedExport, watchedExports } from './watch-exports';
+import { exportThatThrew, exportsReturningUndefined, onExportEntered, resetCallRecord, watchedExport, watchedExports } from './watch-exports';
 import { decodeValue, encodeValue } from './wire';
 import type { ProbeContext, ProbeFunction } from '../spec/probe';
 
@@ -109,8 +109,20 @@ function applySetup(setup: RunnerSetup): void {
   if (setup.disableAutograd !== undefined) disableAutograd(setup.disableAutograd);
 }
 
+/** The call being run, and the export last reported entered for it (see handleCall). */
+let currentCall = 0;
+let lastEntered: string | undefined;
+
 async function handleCall(msg: Extract<ParentMessage, { type: 'call' }>): Promise<void> {
   resetCallRecord();
+  currentCall = msg.id;
+  lastEntered = undefined;
+  // The grader learns which export is running, so that a timeout or a kill can name it.
+  onExportEntered((name) => {
+    if (name === lastEntered) return;
+    lastEntered = name;
+    send({ type: 'entered', id: currentCall, export: name.slice(0, 200) });
+  });
   try {
     const args = (await decodeValue(msg.args)) as unknown[];
     let value: unknown;

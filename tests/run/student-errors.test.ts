@@ -151,6 +151,27 @@ export function sumOf(f: (x: number) => number, xs: number[]): number { return x
   });
 });
 
+describe('timeouts name the export that was running', () => {
+  it('a probe that called an endless sumOf() reports sumOf(), in en and ru', async () => {
+    const root = submission('demo-add', {
+      'solution.ts': `import * as tf from '@tensorflow/tfjs';
+export function add(a: tf.Tensor, b: tf.Tensor): tf.Tensor { return a.add(b); }
+export function sumOf(f: (x: number) => number, xs: number[]): number {
+  let s = 0;
+  for (let i = 0; i < xs.length; i += 0) s += f(xs[i]);
+  return s;
+}
+`,
+    });
+    const en = await gradeAssignment({ assignment: demo, submissionDir: root, backend: 'wasm', visibleOnly: true });
+    const t = en.tests.find((x) => x.name === 'sumOf with a closure');
+    expect(t?.status).toBe('timeout');
+    expect(t?.output).toMatch(/^sumOf\(\) did not finish within \d+\.\d s \(an endless loop, or a promise that never settles\?\)\nTest: sumOf with a closure$/);
+    const ru = await gradeAssignment({ assignment: demo, submissionDir: root, backend: 'wasm', visibleOnly: true, lang: 'ru' });
+    expect(ru.tests.find((x) => x.name === 'sumOf with a closure')?.output).toMatch(/^Функция sumOf\(\) не завершилась за \d+\.\d с/);
+  });
+});
+
 describe('on a real assignment', () => {
   it('momentum-sgd: the starter is not written yet, and an undefined return is named (en, ru)', async () => {
     const starter = fs.readFileSync(path.join(PACKAGE_ROOT, 'assignments', 'momentum-sgd', 'starter.ts'), 'utf8');
