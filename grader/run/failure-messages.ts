@@ -104,7 +104,8 @@ function explainStudentError(err: StudentCodeError, lang: Lang, context: Failure
     const head = ru ? `Ваш код выбросил исключение ${thrownText(info, lang)}${at}` : `Your code threw ${thrownText(info, lang)}${at}`;
     return head + framesBlock + testLine;
   }
-  if (context.test !== undefined && err.where === context.test) {
+  // A probe's call is labelled with the test that made it (maybe another test, for shared work).
+  if (calledExport(err.where) === undefined) {
     const head = ru ? `Тест остановлен ошибкой ${thrownText(info, lang)}` : `The test stopped with ${thrownText(info, lang)}`;
     return head + testLine;
   }
