@@ -64,11 +64,38 @@ function localArtifacts(artifacts: tf.io.ModelArtifacts): tf.io.ModelArtifacts {
   const buffers = types.isArrayBuffer(data) ? [data] : Array.isArray(data) ? data.filter((d): d is ArrayBuffer => types.isArrayBuffer(d)) : [];
   const weights = new Uint8Array(buffers.reduce((n, b) => n + b.byteLength, 0));
   buffers.reduce((at, b) => (weights.set(new Uint8Array(b), at), at + b.byteLength), 0);
-  return {
-    modelTopology: JSON.parse(JSON.stringify(artifacts.modelTopology ?? null)) as tf.io.ModelArtifacts['modelTopology'],
-    weightSpecs: JSON.parse(JSON.stringify(artifacts.weightSpecs ?? [])) as tf.io.WeightsManifestEntry[],
-    weightData: weights.buffer,
+  const modelTopology = JSON.parse(JSON.stringify(artifacts.modelTopology ?? null)) as tf.io.ModelArtifacts['modelTopology'];
+  const weightSpecs = JSON.parse(JSON.stringify(artifacts.weightSpecs ?? [])) as tf.io.WeightsManifestEntry[];
+  restoreDepthMultipliers(modelTopology, weightSpecs);
+  return { modelTopology, weightSpecs, weightData: weights.buffer };
+}
+
+/**
+ * TF.js 4.22 saves a SeparableConv2D layer without its depth_multiplier, so the saved model of a
+ * correct separableConv2d({depthMultiplier: 4, …}) does not load ("Shape mismatch"). The
+ * multiplier is the last dimension of the layer's saved depthwise kernel: put it back.
+ */
+function restoreDepthMultipliers(topology: unknown, specs: tf.io.WeightsManifestEntry[]): void {
+  const multipliers = new Map<string, number>();
+  for (const spec of specs) {
+    const match = /^(.*)\/depthwise_kernel$/.exec(spec.name);
+    if (match !== null && Array.isArray(spec.shape) && spec.shape.length === 4) multipliers.set(match[1], spec.shape[3]);
+  }
+  let visited = 0;
+  const visit = (node: unknown, depth: number) => {
+    if (node === null || typeof node !== 'object' || depth > 64 || ++visited > 200_000) return;
+    if (Array.isArray(node)) {
+      for (const item of node) visit(item, depth + 1);
+      return;
+    }
+    const layer = node as { class_name?: unknown; config?: Record<string, unknown> };
+    if (layer.class_name === 'SeparableConv2D' && layer.config !== undefined && typeof layer.config === 'object' && layer.config.depth_multiplier === undefined) {
+      const multiplier = typeof layer.config.name === 'string' ? multipliers.get(layer.config.name) : undefined;
+      if (multiplier !== undefined) layer.config.depth_multiplier = multiplier;
+    }
+    for (const value of Object.values(node)) visit(value, depth + 1);
   };
+  visit(topology, 0);
 }
 
 /**

@@ -10,6 +10,7 @@ import { loadMnist, sliceDataset } from '../../grader/data';
 import { modelToWire } from '../../grader/runner/wire';
 import { initBackend } from '../../grader/tensors';
 import * as reference from '../../reference/mnist-mlp';
+import { internals } from '../../assignments/mnist-mlp/classifier-grading';
 import { exportedFunctions, referenceOnSlice, starterChecks, statementChecks } from './mnist-course-checks';
 
 // Compile-time: `tsc -p .` fails here when the reference drifts from the contract.
@@ -66,6 +67,53 @@ describe('student models on the trusted side', () => {
     expect((err as ModelLoadError).text.en).toMatch(message);
     expect((err as ModelLoadError).text.ru).toMatch(/\S/);
   });
+});
+
+describe('the output activation and the reported loss', () => {
+  const flat = () => tf.layers.flatten({ inputShape: [28, 28, 1] });
+  it.each([
+    ['a linear dense layer', () => tf.sequential({ layers: [flat(), tf.layers.dense({ units: 10 })] }), 'linear'],
+    ['a ReLU dense layer', () => tf.sequential({ layers: [flat(), tf.layers.dense({ units: 10, activation: 'relu' })] }), 'relu'],
+    ['an activation layer', () => tf.sequential({ layers: [flat(), tf.layers.dense({ units: 10 }), tf.layers.activation({ activation: 'sigmoid' })] }), 'sigmoid'],
+    ['a softmax behind dropout', () => tf.sequential({ layers: [flat(), tf.layers.dense({ units: 10, activation: 'softmax' }), tf.layers.dropout({ rate: 0.1 })] }), 'softmax'],
+    ['dropout after a linear layer', () => tf.sequential({ layers: [flat(), tf.layers.dense({ units: 10 }), tf.layers.dropout({ rate: 0.1 })] }), 'linear'],
+    ['a nested sequential ending in ReLU', () => tf.sequential({ layers: [tf.sequential({ layers: [flat(), tf.layers.dense({ units: 10 }), tf.layers.reLU()] })] }), 'relu'],
+    ['a functional model ending in a Softmax layer', () => {
+      const input = tf.input({ shape: [28, 28, 1] });
+      const logits = tf.layers.dense({ units: 10 }).apply(tf.layers.flatten().apply(input)) as tf.SymbolicTensor;
+      return tf.model({ inputs: input, outputs: tf.layers.softmax().apply(logits) as tf.SymbolicTensor });
+    }, 'softmax'],
+  ])('finds the output activation of %s', (_name, make, expected) => {
+    const model = make();
+    expect(internals.outputActivation(model)).toBe(expected);
+    model.dispose();
+  });
+
+  it('accepts a reported loss near the model\'s (dropout, progress during the epoch) and refuses sums and double divisions', () => {
+    expect(internals.reportAgrees(0.3, 0.2)).toBe('ok');
+    expect(internals.reportAgrees(0.45, 0.12)).toBe('ok');
+    expect(internals.reportAgrees(2.3, 2.3)).toBe('ok');
+    expect(internals.reportAgrees(250 * 0.25, 0.2)).toBe('high');
+    expect(internals.reportAgrees(0.25 / 32, 0.2)).toBe('low');
+  });
+});
+
+it('loads a separableConv2d model with a depth multiplier (which TF.js 4.22 does not save)', async () => {
+  const model = tf.sequential({
+    layers: [
+      tf.layers.separableConv2d({ inputShape: [28, 28, 1], filters: 8, kernelSize: 3, depthMultiplier: 4, depthwiseInitializer: tf.initializers.heNormal({ seed: 1 }) }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 10, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
+    ],
+  });
+  const loaded = await loadStudentModel(await modelToWire(model), 'buildModel()');
+  expect(trainableParams(loaded)).toBe(trainableParams(model));
+  const x = tf.ones([2, 28, 28, 1]);
+  const [a, b] = [model.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor];
+  expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+  tf.dispose([x, a, b]);
+  model.dispose();
+  loaded.dispose();
 });
 
 describe('the custom classes of a saved topology', () => {

@@ -57,9 +57,7 @@ export async function train(model: tf.LayersModel, data: Dataset, options: Train
       const idx = order.slice(start, start + batchSize);
       const xs = new Float32Array(idx.length * pixels);
       idx.forEach((i, k) => xs.set(Float32Array.from(data.images.subarray(i * pixels, (i + 1) * pixels), (b) => b / 255), k * pixels));
-      const labels = tf.tensor1d(idx.map((i) => data.labels[i]), 'int32');
-      const ys = tf.oneHot(labels, 10).toFloat();
-      labels.dispose();
+      const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(idx.map((i) => data.labels[i]), 'int32'), 10).toFloat());
       yield { xs: tf.tensor4d(xs, [idx.length, data.rows, data.cols, 1]), ys };
     }
   });
