@@ -217,6 +217,35 @@ export const probes = defineProbes({
   },
 
   /**
+   * The sample order of many epochs, one per [seed, epoch] run with the same other options:
+   * `orders` holds the indices read from the images (-1 when unreadable), run after run,
+   * `lengths` the number of samples of each run. Batches are disposed once read.
+   */
+  orders: (ctx, ds, options, runs) => {
+    const out: number[] = [];
+    const lengths: number[] = [];
+    for (const [seed, epoch] of runs as Array<[number, number]>) {
+      const it = iterate(ctx, ds as SyntheticDataset, { ...(options as LoaderOptions), seed }, epoch);
+      if (typeof it === 'string') return { notIterable: it };
+      let length = 0;
+      for (let batches = 0; ; batches++) {
+        if (batches >= MAX_BATCHES) {
+          it.return?.();
+          break;
+        }
+        const step = it.next();
+        if (step.done === true) break;
+        const summary = summarizeBatch(ctx.tf, step.value, false);
+        disposeBatch(ctx.tf, step.value);
+        for (const i of summary.indices) out.push(i);
+        length += summary.indices.length;
+      }
+      lengths.push(length);
+    }
+    return { orders: Int32Array.from(out), lengths: Int32Array.from(lengths) };
+  },
+
+  /**
    * Iterates one shuffled epoch of a synthetic data set of `count` images made here (60,000
    * of 28x28 need not cross the process boundary) and records the peak of tf.memory(): a
    * lazy loader holds about one batch at a time. Each batch is disposed once looked at.

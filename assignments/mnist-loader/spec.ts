@@ -22,6 +22,7 @@ type ProbeName = keyof typeof probes;
 const SUMMARIZE: ProbeName = 'summarize';
 const LAZY: ProbeName = 'lazy';
 const LEAKS: ProbeName = 'leaks';
+const ORDERS: ProbeName = 'orders';
 
 function pass(ctx: TestContext, text: Text): TestVerdict {
   return { passed: true, output: say(ctx.lang, text) };
@@ -80,6 +81,11 @@ const LazySchema = z.union([
     batches: z.number(),
     datasetBytes: z.number(),
   }),
+]);
+
+const OrdersSchema = z.union([
+  z.object({ notIterable: z.string().max(200) }),
+  z.object({ orders: int32s, lengths: int32s }),
 ]);
 
 const LeaksSchema = z.union([
@@ -330,6 +336,16 @@ async function shapesAndDtypes(ctx: TestContext): Promise<TestVerdict> {
   });
 }
 
+/** The images put back in file order by the index each carries, when they are a permutation; else as they came. */
+function byIndex(values: Float32Array, indices: number[], count: number, pixels: number): Float32Array {
+  if (indices.length !== count || values.length !== count * pixels || new Set(indices).size !== count || indices.some((i) => i < 0 || i >= count)) {
+    return values;
+  }
+  const out = new Float32Array(values.length);
+  indices.forEach((i, k) => out.set(values.subarray(k * pixels, (k + 1) * pixels), i * pixels));
+  return out;
+}
+
 /** x = bytes / 255 exactly (ToTensor), on an unshuffled single batch. */
 async function scaling(ctx: TestContext): Promise<TestVerdict> {
   const ds = indexedDataset(6, ROWS, COLS, 12);
@@ -338,8 +354,10 @@ async function scaling(ctx: TestContext): Promise<TestVerdict> {
   const summary = await summarize(ctx, ds, options, 0, true);
   requireTensors(ctx, summary, call);
   const pixels = summary.batches.map((b) => b.pixels ?? new Float32Array(0));
-  const actual = new Float32Array(pixels.reduce((n, p) => n + p.length, 0));
-  pixels.reduce((at, p) => (actual.set(p, at), at + p.length), 0);
+  const inOrder = new Float32Array(pixels.reduce((n, p) => n + p.length, 0));
+  pixels.reduce((at, p) => (inOrder.set(p, at), at + p.length), 0);
+  // Each image is compared with the image it carries the index of: the order has its own test.
+  const actual = byIndex(inOrder, summary.batches.flatMap((b) => Array.from(b.indices)), ds.count, ds.rows * ds.cols);
   const ref = reference(ctx);
   const expectedData = tf.tidy(() => {
     const out: number[] = [];
@@ -549,6 +567,14 @@ async function fixedBySeed(ctx: TestContext): Promise<TestVerdict> {
       ru: `зёрна 5 и 6 (эпоха 2) дали один и тот же порядок: seed не используется. Запускайте генератор от seed и epoch.`,
     });
   }
+  const d = await epochSequence(ctx, 0, 0);
+  const e = await epochSequence(ctx, 1, 0);
+  if (sameSequence(d.seq, e.seq)) {
+    return fail(ctx, {
+      en: `seeds 0 and 1 gave the same order at epoch 0 (seeds 5 and 6 differ at epoch 2): at epoch 0 the seed does not reach the generator, e.g. seed · epoch is 0 whatever the seed, or the seed is rounded away. Make the generator's start depend on both, e.g. seed · 1000003 + epoch.`,
+      ru: `зёрна 0 и 1 дали один и тот же порядок в эпохе 0 (зёрна 5 и 6 в эпохе 2 различаются): в эпохе 0 seed не доходит до генератора, например seed · epoch равно 0 при любом seed или seed теряется при округлении. Пусть начало генератора зависит от обоих, например seed · 1000003 + epoch.`,
+    });
+  }
   return pass(ctx, {
     en: 'the same (seed, epoch) gives the same order, and another seed another order.',
     ru: 'одна и та же пара (seed, epoch) даёт один и тот же порядок, другое зерно — другой порядок.',
@@ -572,6 +598,249 @@ async function differsBetweenEpochs(ctx: TestContext): Promise<TestVerdict> {
     en: 'epochs 0, 1 and 2 come in three different orders.',
     ru: 'эпохи 0, 1 и 2 идут в трёх разных порядках.',
   });
+}
+
+/** A missing seed means 0: the same orders as seed: 0, at epoch 0 and 1. */
+async function seedDefault(ctx: TestContext): Promise<TestVerdict> {
+  const ds = SEEDED_DS();
+  const run = async (options: LoaderOptions, epoch: number) => {
+    const call = describeOptions(ds, options, epoch);
+    return { call, seq: order(ctx, await summarize(ctx, ds, options, epoch), call) };
+  };
+  const none: LoaderOptions = { batchSize: 8, shuffle: true };
+  const zero: LoaderOptions = { batchSize: 8, shuffle: true, seed: 0 };
+  for (const epoch of [0, 1]) {
+    const z1 = await run(zero, epoch);
+    const z2 = await run(zero, epoch);
+    if (!sameSequence(z1.seq, z2.seq)) {
+      return fail(ctx, {
+        en: `${z1.call}, called twice, gave two different orders: seed 0 was treated as missing and replaced by something unseeded (\`seed || Date.now()\`: 0 is falsy). A missing seed means 0; use \`seed ?? 0\` or a default parameter.`,
+        ru: `${z1.call}, вызванная дважды, дала два разных порядка: seed 0 принят за отсутствующий и заменён чем-то без зерна (\`seed || Date.now()\`: 0 ложно). Отсутствующий seed означает 0; используйте \`seed ?? 0\` или значение по умолчанию.`,
+      });
+    }
+    const n1 = await run(none, epoch);
+    if (sameSequence(n1.seq, z1.seq)) continue;
+    const n2 = await run(none, epoch);
+    const at = firstDifference(n1.seq, z1.seq);
+    if (!sameSequence(n1.seq, n2.seq)) {
+      return fail(ctx, {
+        en: `${n1.call} (no seed), called twice, gave two different orders, and neither is the order of seed: 0 (they differ from sample ${at} on): without a seed the loader is unseeded (\`seed ?? Date.now()\` or Math.random()). The statement fixes a missing seed to 0: \`const { seed = 0 } = options\`.`,
+        ru: `${n1.call} (без seed), вызванная дважды, дала два разных порядка, и ни один не совпадает с порядком seed: 0 (различие с примера ${at}): без seed загрузчик работает без зерна (\`seed ?? Date.now()\` или Math.random()). По условию отсутствующий seed равен 0: \`const { seed = 0 } = options\`.`,
+      });
+    }
+    return fail(ctx, {
+      en: `${n1.call} (no seed) gave another order than seed: 0 (they differ from sample ${at} on): a missing seed must mean 0, not another default.`,
+      ru: `${n1.call} (без seed) дала не тот порядок, что seed: 0 (различие с примера ${at}): отсутствующий seed должен означать 0, а не другое значение по умолчанию.`,
+    });
+  }
+  return pass(ctx, {
+    en: 'without a seed the order is that of seed: 0, at epochs 0 and 1.',
+    ru: 'без seed порядок такой же, как при seed: 0, в эпохах 0 и 1.',
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Uniformity: many shuffled epochs of a small data set, the position of every sample counted.
+
+/** 12 samples in 3 batches of 4; 3,000 epochs with fixed seeds. */
+export const UNIFORM = { count: 12, batchSize: 4, runs: 3000 } as const;
+
+/**
+ * χ² of the position table (sample i at position j) against a uniform shuffle has
+ * (n − 1)² = 121 degrees of freedom: mean 121, sd 15.6. The bound is 8 sd above the mean: a
+ * uniform shuffle (any PRNG, any correct Fisher–Yates, sort by random keys) exceeds it with a
+ * probability below 1e-9, while swapping with any index (n = 12, 3,000 epochs) gives about 550
+ * and a random comparator in sort far more (tests/assignments/mnist-loader.test.ts).
+ */
+export function chiSquareBound(n: number): number {
+  const df = (n - 1) * (n - 1);
+  return df + 8 * Math.sqrt(2 * df);
+}
+
+/** P[e][p]: the probability that sample e lands at position p when every i swaps with any index. */
+export function naiveSwapTable(n: number): number[][] {
+  let table: number[][] = Array.from({ length: n }, (_, e) => Array.from({ length: n }, (_, p) => (e === p ? 1 : 0)));
+  for (let i = 0; i < n; i++) {
+    const next = table.map((row) => row.map(() => 0));
+    for (let e = 0; e < n; e++) {
+      for (let p = 0; p < n; p++) {
+        const pr = table[e][p];
+        if (pr === 0) continue;
+        for (let j = 0; j < n; j++) next[e][p === i ? j : p === j ? i : p] += pr / n;
+      }
+    }
+    table = next;
+  }
+  return table;
+}
+
+function chiSquare(counts: number[][], expected: (e: number, p: number) => number): number {
+  let chi = 0;
+  counts.forEach((row, e) =>
+    row.forEach((c, p) => {
+      const want = expected(e, p);
+      chi += want > 0 ? (c - want) ** 2 / want : c > 0 ? Infinity : 0;
+    }),
+  );
+  return chi;
+}
+
+/** A run whose batches are blocks of consecutive file samples (batch b holds block k of batchSize). */
+function blocks(seq: readonly number[], size: number): { blocky: boolean; inPlace: boolean; sortedInside: boolean } {
+  let inPlace = true;
+  let sortedInside = true;
+  for (let start = 0; start < seq.length; start += size) {
+    const batch = seq.slice(start, start + size);
+    const block = Math.floor(Math.min(...batch) / size);
+    const members = new Set(batch);
+    for (let k = 0; k < size; k++) if (!members.has(block * size + k)) return { blocky: false, inPlace: false, sortedInside: false };
+    if (block * size !== start) inPlace = false;
+    if (batch.some((v, k) => v !== block * size + k)) sortedInside = false;
+  }
+  return { blocky: true, inPlace, sortedInside };
+}
+
+/** seq[k + 1] − seq[k] is the same step (mod n) all along: a rotation (step 1) or a stride. */
+function stride(seq: readonly number[], n: number): number | undefined {
+  if (seq.length < 3) return undefined;
+  const step = (((seq[1] - seq[0]) % n) + n) % n;
+  for (let k = 1; k + 1 < seq.length; k++) if ((((seq[k + 1] - seq[k]) % n) + n) % n !== step) return undefined;
+  return step;
+}
+
+async function uniform(ctx: TestContext): Promise<TestVerdict> {
+  const { count: n, batchSize, runs: m } = UNIFORM;
+  const ds = indexedDataset(n, ROWS, COLS, 18);
+  // Fixed by the test's seeded generator: distinct seeds and epochs, so that a loader that
+  // ignores one of them still shuffles anew at every run (those bugs have their own tests).
+  const runs: Array<[number, number]> = Array.from({ length: m }, (_, k) => [Math.floor(ctx.rng.uniform(0, 2 ** 30)), k]);
+  const raw = OrdersSchema.safeParse(await ctx.probe(ORDERS, ds, { batchSize, shuffle: true }, runs));
+  if (!raw.success) throw unreadable(ctx, raw.error.issues[0]?.message ?? 'malformed orders');
+  if ('notIterable' in raw.data) throw notIterable(ctx, raw.data.notIterable);
+  const { orders, lengths } = raw.data;
+  const call = `batches(<${n} samples>, {batchSize: ${batchSize}, shuffle: true, seed: s}, e)`;
+  const seqs: number[][] = [];
+  let at = 0;
+  for (const length of lengths) {
+    seqs.push(Array.from(orders.subarray(at, at + length)));
+    at += length;
+  }
+  const notPermutation = seqs.findIndex((q) => q.length !== n || new Set(q).size !== n || q.some((i) => i < 0 || i >= n));
+  if (notPermutation >= 0) {
+    const [seed, epoch] = runs[notPermutation];
+    return fail(ctx, {
+      en: `${call} with seed ${seed}, epoch ${epoch} gave the samples ${list(seqs[notPermutation])}: not every sample exactly once, so the order cannot be a permutation (see the test 'shuffle: every sample exactly once per epoch').`,
+      ru: `${call} при seed ${seed}, эпохе ${epoch} выдала примеры ${list(seqs[notPermutation])}: не каждый пример ровно один раз, так что порядок не может быть перестановкой (см. тест «shuffle: every sample exactly once per epoch»).`,
+    });
+  }
+  const shown = (q: readonly number[]) => q.join(' ');
+  const examples = (pick: (q: number[]) => boolean) =>
+    seqs
+      .filter(pick)
+      .slice(0, 3)
+      .map((q) => `  ${shown(q)}`)
+      .join('\n');
+  const share = (k: number) => k / m;
+  const identity = seqs.filter((q) => isIdentity(q)).length;
+  if (share(identity) > 0.5) {
+    return fail(ctx, {
+      en: `${call}: ${identity} of ${m} epochs came in the file order: shuffle: true must shuffle.`,
+      ru: `${call}: ${identity} из ${m} эпох пришли в порядке файла: при shuffle: true нужно перемешивать.`,
+    });
+  }
+  const kinds = seqs.map((q) => blocks(q, batchSize));
+  const blocky = kinds.filter((k) => k.blocky);
+  const strided = seqs.map((q) => stride(q, n));
+  const rotations = strided.filter((st) => st !== undefined).length;
+  // Some rotations are whole blocks (offsets that are multiples of batchSize) and some block
+  // orders are rotations: the pattern that explains more epochs is the one named.
+  if (share(blocky.length) > 0.1 && blocky.length >= rotations) {
+    const inPlace = blocky.filter((k) => k.inPlace).length;
+    const sorted = blocky.filter((k) => k.sortedInside).length;
+    const what: Text =
+      sorted >= 0.9 * blocky.length
+        ? {
+            en: 'the batches were cut from the file order first and then only their order was shuffled: the samples inside a batch are always the same consecutive ones, in file order',
+            ru: 'батчи сначала нарезаны в порядке файла, а потом перемешан только их порядок: внутри батча всегда одни и те же соседние примеры в порядке файла',
+          }
+        : inPlace >= 0.9 * blocky.length
+          ? {
+              en: 'each batch was shuffled on its own: batch k always holds samples k·batchSize … (k + 1)·batchSize − 1, only their order inside the batch changes',
+              ru: 'перемешан каждый батч по отдельности: в батче k всегда примеры k·batchSize … (k + 1)·batchSize − 1, меняется только порядок внутри батча',
+            }
+          : {
+              en: 'the samples never leave their block of batchSize consecutive samples: blocks were shuffled, and samples within them, but never mixed',
+              ru: 'примеры никогда не покидают свой блок из batchSize соседних примеров: перемешаны блоки и примеры внутри них, но не между блоками',
+            };
+    return fail(ctx, {
+      en: `${call}: in ${blocky.length} of ${m} epochs every batch of ${batchSize} is a block of consecutive samples of the file (a uniform shuffle does that about once in 6,000 epochs): ${what.en}. Shuffle the indices of ALL samples (Fisher–Yates over 0..count−1), then cut the batches from the shuffled order. For example:\n${examples((q) => blocks(q, batchSize).blocky)}`,
+      ru: `${call}: в ${blocky.length} из ${m} эпох каждый батч из ${batchSize} — это блок соседних примеров файла (равномерное перемешивание даёт такое примерно раз на 6000 эпох): ${what.ru}. Перемешайте индексы ВСЕХ примеров (Фишер — Йейтс по 0..count−1), затем нарежьте батчи из перемешанного порядка. Например:\n${examples((q) => blocks(q, batchSize).blocky)}`,
+    });
+  }
+  if (share(rotations) > 0.1) {
+    const ones = strided.filter((st) => st === 1).length;
+    const what: Text =
+      ones >= 0.9 * rotations
+        ? {
+            en: 'the file order rotated by a random offset (a cyclic shift): every sample is always followed by the next one of the file',
+            ru: 'порядок файла, сдвинутый по кругу на случайное смещение: за каждым примером всегда идёт следующий из файла',
+          }
+        : {
+            en: 'the file order walked with a fixed stride from a random start (i·a + b mod count): neighbours keep fixed distances',
+            ru: 'порядок файла, пройденный с постоянным шагом от случайного начала (i·a + b mod count): соседи стоят на постоянных расстояниях',
+          };
+    return fail(ctx, {
+      en: `${call}: ${rotations} of ${m} epochs are ${what.en}. Only ${n} (or ${n * (n - 1)}) such orders exist among the ${n}! = 479,001,600 permutations; shuffle with Fisher–Yates instead. For example:\n${examples((q) => stride(q, n) !== undefined)}`,
+      ru: `${call}: ${rotations} из ${m} эпох — это ${what.ru}. Таких порядков всего ${n} (или ${n * (n - 1)}) среди ${n}! = 479 001 600 перестановок; перемешивайте алгоритмом Фишера — Йейтса. Например:\n${examples((q) => stride(q, n) !== undefined)}`,
+    });
+  }
+  const counts = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+  for (const q of seqs) q.forEach((e, p) => counts[e][p]++);
+  const even = m / n;
+  const chi = chiSquare(counts, () => even);
+  const bound = chiSquareBound(n);
+  if (chi <= bound) {
+    return pass(ctx, {
+      en: `${call}, ${m} epochs with fixed seeds: every sample lands at every position about equally often (χ² = ${formatNumber(chi, 3)}, a uniform shuffle stays below ${formatNumber(bound, 3)}); no blocks, no rotations.`,
+      ru: `${call}, ${m} эпох с фиксированными зёрнами: каждый пример попадает на каждую позицию примерно одинаково часто (χ² = ${formatNumber(chi, 3)}, у равномерного перемешивания меньше ${formatNumber(bound, 3)}); ни блоков, ни сдвигов.`,
+    });
+  }
+  // The most uneven cell, in numbers.
+  let worst = { e: 0, p: 0, c: counts[0][0] };
+  counts.forEach((row, e) => row.forEach((c, p) => (Math.abs(c - even) > Math.abs(worst.c - even) ? (worst = { e, p, c }) : undefined)));
+  const numbers: Text = {
+    en: `over ${m} epochs with fixed seeds, sample #${worst.e} landed at position ${worst.p} ${worst.c} times, where a uniform shuffle gives ${formatNumber(even, 3)} ± ${formatNumber(Math.sqrt(even), 2)}; χ² of the whole position table is ${formatNumber(chi, 4)}, a uniform shuffle stays below ${formatNumber(bound, 3)}`,
+    ru: `за ${m} эпох с фиксированными зёрнами пример №${worst.e} попал на позицию ${worst.p} ${worst.c} раз, а у равномерного перемешивания ${formatNumber(even, 3)} ± ${formatNumber(Math.sqrt(even), 2)}; χ² всей таблицы позиций равен ${formatNumber(chi, 4)}, у равномерного перемешивания меньше ${formatNumber(bound, 3)}`,
+  };
+  const diagonal = counts.reduce((sum, row, i) => sum + row[i], 0);
+  let named: Text | undefined;
+  if (diagonal === 0) {
+    named = {
+      en: 'No sample ever stayed at its own position: j was drawn from 0..i−1 instead of 0..i (Sattolo\'s algorithm, which makes one big cycle). In Fisher–Yates, j = floor(random() · (i + 1)).',
+      ru: 'Ни один пример ни разу не остался на своём месте: j выбирался из 0..i−1, а не из 0..i (алгоритм Саттоло, дающий один большой цикл). В алгоритме Фишера — Йейтса j = floor(random() · (i + 1)).',
+    };
+  } else {
+    const table = naiveSwapTable(n);
+    if (chiSquare(counts, (e, p) => m * table[e][p]) <= bound) {
+      named = {
+        en: 'The positions match the known bias of swapping every slot with ANY index (for i from 0: j = floor(random() · count)): that makes count^count equally likely outcomes, which cannot spread evenly over count! permutations. In Fisher–Yates, j is drawn from 0..i only (for i from count − 1 down to 1: j = floor(random() · (i + 1))).',
+        ru: 'Позиции совпадают с известным перекосом обмена каждого места с ЛЮБЫМ индексом (для i от 0: j = floor(random() · count)): так получается count^count равновероятных исходов, которые не делятся поровну между count! перестановками. В алгоритме Фишера — Йейтса j выбирается только из 0..i (для i от count − 1 до 1: j = floor(random() · (i + 1))).',
+      };
+    }
+  }
+  const usual: Text = {
+    en: 'Usual causes: sorting with a random comparator (arr.sort(() => random() − 0.5), whose result depends on the sort algorithm and is far from uniform), a Fisher–Yates that swaps with any index instead of 0..i, or an off-by-one in j. Sorting by random keys drawn once per sample, or a correct Fisher–Yates, is uniform.',
+    ru: 'Частые причины: сортировка со случайным компаратором (arr.sort(() => random() − 0.5): результат зависит от алгоритма сортировки и далёк от равномерного), Фишер — Йейтс с обменом на любой индекс вместо 0..i или ошибка на единицу в j. Сортировка по случайным ключам, выбранным по одному на пример, или правильный Фишер — Йейтс дают равномерный порядок.',
+  };
+  const head: Text = { en: `${call}: the shuffle is not uniform: ${numbers.en}.`, ru: `${call}: перемешивание неравномерное: ${numbers.ru}.` };
+  return fail(
+    ctx,
+    {
+      en: [head.en, named?.en ?? usual.en].join('\n'),
+      ru: [head.ru, named?.ru ?? usual.ru].join('\n'),
+    },
+    { positions: counts },
+  );
 }
 
 const LAZY_COUNT = 60_000;
@@ -658,28 +927,118 @@ export const spec = defineAssignment({
   limits: { totalMs: 180_000, testMs: 20_000, heapMb: 1024 },
   tolerance: { rtol: 1e-6, atol: 1e-6 },
   dataset: async () => 'synthetic: seeded images that carry their sample index',
+  requirements: [
+    {
+      id: 'batch-shapes',
+      text: {
+        en: 'Every batch is {x, y}: x a float32 tensor [b, rows, cols, 1] (ds.rows, ds.cols, channels last), y an int32 tensor [b] of class indices.',
+        ru: 'Каждый батч — {x, y}: x — тензор float32 [b, rows, cols, 1] (ds.rows, ds.cols, каналы в конце), y — тензор int32 [b] номеров классов.',
+      },
+    },
+    {
+      id: 'pixel-scaling',
+      text: {
+        en: 'x = byte / 255, in [0, 1], exactly as ToTensor() (no mean/std normalisation).',
+        ru: 'x = байт / 255, в [0, 1], в точности как ToTensor() (без нормировки средним и отклонением).',
+      },
+    },
+    {
+      id: 'file-order',
+      text: {
+        en: 'With shuffle: false the samples come in the order of ds (IDX order), each label with its image.',
+        ru: 'При shuffle: false примеры идут в порядке ds (порядок IDX), каждая метка при своём изображении.',
+      },
+    },
+    {
+      id: 'shuffle-permutation',
+      text: {
+        en: 'With shuffle: true an epoch visits every sample exactly once (a permutation, not draws with replacement), labels moving with their images.',
+        ru: 'При shuffle: true эпоха проходит каждый пример ровно один раз (перестановка, а не выбор с возвращением), метки переставляются вместе с изображениями.',
+      },
+    },
+    {
+      id: 'shuffle-uniform',
+      text: {
+        en: 'With shuffle: true the order is a uniformly random permutation of all samples: any sample can land at any position (not a shuffle within batches or of whole batches, not a rotation, not a biased shuffle).',
+        ru: 'При shuffle: true порядок — равномерно случайная перестановка всех примеров: любой пример может оказаться на любой позиции (не перемешивание внутри батчей или целых батчей, не циклический сдвиг, не перекошенное перемешивание).',
+      },
+    },
+    {
+      id: 'order-fixed-by-seed',
+      text: {
+        en: 'The order is fixed by (seed, epoch): the same seed and epoch give the same order, another seed another order.',
+        ru: 'Порядок определяется парой (seed, epoch): те же seed и epoch дают тот же порядок, другой seed — другой порядок.',
+      },
+    },
+    {
+      id: 'order-differs-between-epochs',
+      text: {
+        en: 'With shuffle: true, another epoch (same seed) gives another order.',
+        ru: 'При shuffle: true другая эпоха (с тем же seed) даёт другой порядок.',
+      },
+    },
+    {
+      id: 'seed-default-zero',
+      text: {
+        en: 'A missing seed means 0.',
+        ru: 'Отсутствующий seed означает 0.',
+      },
+    },
+    {
+      id: 'partial-last-batch',
+      text: {
+        en: 'Every batch holds batchSize samples except the last, which holds what is left (dropLast defaults to false); never an empty batch.',
+        ru: 'В каждом батче batchSize примеров, кроме последнего, в котором остаток (по умолчанию dropLast = false); пустых батчей не бывает.',
+      },
+    },
+    {
+      id: 'drop-last',
+      text: {
+        en: 'With dropLast: true a partial last batch is dropped; full batches never are.',
+        ru: 'При dropLast: true неполный последний батч отбрасывается; полные — никогда.',
+      },
+    },
+    {
+      id: 'lazy',
+      text: {
+        en: "Each batch's tensors are made when the batch is asked for, never the whole data set at once.",
+        ru: 'Тензоры батча создаются, когда батч запрошен, а не весь набор данных сразу.',
+      },
+    },
+    {
+      id: 'no-leaks',
+      text: {
+        en: 'No tensor outlives the iteration besides the yielded batches, after a whole epoch and after a break.',
+        ru: 'Кроме выданных батчей, ни один тензор не переживает перебор — ни после целой эпохи, ни после break.',
+      },
+    },
+  ],
   tests: [
     {
       name: 'a batch is x [b, rows, cols, 1] float32 and y [b] int32',
       points: 1,
+      requirements: ['batch-shapes'],
       visibility: 'visible',
       run: (ctx) => guarded(ctx, () => shapesAndDtypes(ctx)),
     },
     {
       name: 'pixels are scaled to [0, 1] like ToTensor',
       points: 1,
+      requirements: ['pixel-scaling'],
       visibility: 'visible',
       run: (ctx) => guarded(ctx, () => scaling(ctx)),
     },
     {
       name: 'shuffle: false keeps the file order, labels with their images',
       points: 1,
+      requirements: ['file-order'],
       visibility: 'visible',
       run: (ctx) => guarded(ctx, () => fileOrder(ctx)),
     },
     {
       name: 'the last batch is partial when the data do not divide',
       points: 1,
+      requirements: ['partial-last-batch'],
       visibility: 'visible',
       run: (ctx) =>
         guarded(ctx, () =>
@@ -698,6 +1057,7 @@ export const spec = defineAssignment({
     {
       name: 'dropLast drops only a partial last batch',
       points: 1,
+      requirements: ['drop-last'],
       visibility: 'visible',
       run: (ctx) =>
         guarded(ctx, () =>
@@ -715,25 +1075,44 @@ export const spec = defineAssignment({
     },
     {
       name: 'shuffle: every sample exactly once per epoch',
-      points: 1.5,
+      points: 1,
+      requirements: ['shuffle-permutation', 'shuffle-uniform'],
       visibility: 'visible',
       run: (ctx) => guarded(ctx, () => exactlyOnce(ctx)),
     },
     {
       name: 'the order differs between epochs',
       points: 1,
+      requirements: ['order-differs-between-epochs'],
       visibility: 'visible',
       run: (ctx) => guarded(ctx, () => differsBetweenEpochs(ctx)),
     },
     {
-      name: 'the order is fixed by (seed, epoch)',
+      name: 'shuffle: a uniform permutation, not blocks or a rotation',
       points: 1,
+      requirements: ['shuffle-uniform', 'shuffle-permutation'],
+      visibility: 'visible',
+      timeoutMs: 60_000,
+      run: (ctx) => guarded(ctx, () => uniform(ctx)),
+    },
+    {
+      name: 'the order is fixed by (seed, epoch)',
+      points: 0.5,
+      requirements: ['order-fixed-by-seed'],
       visibility: 'hidden',
       run: (ctx) => guarded(ctx, () => fixedBySeed(ctx)),
     },
     {
+      name: 'a missing seed means seed 0',
+      points: 0.5,
+      requirements: ['seed-default-zero'],
+      visibility: 'hidden',
+      run: (ctx) => guarded(ctx, () => seedDefault(ctx)),
+    },
+    {
       name: 'lazy: 60,000 samples never become tensors at once',
-      points: 1,
+      points: 0.5,
+      requirements: ['lazy'],
       visibility: 'hidden',
       timeoutMs: 60_000,
       run: (ctx) => guarded(ctx, () => lazy(ctx)),
@@ -741,6 +1120,7 @@ export const spec = defineAssignment({
     {
       name: 'no tensors leak beyond the yielded batches',
       points: 0.5,
+      requirements: ['no-leaks'],
       visibility: 'hidden',
       run: (ctx) => guarded(ctx, () => leaks(ctx)),
     },

@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { indexedDataset, readIndex, CODE_PIXELS } from '../../assignments/mnist-loader/probes';
+import { chiSquareBound, naiveSwapTable, UNIFORM } from '../../assignments/mnist-loader/spec';
 import type { Contract } from '../../assignments/mnist-loader/contract';
 import { initBackend } from '../../grader/tensors';
 import { gradeAssignment } from '../../grader/run/grade-assignment';
@@ -113,3 +114,86 @@ describe('the reference, graded as a submission', () => {
 
 statementChecks('mnist-loader');
 starterChecks('mnist-loader');
+
+describe('the uniformity bound of the shuffle test', () => {
+  const { count: n, runs: m } = UNIFORM;
+
+  function mulberry(seed: number): () => number {
+    let state = seed >>> 0;
+    return () => {
+      state = (state + 0x6d2b79f5) >>> 0;
+      let t = state;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+  function lcg(seed: number): () => number {
+    let state = seed >>> 0;
+    return () => {
+      state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+      return state / 4294967296;
+    };
+  }
+  const fisherYates = (r: () => number) => {
+    const a = Array.from({ length: n }, (_, i) => i);
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(r() * (i + 1));
+      [a[i], a[j]] = [a[j], a[i]];
+    }
+    return a;
+  };
+  const forwardFisherYates = (r: () => number) => {
+    const a = Array.from({ length: n }, (_, i) => i);
+    for (let i = 0; i < n - 1; i++) {
+      const j = i + Math.floor(r() * (n - i));
+      [a[i], a[j]] = [a[j], a[i]];
+    }
+    return a;
+  };
+  const sortByKeys = (r: () => number) => {
+    const keys = Array.from({ length: n }, () => r());
+    return Array.from({ length: n }, (_, i) => i).sort((a, b) => keys[a] - keys[b]);
+  };
+  const naiveSwap = (r: () => number) => {
+    const a = Array.from({ length: n }, (_, i) => i);
+    for (let i = 0; i < n; i++) {
+      const j = Math.floor(r() * n);
+      [a[i], a[j]] = [a[j], a[i]];
+    }
+    return a;
+  };
+  const comparator = (r: () => number) => Array.from({ length: n }, (_, i) => i).sort(() => r() - 0.5);
+
+  function chi(perm: (r: () => number) => number[], generator: (seed: number) => () => number, seedOf: (k: number) => number): number {
+    const counts = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+    for (let k = 0; k < m; k++) perm(generator(seedOf(k))).forEach((e, p) => counts[e][p]++);
+    const even = m / n;
+    return counts.flat().reduce((sum, c) => sum + (c - even) ** 2 / even, 0);
+  }
+
+  const seedsLikeTheTest = (k: number) => (Math.imul(k + 1, 0x9e3779b1) >>> 2) * 1000 + k;
+
+  it.each([
+    ['Fisher–Yates, mulberry32', fisherYates, mulberry],
+    ['Fisher–Yates forwards, mulberry32', forwardFisherYates, mulberry],
+    ['sort by random keys, mulberry32', sortByKeys, mulberry],
+    ['Fisher–Yates, an LCG', fisherYates, lcg],
+    ['sort by random keys, an LCG', sortByKeys, lcg],
+  ] as const)('%s stays far below it', (_name, perm, generator) => {
+    expect(chi(perm, generator, seedsLikeTheTest)).toBeLessThan(chiSquareBound(n) - 4 * Math.sqrt(2 * (n - 1) ** 2));
+  });
+
+  it.each([
+    ['swap with any index', naiveSwap],
+    ['a random comparator in sort', comparator],
+  ] as const)('%s exceeds it by far', (_name, perm) => {
+    expect(chi(perm, mulberry, seedsLikeTheTest)).toBeGreaterThan(1.5 * chiSquareBound(n));
+  });
+
+  it('the table of swapping with any index has rows and columns that sum to 1', () => {
+    const table = naiveSwapTable(n);
+    for (const row of table) expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 10);
+    for (let p = 0; p < n; p++) expect(table.reduce((a, row) => a + row[p], 0)).toBeCloseTo(1, 10);
+  });
+});
