@@ -191,6 +191,63 @@ describe('ops on wasm against cpu: forward and gradient', () => {
   });
 });
 
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const I = (v: number[], s: number[]): any => tf.tensor(v, s, 'int32');
+const a = (): any => I([3, -2, 7, 0, 5, -6], [2, 3]);
+const b = (): any => I([2, 2, -3, 1, 4, 5], [2, 3]);
+
+/** int32 and bool inputs: wasm kernels written for float32 once refused or corrupted these
+ * (ClipByValue, StridedSlice, Cast to bool, BatchMatMul, MaxPool, Reciprocal, IsNan, ...). */
+const DTYPE_CASES: Record<string, () => any> = {
+  add: () => tf.add(a(), b()), sub: () => tf.sub(a(), b()), mul: () => tf.mul(a(), b()), div: () => tf.div(a(), b()), realDiv: () => (tf as any).realDiv(a(), b()),
+  pow: () => tf.pow(a(), I([2,2,2,1,0,3],[2,3])), maximum: () => tf.maximum(a(), b()), minimum: () => tf.minimum(a(), b()), sqdiff: () => tf.squaredDifference(a(), b()),
+  floorDiv: () => tf.floorDiv(a(), b()), mod: () => tf.mod(a(), b()),
+  prod: () => tf.prod(a(), 1), sum: () => tf.sum(a(), 0), mean: () => tf.mean(a(), 1), min: () => tf.min(a(), 1), max: () => tf.max(a()), all: () => tf.all(tf.greater(a(), -10)), any: () => tf.any(tf.greater(a(), 6)),
+  argMax: () => tf.argMax(a(), 1), argMin: () => tf.argMin(a(), 0),
+  sign: () => tf.sign(a()), floor: () => tf.floor(a()), ceil: () => tf.ceil(a()), round: () => tf.round(a()), relu: () => tf.relu(a()), relu6: () => tf.relu6(a()), step: () => tf.step(a()),
+  leakyRelu: () => tf.leakyRelu(a(), 0.5), elu: () => tf.elu(a()), sigmoid: () => tf.sigmoid(a()), sqrt: () => tf.sqrt(tf.abs(a())), log: () => tf.log(tf.abs(a())),
+  clip: () => tf.clipByValue(a(), -1, 4), tile: () => tf.tile(a(), [2,1]), pad: () => tf.pad(a(), [[1,0],[0,1]], 9), slice: () => tf.slice(a(), [0,1],[2,2]), concat: () => tf.concat([a(), b()], 1),
+  transpose: () => tf.transpose(a()), reverse: () => tf.reverse(a(), 1), gather: () => tf.gather(a(), I([1,0,1],[3]), 1), gatherND: () => tf.gatherND(a(), I([1,2,0,0],[2,2])),
+  scatterND: () => tf.scatterND(I([0,2],[2,1]), I([5,6],[2]), [4]), sparseToDense: () => tf.sparseToDense(I([0,2],[2]), I([5,6],[2]), [4], tf.scalar(0,'int32')),
+  cumprod: () => tf.cumprod(a(), 1), cumsum: () => tf.cumsum(a(), 0), equal: () => tf.equal(a(), b()), less: () => tf.less(a(), b()), notEqual: () => tf.notEqual(a(), b()),
+  select: () => tf.where(tf.greater(a(), 0), a(), b()), matMulInt: () => tf.matMul(a(), b(), false, true), dotInt: () => tf.dot(I([1,2,3],[3]), I([4,5,6],[3])),
+  stridedSlice: () => tf.stridedSlice(a(), [0,0],[2,3],[1,2]), expandDims: () => tf.expandDims(a(), 0), stack: () => tf.stack([a(), b()]), unstack: () => tf.unstack(a())[1],
+  oneHotInt: () => tf.oneHot(I([1,0],[2]), 3, 5, -1), fill: () => tf.fill([2], 3, 'int32'), zerosLike: () => tf.zerosLike(a()), onesLike: () => tf.onesLike(a()),
+  mirrorPad: () => tf.mirrorPad(a(), [[1,1],[1,1]], 'reflect'), resizeNNInt: () => tf.image.resizeNearestNeighbor(a().reshape([1,2,3,1]), [4,6]),
+  batchToSpace: () => tf.batchToSpaceND(I([1,2,3,4],[4,1,1,1]), [2,2], [[0,0],[0,0]]), depthToSpace: () => tf.depthToSpace(I([1,2,3,4],[1,1,1,4]), 2),
+  topkInt: () => tf.topk(I([3,1,4,1,5],[5]), 2).values, maxPoolInt: () => tf.maxPool(I([1,2,3,4],[1,2,2,1]), 2, 1, 'valid'),
+  squareInt: () => tf.square(a()), reciprocal: () => tf.reciprocal(I([2,4],[2])), exp: () => tf.exp(I([1,2],[2])), isNaN: () => tf.isNaN(a()), neg: () => tf.neg(a()),
+  bitwiseAnd: () => tf.bitwiseAnd(I([12, 10],[2]), I([10, 6],[2])), diag: () => tf.diag(I([1,2],[2])), linalgBand: () => tf.linalg.bandPart(a(), 0, 1),
+  unsortedSeg: () => tf.unsortedSegmentSum(a(), I([1,0],[2]), 2), addN: () => tf.addN([a(), b(), a()]), broadcastTo: () => tf.broadcastTo(I([1,2,3],[3]), [2,3]),
+  cast2bool: () => tf.cast(a(), 'bool'), castBoolInt: () => tf.cast(tf.greater(a(), 0), 'int32'), boolSum: () => tf.sum(tf.greater(a(), 0)), boolMean: () => tf.mean(tf.cast(tf.greater(a(), 0), 'float32')),
+  boolMax: () => tf.max(tf.greater(a(), 0)), logicalNot: () => tf.logicalNot(tf.greater(a(), 0)), einsumInt: () => tf.einsum('ij,kj->ik', a(), b()),
+  conv2dInt: () => { try { return tf.conv2d(I([1,2,3,4],[1,2,2,1]), I([1,1,1,1],[2,2,1,1]), 1, 'valid'); } catch (e) { throw e; } },
+};
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
+describe('int32 and bool ops on wasm against cpu: same dtype, same values', () => {
+  async function run(backend: 'wasm' | 'cpu', f: () => tf.Tensor): Promise<unknown> {
+    await initBackend(backend);
+    try {
+      return tf.tidy(() => {
+        const t = f();
+        return { dtype: t.dtype, shape: t.shape, values: Array.from(t.dataSync()) };
+      });
+    } catch (err) {
+      return { error: (err as Error).message };
+    }
+  }
+  test.each(Object.entries(DTYPE_CASES))('%s', async (_name, f) => {
+    const cpu = (await run('cpu', f)) as { dtype?: string; values?: number[] };
+    const wasm = (await run('wasm', f)) as { dtype?: string; values?: number[] };
+    if (cpu.dtype === 'float32' && wasm.dtype === 'float32' && cpu.values && wasm.values) {
+      expect(relativeError(wasm.values, cpu.values)).toBeLessThanOrEqual(1e-6);
+      return;
+    }
+    expect(wasm).toEqual(cpu);
+  });
+});
+
 /** For a linear op f, d/dx sum(w·f(x)) at input i is sum(w·f(e_i)): computed from the forward. */
 describe('gradients of linear ops equal the exact one (from the forward on basis vectors)', () => {
   const LINEAR: Record<string, [number[], (x: tf.Tensor) => tf.Tensor]> = {

@@ -36,6 +36,59 @@ export const WRONG_ON_WASM: Readonly<Record<string, string>> = {
     "tf.conv3d's input gradient: upstream's loop is off by far (max error 30 on a [1,4,4,4,2] input, 2x2x2 filter)",
 };
 
+type Guard = { defect: string; needsCpu: (inputs: tf.TensorInfo[], attrs: tf.NamedAttrMap) => boolean };
+const notAllFloat = (inputs: tf.TensorInfo[]): boolean => inputs.some((t) => t.dtype !== 'float32');
+
+/**
+ * Upstream wasm kernels that are right on float32 but refuse or corrupt other dtypes (found by
+ * running ops on int32/bool on both backends; tests/tensors/wasm-vs-cpu.test.ts keeps them
+ * checked). For those inputs the kernel runs through cpu; float32 stays native.
+ */
+export const WASM_DTYPE_GUARDS: Readonly<Record<string, Guard>> = {
+  BatchMatMul: { defect: "int32 refused ('BatchMatMul for non non-float32 tensors'): tf.matMul, tf.dot, tf.math.confusionMatrix", needsCpu: notAllFloat },
+  ClipByValue: { defect: 'int32 read as float bits (clipByValue(int [3,-2,7], -1, 4) gives garbage)', needsCpu: notAllFloat },
+  StridedSlice: { defect: 'int32 input comes back as float32 holding the int bits', needsCpu: notAllFloat },
+  ResizeNearestNeighbor: { defect: 'int32 input comes back as float32', needsCpu: notAllFloat },
+  MaxPool: { defect: 'int32 refused', needsCpu: notAllFloat },
+  Reciprocal: { defect: 'int32 gives float bits (2139095040) instead of 1/x truncated', needsCpu: notAllFloat },
+  IsNan: { defect: 'int32 read as float bits (some ints reported NaN)', needsCpu: notAllFloat },
+  Cast: {
+    defect: "int32/float32 to bool copies the low byte (3 stays 3, -2 becomes 254) instead of x != 0",
+    needsCpu: (inputs, attrs) => attrs['dtype'] === 'bool' && inputs.some((t) => t.dtype !== 'bool'),
+  },
+};
+
+/** The guarded configs we registered, by kernel name. */
+export const dtypeGuardedKernels = new Map<string, tf.KernelConfig>();
+
+/**
+ * Wraps each kernel of {@link WASM_DTYPE_GUARDS} registered on wasm (upstream's, or ours that
+ * call upstream) so inputs it mishandles run through cpu. Idempotent.
+ */
+export function registerDtypeGuards(): void {
+  for (const [kernelName, guard] of Object.entries(WASM_DTYPE_GUARDS)) {
+    const native = tf.getKernel(kernelName, 'wasm');
+    if (native === undefined || dtypeGuardedKernels.get(kernelName) === native) continue;
+    const config: tf.KernelConfig = {
+      kernelName,
+      backendName: 'wasm',
+      setupFunc: native.setupFunc,
+      disposeFunc: native.disposeFunc,
+      kernelFunc: ((args: KernelArgs) => {
+        const inputs = (Array.isArray(args.inputs) ? args.inputs : Object.values(args.inputs)).filter(
+          (t): t is tf.TensorInfo => t != null && !Array.isArray(t),
+        );
+        return guard.needsCpu(inputs, args.attrs ?? {})
+          ? runOnCpu(kernelName, args)
+          : native.kernelFunc(args as Parameters<tf.KernelFunc>[0]);
+      }) as unknown as tf.KernelFunc,
+    };
+    tf.unregisterKernel(kernelName, 'wasm');
+    tf.registerKernel(config);
+    dtypeGuardedKernels.set(kernelName, config);
+  }
+}
+
 /** The fallback configs we registered, by kernel name. */
 export const cpuFallbackKernels = new Map<string, tf.KernelConfig>();
 
@@ -74,6 +127,7 @@ export function registerCpuFallbacks(): string[] {
     cpuFallbackKernels.set(kernelName, config);
     added.push(kernelName);
   }
+  registerDtypeGuards();
   enableWasmComplexReads();
   return added;
 }

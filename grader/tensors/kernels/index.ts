@@ -22,7 +22,7 @@ export { UnsupportedKernelAttributeError, upstreamWasmKernels } from './kernel-u
 export { batchMatMulConfig } from './batch-mat-mul';
 export { oneHotConfig } from './one-hot';
 export { fusedMatMulConfig } from './fused-mat-mul';
-export { cpuFallbackKernels, kernelsMissingOnWasm, registerCpuFallbacks } from './cpu-fallback';
+export { cpuFallbackKernels, dtypeGuardedKernels, kernelsMissingOnWasm, registerCpuFallbacks, WASM_DTYPE_GUARDS, WRONG_ON_WASM } from './cpu-fallback';
 
 export const TRAINING_KERNELS: readonly tf.KernelConfig[] = [
   conv2dBackpropFilterConfig,
