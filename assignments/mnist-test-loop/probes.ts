@@ -45,9 +45,15 @@ export const probes = defineProbes({
    */
   evaluate: async (ctx, model, data, returnModel) => {
     const { tf } = ctx;
+    const variables = () => Object.keys((tf.engine() as unknown as { state: { registeredVariables: object } }).state.registeredVariables).length;
     const before = tf.memory().numTensors;
+    const variablesBefore = variables();
     const result: unknown = await studentFunction(ctx, 'evaluate')(model, batchesOf(tf, data as EvalData));
     const leaked = tf.memory().numTensors - before;
-    return { result, leaked, ...(returnModel === true ? { model } : {}) };
+    // What leaked, for the message: variables (an optimizer's, e.g. from model.compile) or intermediate tensors.
+    const leakedVariables = variables() - variablesBefore;
+    const compiled = (model as { optimizer?: unknown } | null)?.optimizer != null;
+    const batches = Math.ceil((data as EvalData).count / (data as EvalData).batchSize);
+    return { result, leaked, leakedVariables, compiled, batches, ...(returnModel === true ? { model } : {}) };
   },
 });

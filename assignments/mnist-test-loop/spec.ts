@@ -238,6 +238,9 @@ function expectation(ctx: TestContext, model: tf.LayersModel, d: EvalData): Expe
 const ReportSchema = z.object({
   result: z.unknown(),
   leaked: z.number(),
+  leakedVariables: z.number().optional(),
+  compiled: z.boolean().optional(),
+  batches: z.number().optional(),
   model: z.unknown().optional(),
 });
 
@@ -354,12 +357,43 @@ async function checkWeights(ctx: TestContext, c: Case): Promise<TestVerdict> {
 async function checkLeaks(ctx: TestContext, c: Case): Promise<TestVerdict> {
   const { report } = await runCase(ctx, c, false);
   if (report.leaked > 0) {
+    const call = callText(ctx, c);
+    const variables = Math.max(0, Math.min(report.leaked, report.leakedVariables ?? 0));
+    const batches = report.batches ?? 0;
+    const parts: Text[] = [];
+    // An optimizer holds a few tensors (a learning-rate scalar, Adam's two β powers, …).
+    const optimizerShare = report.compiled === true ? Math.min(report.leaked, Math.max(variables, 2)) : variables;
+    if (report.compiled === true) {
+      parts.push({
+        en: `evaluate compiled the model: model.compile makes an optimizer, whose tensors (${variables} of them variables, tf.Variable) stay alive with the model. A test loop needs no compile (model.predict works on an uncompiled model); if you compile anyway, dispose model.optimizer at the end.`,
+        ru: `evaluate скомпилировала модель: model.compile создаёт оптимизатор, чьи тензоры (из них ${variables} — переменные, tf.Variable) остаются жить вместе с моделью. Циклу тестирования compile не нужен (model.predict работает и на нескомпилированной модели); если всё же компилируете, освободите model.optimizer в конце.`,
+      });
+    } else if (variables > 0) {
+      parts.push({
+        en: `${variables} of them ${variables === 1 ? 'is a variable' : 'are variables'} (tf.Variable): an optimizer (tf.train.…) or tf.variable made inside evaluate and never disposed. A test loop needs neither.`,
+        ru: `${variables} из них — переменные (tf.Variable): оптимизатор (tf.train.…) или tf.variable, созданные внутри evaluate и не освобождённые. Циклу тестирования не нужно ни то, ни другое.`,
+      });
+    }
+    const others = report.leaked - optimizerShare;
+    if (others > 0 && batches > 0 && others < batches) {
+      parts.push({
+        en: `${others === 1 ? 'One tensor' : `${others} tensors`}, fewer than one per batch (${batches} batches): something made once in evaluate and never disposed, such as an optimizer (tf.train.sgd keeps its learning rate as a tensor) or a constant tensor. A test loop needs no optimizer; dispose what you make.`,
+        ru: `${others} — меньше одного на батч (батчей ${batches}): что-то, созданное в evaluate один раз и не освобождённое, например оптимизатор (tf.train.sgd хранит шаг обучения тензором) или тензор-константа. Оптимизатор циклу тестирования не нужен; освобождайте то, что создаёте.`,
+      });
+    } else if (others > 0) {
+      const perBatch = batches > 0 ? others / batches : 0;
+      parts.push({
+        en: `${others} ${others === 1 ? 'is an intermediate tensor' : 'are intermediate tensors'}${batches > 0 ? ` (about ${formatNumber(perBatch, 3)} per batch over ${batches} batches)` : ''}: wrap each batch's computation in tf.tidy and read the scalars out with dataSync() or await data() before disposing them; model.predict's output must be disposed too.`,
+        ru: `${others} — промежуточные тензоры${batches > 0 ? ` (примерно ${formatNumber(perBatch, 3)} на батч, ${batches} батчей)` : ''}: оберните вычисления по батчу в tf.tidy и читайте скаляры через dataSync() или await data(), прежде чем освободить их; выход model.predict тоже нужно освобождать.`,
+      });
+    }
     return {
       passed: false,
       output: say(ctx.lang, {
-        en: `${callText(ctx, c)} left ${report.leaked} tensors behind (the batches themselves are freed by the data iterable). Wrap each batch's computation in tf.tidy and read the scalars out with dataSync() or await data() before disposing them; model.predict's output must be disposed too.`,
-        ru: `${callText(ctx, c)} оставила ${report.leaked} тензоров (сами батчи освобождает источник данных). Оберните вычисления по батчу в tf.tidy и читайте скаляры через dataSync() или await data(), прежде чем освободить их; выход model.predict тоже нужно освобождать.`,
+        en: `${call} left ${report.leaked} tensors behind (the batches themselves are freed by the data iterable). ${parts.map((p) => p.en).join(' ')}`,
+        ru: `${call} оставила ${report.leaked} тензоров (сами батчи освобождает источник данных). ${parts.map((p) => p.ru).join(' ')}`,
       }),
+      details: { leaked: report.leaked, variables, compiled: report.compiled ?? false },
     };
   }
   return { passed: true, output: say(ctx.lang, { en: 'evaluate leaves no tensor behind.', ru: 'evaluate не оставляет ни одного тензора.' }) };
@@ -412,41 +446,88 @@ export const spec = defineAssignment({
   limits: { totalMs: 180_000, testMs: 30_000, heapMb: 1024 },
   tolerance: TOL.loss,
   dataset: async () => (await loadMnist()).name,
+  requirements: [
+    {
+      id: 'loss-cross-entropy',
+      text: {
+        en: "Each sample's loss is the softmax cross-entropy of the model's logits at its label, −log softmax(z)[y] (softmax applied once).",
+        ru: 'Потеря примера — перекрёстная энтропия softmax от логитов модели на его метке, −log softmax(z)[y] (softmax применяется один раз).',
+      },
+    },
+    {
+      id: 'mean-over-samples',
+      text: {
+        en: 'loss is the mean over all samples (sum of the per-sample losses divided by their number), not the mean of the batch means.',
+        ru: 'loss — среднее по всем примерам (сумма потерь примеров, делённая на их число), а не среднее средних по батчам.',
+      },
+    },
+    {
+      id: 'accuracy-fraction',
+      text: {
+        en: 'accuracy is the fraction of all samples whose largest logit is at the label, in [0, 1].',
+        ru: 'accuracy — доля всех примеров, у которых наибольший логит стоит на метке, в [0, 1].',
+      },
+    },
+    {
+      id: 'any-batch-size',
+      text: {
+        en: 'Any batch size works, a partial last batch and batches of one included: the size of each batch is taken from x.shape[0], never hard-coded.',
+        ru: 'Работает любой размер батча, включая неполный последний и батчи из одного примера: размер батча берётся из x.shape[0], а не зашивается.',
+      },
+    },
+    {
+      id: 'no-training',
+      text: {
+        en: "The model's weights do not change: no optimizer, minimize or fit in a test loop.",
+        ru: 'Веса модели не меняются: никаких оптимизаторов, minimize и fit в цикле тестирования.',
+      },
+    },
+    {
+      id: 'no-leaks',
+      text: { en: 'No tensor outlives evaluate.', ru: 'Ни один тензор не переживает evaluate.' },
+    },
+  ],
   tests: [
     {
       name: 'random model, batches of 32 with a partial last batch',
       points: 2,
       visibility: 'visible',
+      requirements: ['loss-cross-entropy', 'mean-over-samples', 'accuracy-fraction', 'any-batch-size', 'no-training'],
       run: async (ctx) => checkValues(ctx, { kind: 'random', data: evalData(await slice(2_000, 2_100), 32), what: what(100, 32) }),
     },
     {
       name: 'trained model, batches of 64 with a partial last batch',
       points: 2,
       visibility: 'visible',
+      requirements: ['loss-cross-entropy', 'mean-over-samples', 'accuracy-fraction', 'any-batch-size', 'no-training'],
       run: async (ctx) => checkValues(ctx, { kind: 'trained', data: evalData(await slice(2_100, 2_350), 64), what: what(250, 64) }),
     },
     {
       name: 'batch size 1',
       points: 1,
       visibility: 'visible',
+      requirements: ['loss-cross-entropy', 'accuracy-fraction', 'any-batch-size', 'no-training'],
       run: async (ctx) => checkValues(ctx, { kind: 'trained', data: evalData(await slice(2_350, 2_370), 1), what: what(20, 1) }),
     },
     {
       name: 'a last batch of one sample: the mean is over samples, not batches',
       points: 2,
       visibility: 'hidden',
+      requirements: ['loss-cross-entropy', 'mean-over-samples', 'accuracy-fraction', 'any-batch-size', 'no-training'],
       run: async (ctx) => checkValues(ctx, await lastBatchOfOne(ctx)),
     },
     {
       name: "the model's weights do not change",
       points: 1.5,
       visibility: 'hidden',
+      requirements: ['no-training'],
       run: async (ctx) => checkWeights(ctx, { kind: 'trained', data: evalData(await slice(2_600, 2_730), 32), what: what(130, 32) }),
     },
     {
       name: 'no tensors leak',
       points: 1.5,
       visibility: 'hidden',
+      requirements: ['no-leaks'],
       run: async (ctx) => checkLeaks(ctx, { kind: 'trained', data: evalData(await slice(2_600, 2_730), 32), what: what(130, 32) }),
     },
   ],
