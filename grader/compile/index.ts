@@ -12,3 +12,5 @@ export type { CompileCode } from './codes';
 export { SUBMISSION_COMPILER_OPTIONS } from './ts-host';
 export { warmUpTypeChecker } from './type-check';
 export { ContractSetupError } from './contract-types';
+export { BundleSourceMap } from './source-map';
+export type { SourcePosition } from './source-map';
