@@ -700,6 +700,8 @@ function blocks(seq: readonly number[], size: number): { blocky: boolean; inPlac
   return { blocky: true, inPlace, sortedInside };
 }
 
+const factorial = (k: number): number => (k <= 1 ? 1 : k * factorial(k - 1));
+
 /** seq[k + 1] − seq[k] is the same step (mod n) all along: a rotation (step 1) or a stride. */
 function stride(seq: readonly number[], n: number): number | undefined {
   if (seq.length < 3) return undefined;
@@ -790,8 +792,8 @@ async function uniform(ctx: TestContext): Promise<TestVerdict> {
             ru: 'порядок файла, пройденный с постоянным шагом от случайного начала (i·a + b mod count): соседи стоят на постоянных расстояниях',
           };
     return fail(ctx, {
-      en: `${call}: ${rotations} of ${m} epochs are ${what.en}. Only ${n} (or ${n * (n - 1)}) such orders exist among the ${n}! = 479,001,600 permutations; shuffle with Fisher–Yates instead. For example:\n${examples((q) => stride(q, n) !== undefined)}`,
-      ru: `${call}: ${rotations} из ${m} эпох — это ${what.ru}. Таких порядков всего ${n} (или ${n * (n - 1)}) среди ${n}! = 479 001 600 перестановок; перемешивайте алгоритмом Фишера — Йейтса. Например:\n${examples((q) => stride(q, n) !== undefined)}`,
+      en: `${call}: ${rotations} of ${m} epochs are ${what.en}. Only ${n} (or ${n * (n - 1)}) such orders exist among the ${n}! = ${factorial(n).toLocaleString('en-US')} permutations; shuffle with Fisher–Yates instead. For example:\n${examples((q) => stride(q, n) !== undefined)}`,
+      ru: `${call}: ${rotations} из ${m} эпох — это ${what.ru}. Таких порядков всего ${n} (или ${n * (n - 1)}) среди ${n}! = ${factorial(n).toLocaleString('en-US').replace(/,/g, ' ')} перестановок; перемешивайте алгоритмом Фишера — Йейтса. Например:\n${examples((q) => stride(q, n) !== undefined)}`,
     });
   }
   const counts = Array.from({ length: n }, () => new Array<number>(n).fill(0));
