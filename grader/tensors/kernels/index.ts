@@ -13,6 +13,7 @@ import { maxPoolGradConfig } from './max-pool-grad';
 import { batchMatMulConfig } from './batch-mat-mul';
 import { oneHotConfig } from './one-hot';
 import { fusedMatMulConfig } from './fused-mat-mul';
+import { einsumConfig } from './einsum';
 import { upstreamWasmKernels } from './kernel-utils';
 
 export { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
@@ -22,6 +23,7 @@ export { UnsupportedKernelAttributeError, upstreamWasmKernels } from './kernel-u
 export { batchMatMulConfig } from './batch-mat-mul';
 export { oneHotConfig } from './one-hot';
 export { fusedMatMulConfig } from './fused-mat-mul';
+export { einsumConfig, planEinsum } from './einsum';
 export { cpuFallbackKernels, dtypeGuardedKernels, kernelsMissingOnWasm, registerCpuFallbacks, WASM_DTYPE_GUARDS, WRONG_ON_WASM } from './cpu-fallback';
 
 export const TRAINING_KERNELS: readonly tf.KernelConfig[] = [
@@ -31,6 +33,7 @@ export const TRAINING_KERNELS: readonly tf.KernelConfig[] = [
   batchMatMulConfig,
   oneHotConfig,
   fusedMatMulConfig,
+  einsumConfig,
 ];
 
 
