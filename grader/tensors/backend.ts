@@ -8,7 +8,10 @@
  * load is an error, never a silent fallback, so a report never names the wrong backend.
  *
  * Every package here resolves the one @tensorflow/tfjs-core that @tensorflow/tfjs brings, so
- * kernels registered here are the ones student code sees.
+ * kernels registered here are the ones student code sees. The same set-up runs in the runner
+ * (student code) and in the trusted grader: on wasm, our kernels (kernels/index.ts), then a cpu
+ * fallback for every kernel cpu has and wasm lacks or gets wrong (kernels/cpu-fallback.ts); on
+ * every backend, the fixes for TF.js bugs correct student code hits (tfjs-fixes.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerCpuFallbacks, registerTrainingKernels } from './kernels';

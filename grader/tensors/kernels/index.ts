@@ -5,6 +5,9 @@
  * Upstream wasm has no Conv2DBackpropFilter, and its Conv2DBackpropInput and MaxPoolGrad are
  * scalar loops (the latter also breaking ties unlike cpu); ours compose the backend's XNNPACK
  * kernels. The upstream configs are kept in {@link upstreamWasmKernels} for benchmarks.
+ * Also fixes: BatchMatMul and _FusedMatMul with transposed operands (slow, resp. wrong bias),
+ * OneHot with a float dtype, and Einsum (absent upstream) as one matrix product.
+ * Whatever wasm still lacks after these runs through cpu's kernel (cpu-fallback.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
