@@ -13,7 +13,6 @@ import { z } from 'zod';
 import { formatNumber } from '../../grader/compare/format';
 import { loadMnist, sliceDataset, testImagesOnly, toPlain, type Dataset } from '../../grader/data';
 import type { FigureInput } from '../../grader/report/figures';
-import { RunnerKilledError, RunnerTimeoutError, StudentCodeError } from '../../grader/runner/runner-errors';
 import { defineAssignment, type AssignmentSpec, type Requirement, type TestContext, type TestSpec, type TestVerdict, type Visibility } from '../../grader/spec/assignment-spec';
 // Type-only: never loaded here, but it puts probes.ts in the build, which the runner loads.
 import type { probes } from './probes';
@@ -82,11 +81,7 @@ const TrainReportSchema = z.object({
 });
 type TrainReport = z.infer<typeof TrainReportSchema>;
 const TwiceSchema = z.object({ a: z.unknown(), b: z.unknown(), epochsA: z.array(EpochSchema).max(1000), epochsB: z.array(EpochSchema).max(1000) });
-/** The probes' answer when the student's buildModel() or train() threw (probes.ts). */
-const ThrewSchema = z.object({
-  threw: z.enum(['buildModel', 'train']),
-  error: z.object({ name: z.string().max(200), message: z.string().max(20_000), stack: z.string().max(20_000).optional() }),
-});
+
 
 // ---------------------------------------------------------------------------------------------
 // The requirements of the statement (README.md), which the tests name.
@@ -263,28 +258,46 @@ function outputActivationProblem(activation: string | null): Text | null {
   };
 }
 
-/** The probe's failure as the student's: names the export that threw (not the test that asked). */
-function studentFailure(parsed: z.infer<typeof ThrewSchema>, call: string): StudentCodeError {
-  return new StudentCodeError(parsed.error, parsed.threw === 'buildModel' ? 'buildModel()' : call);
-}
-
-/** Runs a probe; an error or time-out of the student's code is reported as that of `where`. */
-async function probeAs(ctx: TestContext, where: string, name: ProbeName, ...args: unknown[]): Promise<unknown> {
-  try {
-    return await ctx.probe(name, ...args);
-  } catch (err) {
-    if (err instanceof StudentCodeError) throw new StudentCodeError(err.info, where);
-    if (err instanceof RunnerTimeoutError) throw new RunnerTimeoutError(where, err.limitMs);
-    if (err instanceof RunnerKilledError) throw new RunnerKilledError(where, err.reason);
-    throw err;
+/** What breaks mnist-cnn's rules: no learned spatial convolution (see CONV_LAYERS), too many trainable parameters. */
+function convRuleProblems(model: tf.LayersModel, max: number): Text[] {
+  const convProblems: Text[] = [];
+  const trainable = trainableParams(model);
+  const convs = allLayers(model).filter((l) => CONV_LAYERS[l.getClassName()] !== undefined);
+  const described = convs.map((l) => {
+    const c = l.getConfig() as Record<string, unknown>;
+    const shape = l.outputShape as Array<number | null>;
+    const out = Array.isArray(shape) && typeof shape[shape.length - 1] === 'number' ? (shape[shape.length - 1] as number) : null;
+    const kernel = Array.isArray(c.kernelSize) ? (c.kernelSize as number[]) : typeof c.kernelSize === 'number' ? [c.kernelSize, c.kernelSize] : [];
+    const filters = CONV_LAYERS[l.getClassName()](c, out);
+    const spatial = kernel.length > 0 && kernel.reduce((a, b) => a * b, 1) > 1;
+    return { name: `${l.getClassName()} ${kernel.join('×')}, ${filters ?? '?'} filter${filters === 1 ? '' : 's'}`, ok: spatial && filters !== null && filters >= MIN_FILTERS };
+  });
+  if (convs.length === 0) {
+    convProblems.push({
+      en: "the model has no convolutional layer (tf.layers.conv2d, separableConv2d, depthwiseConv2d or conv2dTranspose): this exercise is the convolutional network of the lecture's section 5.",
+      ru: 'в модели нет свёрточного слоя (tf.layers.conv2d, separableConv2d, depthwiseConv2d или conv2dTranspose): это упражнение — свёрточная сеть из раздела 5 лекции.',
+    });
+  } else if (!described.some((d) => d.ok)) {
+    const list = described.map((d) => d.name).join('; ');
+    convProblems.push({
+      en: `the model's convolutions (${list}) are token ones: a convolutional network needs at least one learned spatial convolution, with a kernel larger than 1×1 (3×3 or 5×5, as in the lecture) and at least ${MIN_FILTERS} filters. A 1×1 convolution with one filter mixes nothing in space: the rest is a fully connected network.`,
+      ru: `свёртки модели (${list}) — формальные: свёрточной сети нужна хотя бы одна обучаемая пространственная свёртка с ядром больше 1×1 (3×3 или 5×5, как в лекции) и не менее чем ${MIN_FILTERS} фильтрами. Свёртка 1×1 с одним фильтром ничего не смешивает в пространстве: остальное — полносвязная сеть.`,
+    });
   }
+  if (trainable > max) {
+    convProblems.push({
+      en: `the model has ${trainable.toLocaleString('en-US')} trainable parameters, more than the ${max.toLocaleString('en-US')} allowed. The dense layer after Flatten is usually the culprit: pool more (tf.layers.maxPooling2d) or use fewer filters before it.`,
+      ru: `у модели ${trainable.toLocaleString('ru-RU')} обучаемых параметров, больше разрешённых ${max.toLocaleString('ru-RU')}. Обычно виноват полносвязный слой после Flatten: уменьшите карту признаков пулингом (tf.layers.maxPooling2d) или возьмите меньше фильтров перед ним.`,
+    });
+  }
+  return convProblems;
 }
 
 function architecture(ctx: TestContext, config: ClassifierConfig): Promise<Architecture> {
   return ctx.shared('architecture', async () => {
     let model: tf.LayersModel;
     try {
-      model = await loadStudentModel(await probeAs(ctx, 'buildModel()', BUILD), 'buildModel()');
+      model = await loadStudentModel(await ctx.probe(BUILD), 'buildModel()');
     } catch (err) {
       if (err instanceof ModelLoadError) return { summary: '', trainable: 0, loadError: err.text, problems: [], convProblems: [] };
       throw err;
@@ -338,39 +351,8 @@ function architecture(ctx: TestContext, config: ClassifierConfig): Promise<Archi
           });
         }
       }
-      const convProblems: Text[] = [];
       const trainable = trainableParams(model);
-      if (config.convRule !== undefined) {
-        const convs = allLayers(model).filter((l) => CONV_LAYERS[l.getClassName()] !== undefined);
-        const described = convs.map((l) => {
-          const c = l.getConfig() as Record<string, unknown>;
-          const shape = l.outputShape as Array<number | null>;
-          const out = Array.isArray(shape) && typeof shape[shape.length - 1] === 'number' ? (shape[shape.length - 1] as number) : null;
-          const kernel = Array.isArray(c.kernelSize) ? (c.kernelSize as number[]) : typeof c.kernelSize === 'number' ? [c.kernelSize, c.kernelSize] : [];
-          const filters = CONV_LAYERS[l.getClassName()](c, out);
-          const spatial = kernel.length > 0 && kernel.reduce((a, b) => a * b, 1) > 1;
-          return { name: `${l.getClassName()} ${kernel.join('×')}, ${filters ?? '?'} filter${filters === 1 ? '' : 's'}`, ok: spatial && filters !== null && filters >= MIN_FILTERS };
-        });
-        if (convs.length === 0) {
-          convProblems.push({
-            en: "the model has no convolutional layer (tf.layers.conv2d, separableConv2d, depthwiseConv2d or conv2dTranspose): this exercise is the convolutional network of the lecture's section 5.",
-            ru: 'в модели нет свёрточного слоя (tf.layers.conv2d, separableConv2d, depthwiseConv2d или conv2dTranspose): это упражнение — свёрточная сеть из раздела 5 лекции.',
-          });
-        } else if (!described.some((d) => d.ok)) {
-          const list = described.map((d) => d.name).join('; ');
-          convProblems.push({
-            en: `the model's convolutions (${list}) are token ones: a convolutional network needs at least one learned spatial convolution, with a kernel larger than 1×1 (3×3 or 5×5, as in the lecture) and at least ${MIN_FILTERS} filters. A 1×1 convolution with one filter mixes nothing in space: the rest is a fully connected network.`,
-            ru: `свёртки модели (${list}) — формальные: свёрточной сети нужна хотя бы одна обучаемая пространственная свёртка с ядром больше 1×1 (3×3 или 5×5, как в лекции) и не менее чем ${MIN_FILTERS} фильтрами. Свёртка 1×1 с одним фильтром ничего не смешивает в пространстве: остальное — полносвязная сеть.`,
-          });
-        }
-        const max = config.convRule.maxTrainableParams;
-        if (trainable > max) {
-          convProblems.push({
-            en: `the model has ${trainable.toLocaleString('en-US')} trainable parameters, more than the ${max.toLocaleString('en-US')} allowed. The dense layer after Flatten is usually the culprit: pool more (tf.layers.maxPooling2d) or use fewer filters before it.`,
-            ru: `у модели ${trainable.toLocaleString('ru-RU')} обучаемых параметров, больше разрешённых ${max.toLocaleString('ru-RU')}. Обычно виноват полносвязный слой после Flatten: уменьшите карту признаков пулингом (tf.layers.maxPooling2d) или возьмите меньше фильтров перед ним.`,
-          });
-        }
-      }
+      const convProblems = config.convRule !== undefined ? convRuleProblems(model, config.convRule.maxTrainableParams) : [];
       return { summary: layerSummary(model), trainable, problems, convProblems };
     } finally {
       model.dispose();
@@ -495,11 +477,8 @@ function trained(ctx: TestContext, config: ClassifierConfig): Promise<Trained> {
     const trainSamples = Math.min(data.train.count, config.trainLimit);
     // SECURITY: only the training split crosses into the runner.
     const train = toPlain(sliceDataset(data.train, 0, trainSamples));
-    const call = trainCall(config.epochs, config.seed);
-    const raw = await probeAs(ctx, call, TRAIN, train, config.epochs, config.seed);
-    const failed = ThrewSchema.safeParse(raw);
-    if (failed.success) throw studentFailure(failed.data, call);
-    const parsed = TrainReportSchema.safeParse(raw);
+    // The engine names the student's export that threw or ran out of time (buildModel or train).
+    const parsed = TrainReportSchema.safeParse(await ctx.probe(TRAIN, train, config.epochs, config.seed));
     if (!parsed.success) throw new Error(`the training probe sent a malformed report: ${parsed.error.message}`);
     const model = await loadStudentModel(parsed.data.model, 'the trained model');
     try {
@@ -534,11 +513,7 @@ function twice(ctx: TestContext, config: ClassifierConfig): Promise<Twice> {
   return ctx.shared('twice', async () => {
     const data = await loadMnist();
     const train = toPlain(sliceDataset(data.train, 0, Math.min(REPRO_SAMPLES, data.train.count)));
-    const call = trainCall(REPRO_EPOCHS, config.seed + 1);
-    const raw = await probeAs(ctx, call, TWICE, train, REPRO_EPOCHS, config.seed + 1);
-    const failed = ThrewSchema.safeParse(raw);
-    if (failed.success) throw studentFailure(failed.data, call);
-    const parsed = TwiceSchema.safeParse(raw);
+    const parsed = TwiceSchema.safeParse(await ctx.probe(TWICE, train, REPRO_EPOCHS, config.seed + 1));
     if (!parsed.success) throw new Error('the reproducibility probe sent a malformed report');
     return { a: parsed.data.a, b: parsed.data.b, epochsA: parsed.data.epochsA, epochsB: parsed.data.epochsB, samples: train.count };
   });
@@ -794,9 +769,15 @@ function lossCurveTest(config: ClassifierConfig): TestSpec {
               ru: `${numbersText.ru} Потеря в конце ${formatNumber(last)}, не лучше ln 10 ≈ 2.303 — потери равномерного угадывания из 10 классов, — и на тесте модель угадывает наугад: она выдаёт почти одно и то же для любого изображения.${cause.ru}`,
             });
           }
+          if (Math.abs(last - t.trainLoss) < 0.5) {
+            return fail({
+              en: `${numbersText.en} The loss stays near ln 10 ≈ 2.303, the loss of a uniform guess (the model's own loss on the training images agrees), though the model is right on ${pct(acc)} of the test images: its outputs barely differ between the classes, so it learned little from the loss. Usual causes: what is minimized is not the cross-entropy of the logits (the arguments of tf.losses.softmaxCrossEntropy(onehotLabels, logits) swapped: labels come first), a learning rate far too small, or layers frozen (trainable: false).`,
+              ru: `${numbersText.ru} Потеря держится около ln 10 ≈ 2.303 — потери равномерного угадывания (собственная потеря модели на обучающих изображениях с этим согласна), хотя модель права на ${pct(acc)} тестовых изображений: её выходы почти не различаются между классами, из потери она мало чему научилась. Обычные причины: минимизируется не кросс-энтропия логитов (перепутаны аргументы tf.losses.softmaxCrossEntropy(onehotLabels, logits): метки идут первыми), слишком маленький шаг обучения или замороженные слои (trainable: false).`,
+            });
+          }
           return fail({
-            en: `${numbersText.en} The reported loss ends at ${formatNumber(last)}, above 2.2 (ln 10 ≈ 2.303 is a uniform guess), although the model does better than chance: the numbers do not agree. onEpochEnd must get the epoch's mean softmax cross-entropy on the training batches; check what you pass.`,
-            ru: `${numbersText.ru} Переданная потеря в конце ${formatNumber(last)}, выше 2.2 (ln 10 ≈ 2.303 — равномерное угадывание), хотя модель лучше случайной: числа не согласуются. onEpochEnd должна получать среднюю softmax-кросс-энтропию эпохи на обучающих батчах; проверьте, что вы передаёте.`,
+            en: `${numbersText.en} The reported loss ends at ${formatNumber(last)}, above 2.2 (ln 10 ≈ 2.303 is a uniform guess), although the model does better than chance and its own loss on the training images is ${model}: the numbers do not agree. onEpochEnd must get the epoch's mean softmax cross-entropy on the training batches; check what you pass.`,
+            ru: `${numbersText.ru} Переданная потеря в конце ${formatNumber(last)}, выше 2.2 (ln 10 ≈ 2.303 — равномерное угадывание), хотя модель лучше случайной и её собственная потеря на обучающих изображениях — ${model}: числа не согласуются. onEpochEnd должна получать среднюю softmax-кросс-энтропию эпохи на обучающих батчах; проверьте, что вы передаёте.`,
           });
         }
         if (!(last < first)) {
@@ -886,8 +867,8 @@ function bandTest(config: ClassifierConfig, band: Band, first: boolean): TestSpe
               ru: ' Это уровень угадывания: модель не обучилась. См. тест кривой потерь; обычные причины: нет шага оптимизатора, метки не подходят функции потерь (метки one-hot float32: tf.oneHot(y, 10).toFloat()), пиксели не поделены на 255, softmax перед softmaxCrossEntropy.',
             }
           : {
-              en: ' Usual causes: too few updates (a small learning rate, large batches), pixels not scaled to [0, 1], a softmax at the end of the model.',
-              ru: ' Обычные причины: слишком мало шагов обучения (маленький шаг, большие батчи), пиксели не приведены к [0, 1], softmax в конце модели.',
+              en: ' Usual causes: too few updates (a small learning rate, large batches), pixels not scaled to [0, 1], an activation at the end of the model, the arguments of tf.losses.softmaxCrossEntropy(onehotLabels, logits) swapped (labels come first).',
+              ru: ' Обычные причины: слишком мало шагов обучения (маленький шаг, большие батчи), пиксели не приведены к [0, 1], активация в конце модели, перепутанные аргументы tf.losses.softmaxCrossEntropy(onehotLabels, logits) (метки идут первыми).',
             };
         return {
           passed: false,
@@ -1007,4 +988,4 @@ export function classifierSpec(config: ClassifierConfig): AssignmentSpec {
 }
 
 /** For tests and tests/tools: the evaluation on the hidden test split, as the band tests make it. */
-export const internals = { evaluate, outputActivation, reportAgrees };
+export const internals = { evaluate, outputActivation, reportAgrees, convRuleProblems };

@@ -30,31 +30,9 @@ export interface TrainReport {
   ms: number;
 }
 
-/** The student's code threw: which export, and what (the trusted side names it in the message). */
-export interface Threw {
-  threw: 'buildModel' | 'train';
-  error: { name: string; message: string; stack?: string };
-}
-
-function threw(where: Threw['threw'], err: unknown): Threw {
-  try {
-    if (err instanceof Error) {
-      return { threw: where, error: { name: String(err.name).slice(0, 200), message: String(err.message).slice(0, 10_000), stack: typeof err.stack === 'string' ? err.stack.slice(0, 10_000) : undefined } };
-    }
-    return { threw: where, error: { name: 'thrown value', message: `threw a non-Error value: ${String(err).slice(0, 1000)}` } };
-  } catch {
-    return { threw: where, error: { name: 'thrown value', message: 'threw a value that cannot be printed' } };
-  }
-}
-
-async function buildAndTrain(ctx: ProbeContext, data: unknown, epochs: number, seed: number, report: boolean): Promise<TrainReport | Threw> {
+async function buildAndTrain(ctx: ProbeContext, data: unknown, epochs: number, seed: number, report: boolean): Promise<TrainReport> {
   const tf: typeof tfType = ctx.tf;
-  let model: tfType.LayersModel;
-  try {
-    model = studentFunction(ctx, 'buildModel')() as tfType.LayersModel;
-  } catch (err) {
-    return threw('buildModel', err);
-  }
+  const model = studentFunction(ctx, 'buildModel')() as tfType.LayersModel;
   const records: EpochRecord[] = [];
   const weightTensors = model instanceof tf.LayersModel ? model.weights.length : 0;
   const tensorsBefore = tf.memory().numTensors;
@@ -65,11 +43,7 @@ async function buildAndTrain(ctx: ProbeContext, data: unknown, epochs: number, s
     records.push(record);
     if (report) ctx.progress({ epoch: typeof epoch === 'number' ? epoch : null, epochs, loss: typeof loss === 'number' ? loss : null, ms: record.ms });
   };
-  try {
-    await studentFunction(ctx, 'train')(model, data, { epochs, seed, onEpochEnd });
-  } catch (err) {
-    return threw('train', err);
-  }
+  await studentFunction(ctx, 'train')(model, data, { epochs, seed, onEpochEnd });
   return {
     model,
     epochs: records.map((r) => ({ ...r, epoch: typeof r.epoch === 'number' ? r.epoch : null, loss: typeof r.loss === 'number' ? r.loss : null })),
@@ -94,9 +68,7 @@ export const probes = defineProbes({
    */
   twice: async (ctx, data, epochs, seed) => {
     const a = await buildAndTrain(ctx, data, epochs as number, seed as number, false);
-    if ('threw' in a) return a;
     const b = await buildAndTrain(ctx, data, epochs as number, seed as number, false);
-    if ('threw' in b) return b;
     return { a: a.model, b: b.model, epochsA: a.epochs, epochsB: b.epochs };
   },
 });
