@@ -42,21 +42,50 @@ interface GradientsDoor {
 export const probes = defineProbes({
   /**
    * Calls gradF(x, y) while counting the calls of the engine's gradients(), and reports the
-   * count: a gradient written by hand never reaches it.
+   * count: a gradient written by hand never reaches it. Then calls it again with autograd's
+   * answers changed (every gradient + 1) and reports whether what gradF returns changed too:
+   * gradients computed by hand beside a call of tf.grads whose result is not used do not.
    */
   countAutogradCalls: (ctx, x, y) => {
     const engine = ctx.tf.engine() as unknown as GradientsDoor;
     const hadOwn = Object.prototype.hasOwnProperty.call(engine, 'gradients');
     const original = engine.gradients;
+    const gradF = studentFunction(ctx, 'gradF');
+    const values = (result: unknown): number[][] => {
+      const r = result as { dx?: unknown; dy?: unknown } | null;
+      return [r?.dx, r?.dy].map((t) => (t instanceof ctx.tf.Tensor && !t.isDisposed ? Array.from(t.dataSync()) : []));
+    };
     let calls = 0;
+    let perturb = false;
     engine.gradients = function counted(this: unknown, ...args: unknown[]) {
       calls++;
-      return original.apply(this, args);
+      const out = original.apply(this, args) as { value: unknown; grads: unknown };
+      if (!perturb || !Array.isArray(out.grads)) return out;
+      const grads = out.grads.map((g: unknown) => {
+        if (!(g instanceof ctx.tf.Tensor)) return g;
+        const changed = ctx.tf.add(g, 1);
+        g.dispose();
+        return changed;
+      });
+      return { ...out, grads };
     };
     try {
-      const result = studentFunction(ctx, 'gradF')(x, y);
+      const result = gradF(x, y);
+      const plain = values(result);
       ctx.tf.dispose(result as never);
-      return { calls };
+      const firstCalls = calls;
+      if (firstCalls === 0) return { calls: 0, dependsOnAutograd: false };
+      perturb = true;
+      let dependsOnAutograd = true;
+      try {
+        const again = gradF(x, y);
+        const changed = values(again);
+        ctx.tf.dispose(again as never);
+        dependsOnAutograd = changed.some((v, i) => v.length !== plain[i].length || v.some((e, j) => !Object.is(e, plain[i][j])));
+      } catch {
+        // Changed gradients made gradF throw: what it returns does depend on them.
+      }
+      return { calls: firstCalls, dependsOnAutograd };
     } finally {
       if (hadOwn) engine.gradients = original;
       else delete (engine as Partial<GradientsDoor>).gradients;

@@ -335,7 +335,16 @@ export const spec = defineAssignment({
       run: async (ctx) => {
         const c = makeCase(ctx, [3], [3]);
         const report = await ctx.probe(COUNT_AUTOGRAD_CALLS, c.x, c.y);
-        const calls = typeof report === 'object' && report !== null ? (report as { calls?: unknown }).calls : undefined;
+        const { calls, dependsOnAutograd } = (typeof report === 'object' && report !== null ? report : {}) as { calls?: unknown; dependsOnAutograd?: unknown };
+        if (typeof calls === 'number' && calls >= 1 && dependsOnAutograd === false) {
+          return {
+            passed: false,
+            output: say(ctx.lang, {
+              en: `gradF calls autograd (${calls} time${calls === 1 ? '' : 's'}), but what it returns does not come from it: when the grader changed autograd's answers, gradF still returned the same dx and dy. They are computed some other way (by formulas written by hand?); return the gradients tf.grads gives you.`,
+              ru: `gradF обращается к автоматическому дифференцированию (вызовов: ${calls}), но возвращает не его результат: когда проверяющая программа изменила ответы autograd, gradF вернула те же dx и dy. Они вычислены иначе (по формулам, выписанным вручную?); возвращайте градиенты, которые даёт tf.grads.`,
+            }),
+          };
+        }
         if (typeof calls === 'number' && calls >= 1) {
           return { passed: true, output: say(ctx.lang, { en: 'gradF computes its gradients with autograd.', ru: 'gradF вычисляет градиенты автоматическим дифференцированием.' }) };
         }

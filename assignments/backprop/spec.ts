@@ -389,10 +389,19 @@ async function checkInputs(ctx: TestContext, net: Network): Promise<TestVerdict>
     };
   }
   const lead = say(ctx.lang, {
-    en: 'The caller owns layers, x and y and uses them again after the call (the next training step needs the same weights): dispose only tensors your function created and never an input. Note that activations[0] is x itself: disposing the activations disposes x. Changed:',
-    ru: 'layers, x и y принадлежат вызывающему, он использует их и после вызова (следующему шагу обучения нужны те же веса): освобождайте только тензоры, созданные вашей функцией, и никогда входы. Учтите, что activations[0] — это сам x: освобождая активации, вы освобождаете x. Изменено:',
+    en: 'The caller owns layers, x and y and uses them again after the call (the next training step needs the same weights): leave the layers array, every W and b, x and y as they are; dispose only tensors your function created. Changed:',
+    ru: 'layers, x и y принадлежат вызывающему, он использует их и после вызова (следующему шагу обучения нужны те же веса): оставляйте массив layers, все W и b, x и y как есть; освобождайте только тензоры, созданные вашей функцией. Изменено:',
   });
-  return { passed: false, output: [lead, ...changes.map((c) => `  ${c.call}: ${c.input} — ${say(ctx.lang, HOW[c.how])}`)].join('\n') };
+  const lines = changes.map((c) => `  ${c.call}: ${c.input} — ${say(ctx.lang, HOW[c.how])}`);
+  if (changes.some((c) => c.input === 'x' && c.how === 'disposed')) {
+    lines.push(
+      say(ctx.lang, {
+        en: 'activations[0] is x itself: disposing the activations disposes x (dispose activations.slice(1), or let tf.tidy do it).',
+        ru: 'activations[0] — это сам x: освобождая активации, вы освобождаете x (освобождайте activations.slice(1) или доверьте это tf.tidy).',
+      }),
+    );
+  }
+  return { passed: false, output: [lead, ...lines].join('\n') };
 }
 
 export const spec = defineAssignment({
