@@ -10,7 +10,7 @@ import { compileSubmission } from '../../grader/compile';
 import { gradeAssignment } from '../../grader/run/grade-assignment';
 import { getAssignment } from '../../grader/spec/discover';
 
-const IDS = ['autograd-graph', 'backprop', 'momentum-sgd'] as const;
+const IDS = ['autograd-graph', 'backprop', 'momentum-sgd', 'mnist-loader', 'mnist-test-loop', 'mnist-mlp', 'mnist-cnn', 'autoencoder'] as const;
 
 /** A submission root holding <id>/solution.ts = the starter. */
 function starterSubmission(id: string): string {
