@@ -1,6 +1,6 @@
 /**
  * mnist-cnn (lecture section 5): a convolutional network on MNIST, graded like mnist-mlp
- * (classifier-grading.ts) with one more rule: at least one conv2d layer and at most 100,000
+ * (classifier-grading.ts) with more rules: a learned spatial convolution (conv2d, separableConv2d, depthwiseConv2d or conv2dTranspose, kernel > 1x1, >= 4 filters) and at most 100,000
  * trainable parameters. The accuracy bands were calibrated with the reference (see README.md).
  */
 import { classifierSpec, type ClassifierConfig } from '../mnist-mlp/classifier-grading';
