@@ -5,7 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Contract } from '../../assignments/autoencoder/contract';
-import { SETTINGS } from '../../assignments/autoencoder/spec';
+import { internals, SETTINGS } from '../../assignments/autoencoder/spec';
+import { SeededRandom } from '../../grader/util/rng';
 import { loadMnist, sliceDataset } from '../../grader/data';
 import { initBackend } from '../../grader/tensors';
 import * as reference from '../../reference/autoencoder';
@@ -69,6 +70,52 @@ describe('the reference autoencoder', () => {
     expect(losses[1]).toBeLessThan(losses[0]);
     ae.encoder.dispose();
     ae.decoder.dispose();
+  });
+});
+
+describe('watching the training: the fed images matched with the clean ones, the noise measured', () => {
+  /** Every watched image once, shuffled, with noise of standard deviation `sd` (clipped or not). */
+  async function feed(sd: number, clip: boolean) {
+    const { data, clean } = await internals.observeImages();
+    const n = data.count;
+    const rng = new SeededRandom(11);
+    const order = rng.permutation(n);
+    const fed = new Float32Array(n * 784);
+    order.forEach((j, k) => {
+      for (let p = 0; p < 784; p++) {
+        const v = clean[j * 784 + p] + sd * rng.normal();
+        fed[k * 784 + p] = clip ? Math.min(1, Math.max(0, v)) : v;
+      }
+    });
+    return { order, result: internals.matchFed(fed, n, clean, n), n };
+  }
+
+  it('picks 256 images far apart from each other', async () => {
+    const { data, clean } = await internals.observeImages();
+    expect(data.count).toBe(internals.OBSERVE.images);
+    let closest = Infinity;
+    for (let a = 0; a < 40; a++) {
+      for (let b = a + 1; b < data.count; b++) {
+        let d = 0;
+        for (let p = 0; p < 784; p++) d += (clean[a * 784 + p] - clean[b * 784 + p]) ** 2;
+        closest = Math.min(closest, d);
+      }
+    }
+    expect(closest).toBeGreaterThanOrEqual(internals.OBSERVE.apart);
+  });
+
+  it.each([
+    ['clipped noise of σ = 0.5', 0.5, true, 0.5, false],
+    ['unclipped noise of σ = 0.5', 0.5, false, 0.5, true],
+    ['clipped noise of σ² = 0.25', 0.25, true, 0.25, false],
+    ['no noise', 0, true, 0, false],
+  ] as const)('%s: every image matched, σ and clipping measured', async (_name, sd, clip, sigma, outside) => {
+    const { order, result } = await feed(sd, clip);
+    expect(Array.from(result.ids)).toEqual(order);
+    expect(result.sigma).toBeGreaterThanOrEqual(sigma * 0.93);
+    expect(result.sigma).toBeLessThanOrEqual(sigma * 1.07);
+    if (outside) expect(result.outside).toBeGreaterThan(0.1);
+    else expect(result.outside).toBe(0);
   });
 });
 
