@@ -83,6 +83,12 @@ const STALE_VELOCITIES: ExtraMistake = {
   result: (c) => ({ params: oneStep(ruleStep('lecture'), c).params, velocities: c.velocities }),
 };
 
+/** NaN or Infinity where the reference stays finite: nothing here takes a log or divides; the steps blew up. */
+const DIVERGED: Text = {
+  en: 'the iteration diverged: the steps grew until they overflowed, where the lecture\'s update with these options stays finite. Check that α multiplies the velocity once (θ ← θ − α·v), that α and β are the ones given in options, and that θ moves against v (a minus).',
+  ru: 'итерации разошлись: шаги росли, пока не переполнились, а обновление из лекции с этими параметрами остаётся конечным. Проверьте, что α умножает скорость один раз (θ ← θ − α·v), что α и β взяты из options и что θ движется против v (с минусом).',
+};
+
 const USUAL_STEP: Text = {
   en: 'v ← β·v + g, then θ ← θ − α·v with the new v (α = lr, β = momentum).',
   ru: 'v ← β·v + g, затем θ ← θ − α·v с новой v (α = lr, β = momentum).',
@@ -227,7 +233,12 @@ function judge(
   figures: FigureInput[] = [],
   options?: MomentumOptions,
 ): Judgement {
-  const cmp = compareStructure(expected, actual, { ...tolerance(ctx), lang: ctx.lang, label, usualCause: say(ctx.lang, USUAL_STEP) });
+  const cmp = compareStructure(expected, actual, {
+    ...tolerance(ctx),
+    lang: ctx.lang,
+    label,
+    usualCause: { values: say(ctx.lang, USUAL_STEP), nonfinite: say(ctx.lang, DIVERGED) },
+  });
   const all = [...figures, ...structureFigures(cmp)];
   if (cmp.ok) return { passed: true, output: say(ctx.lang, passed), figures: all };
   const named = nameRule(ctx, actual, candidates());
