@@ -5,6 +5,8 @@
  * Upstream wasm has no Conv2DBackpropFilter, and its Conv2DBackpropInput and MaxPoolGrad are
  * scalar loops (the latter also breaking ties unlike cpu); ours compose the backend's XNNPACK
  * kernels. The upstream configs are kept in {@link upstreamWasmKernels} for benchmarks.
+ * Upstream has no depthwise convolution gradients either; ours are XNNPACK depthwise
+ * convolutions (separableConv2d / depthwiseConv2d layers trained about 20x slower through cpu).
  * Also fixes: BatchMatMul and _FusedMatMul with transposed operands (slow, resp. wrong bias),
  * OneHot with a float dtype, and Einsum (absent upstream) as one matrix product.
  * Whatever wasm still lacks after these runs through cpu's kernel (cpu-fallback.ts).
@@ -17,6 +19,8 @@ import { batchMatMulConfig } from './batch-mat-mul';
 import { oneHotConfig } from './one-hot';
 import { fusedMatMulConfig } from './fused-mat-mul';
 import { einsumConfig } from './einsum';
+import { depthwiseConv2dBackpropFilterConfig } from './depthwise-conv2d-backprop-filter';
+import { depthwiseConv2dBackpropInputConfig } from './depthwise-conv2d-backprop-input';
 import { upstreamWasmKernels } from './kernel-utils';
 
 export { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
@@ -27,6 +31,8 @@ export { batchMatMulConfig } from './batch-mat-mul';
 export { oneHotConfig } from './one-hot';
 export { fusedMatMulConfig } from './fused-mat-mul';
 export { einsumConfig, planEinsum } from './einsum';
+export { depthwiseConv2dBackpropFilterConfig } from './depthwise-conv2d-backprop-filter';
+export { depthwiseConv2dBackpropInputConfig } from './depthwise-conv2d-backprop-input';
 export { cpuFallbackKernels, dtypeGuardedKernels, kernelsMissingOnWasm, registerCpuFallbacks, WASM_DTYPE_GUARDS, WRONG_ON_WASM } from './cpu-fallback';
 
 export const TRAINING_KERNELS: readonly tf.KernelConfig[] = [
@@ -37,6 +43,8 @@ export const TRAINING_KERNELS: readonly tf.KernelConfig[] = [
   oneHotConfig,
   fusedMatMulConfig,
   einsumConfig,
+  depthwiseConv2dBackpropFilterConfig,
+  depthwiseConv2dBackpropInputConfig,
 ];
 
 
