@@ -22,7 +22,7 @@ describe("autoencoder: the report's figures of the correct example", () => {
   let result: GradeResult;
   beforeAll(async () => {
     result = await gradeExample('autoencoder', 'correct');
-  }, 2 * SETTINGS.trainBudgetMs + 60_000);
+  }, 2 * SETTINGS.trainBudgetMs + 120_000);
 
   it('is graded in full', () => {
     expect(result.score).toBe(result.max_score);
