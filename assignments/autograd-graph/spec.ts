@@ -119,10 +119,10 @@ function scalarCase(x: number, y: number): Case {
   return { x: plainTensor([x], []), y: plainTensor([y], []) };
 }
 
-/** 'x = 11, y = 3' for scalars, 'x [3, 4], y [4]' for tensors. */
+/** 'x = 11, y = 3' for scalars, 'x [3, 4], y [4]' for tensors, 'x = 1.5, y [2, 2]' mixed. */
 function describeCase(c: Case): string {
-  if (c.x.shape.length === 0 && c.y.shape.length === 0) return `x = ${c.x.data[0]}, y = ${c.y.data[0]}`;
-  return `x [${c.x.shape.join(', ')}], y [${c.y.shape.join(', ')}]`;
+  const part = (name: string, t: PlainTensor) => (t.shape.length === 0 ? `${name} = ${Number(Number(t.data[0]).toPrecision(4))}` : `${name} [${t.shape.join(', ')}]`);
+  return `${part('x', c.x)}, ${part('y', c.y)}`;
 }
 
 const USUAL_F: Text = {

@@ -45,16 +45,42 @@ describe('the mistakes the spec names', () => {
   const right = plainGradients(backward64(net.layers64, net.x64, net.y64));
   const forms: BackpropForm[] = [];
   for (const outputSigmaPrime of [true, false]) {
-    for (const derivative of ['sigma-prime', 'sigma', 'z-one-minus-z'] as const) {
-      for (const scale of ['mean', 'sum', 'mean-times-2'] as const) forms.push({ outputSigmaPrime, derivative, scale });
+    for (const derivative of ['sigma-prime', 'sigma', 'z-one-minus-z', 'relu', 'one'] as const) {
+      for (const hiddenDerivative of [true, false]) {
+        for (const scale of ['mean', 'sum', 'mean-times-2'] as const) forms.push({ outputSigmaPrime, derivative, hiddenDerivative, scale });
+      }
     }
   }
 
-  it.each(forms.filter((f) => JSON.stringify(f) !== JSON.stringify(LECTURE_FORM)).map((f) => [JSON.stringify(f), f] as const))(
+  const isLecture = (f: BackpropForm) =>
+    f.outputSigmaPrime === LECTURE_FORM.outputSigmaPrime && f.derivative === LECTURE_FORM.derivative && f.scale === LECTURE_FORM.scale && f.hiddenDerivative !== false;
+  it.each(forms.filter((f) => !isLecture(f)).map((f) => [JSON.stringify(f), f] as const))(
     '%s changes the gradients well beyond the tolerance (batch > 1)',
     (_name, form) => {
       const wrong = plainGradients(backward64(net.layers64, net.x64, net.y64, form));
       expect(compareStructure({ ...right }, wrong, { rtol: 1e-4, atol: 1e-6 }).ok).toBe(false);
     },
   );
+});
+
+describe('the derivative forms', () => {
+  const net = NETWORKS[0];
+  const last = net.sizes.length - 2;
+  const grads = (form: Partial<BackpropForm>) => plainGradients(backward64(net.layers64, net.x64, net.y64, { ...LECTURE_FORM, ...form }));
+
+  it('hidden deltas without σ\' leave the output delta right and change only what lies below it', () => {
+    const right = grads({});
+    const wrong = grads({ hiddenDerivative: false });
+    expect(compareStructure(right.deltas[last], wrong.deltas[last], { rtol: 1e-12, atol: 0 }).ok).toBe(true);
+    expect(compareStructure(right.deltas[0], wrong.deltas[0], { rtol: 1e-4, atol: 1e-6 }).ok).toBe(false);
+  });
+
+  it("ReLU's derivative zeroes exactly the entries whose z is not positive", () => {
+    const { zs } = forward64(net.layers64, net.x64);
+    const relu = grads({ derivative: 'relu' });
+    const none = grads({ derivative: 'one' });
+    const out = Array.from(relu.deltas[last].data);
+    const noneOut = Array.from(none.deltas[last].data);
+    zs[last].flat().forEach((z, i) => expect(out[i]).toBeCloseTo(z > 0 ? noneOut[i] : 0, 7));
+  });
 });
