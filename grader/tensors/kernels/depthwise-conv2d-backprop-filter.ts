@@ -125,5 +125,5 @@ function planFilter(inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap) {
 export const depthwiseConv2dBackpropFilterConfig: tf.KernelConfig = {
   kernelName: NAME,
   backendName: 'wasm',
-  kernelFunc: depthwiseConv2dBackpropFilter as unknown as tf.KernelFunc,
+  kernelFunc: depthwiseConv2dBackpropFilter,
 };

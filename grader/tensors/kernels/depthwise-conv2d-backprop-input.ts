@@ -148,5 +148,5 @@ function planInput(inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap) {
 export const depthwiseConv2dBackpropInputConfig: tf.KernelConfig = {
   kernelName: NAME,
   backendName: 'wasm',
-  kernelFunc: depthwiseConv2dBackpropInput as unknown as tf.KernelFunc,
+  kernelFunc: depthwiseConv2dBackpropInput,
 };
