@@ -58,7 +58,8 @@ export function* batches(ds: Dataset, options: BatchOptions, epoch = 0): Generat
       bytes.set(ds.images.subarray(i * pixels, (i + 1) * pixels), k * pixels);
       labels[k] = ds.labels[i];
     });
-    const floats = Float32Array.from(bytes, (b) => b / 255);
+    const floats = new Float32Array(bytes.length);
+    for (let p = 0; p < bytes.length; p++) floats[p] = bytes[p] / 255;
     const x = tf.tensor4d(floats, [idx.length, ds.rows, ds.cols, 1]);
     yield { x, y: tf.tensor1d(labels, 'int32') };
   }
