@@ -79,8 +79,8 @@ describe('the derivative forms', () => {
     const { zs } = forward64(net.layers64, net.x64);
     const relu = grads({ derivative: 'relu' });
     const none = grads({ derivative: 'one' });
-    const out = Array.from(relu.deltas[last].data);
-    const noneOut = Array.from(none.deltas[last].data);
+    const out = Array.from(relu.deltas[last].data as ArrayLike<number>);
+    const noneOut = Array.from(none.deltas[last].data as ArrayLike<number>);
     zs[last].flat().forEach((z, i) => expect(out[i]).toBeCloseTo(z > 0 ? noneOut[i] : 0, 7));
   });
 });
