@@ -58,14 +58,23 @@ export const probes = defineProbes({
   /** buildModel() as it comes, before any training. */
   build: (ctx) => studentFunction(ctx, 'buildModel')(),
 
-  /** buildModel(), then train(model, data, {epochs, seed, onEpochEnd}); reports each epoch. */
-  train: (ctx, data, epochs, seed) => buildAndTrain(ctx, data, epochs as number, seed as number, true),
-
   /**
-   * Two models built and trained with the same seed on the same data: they should agree. Also
-   * what each run reported to onEpochEnd (the run asks for another number of epochs than the
-   * main training: a train() that ignores options.epochs shows here).
+   * buildModel(), then train(model, data, {epochs, seed, onEpochEnd}); reports each epoch. Then,
+   * when asked, a short run of another model (`shortEpochs` epochs on the first `shortSamples`
+   * images) whose onEpochEnd calls are only counted: a train() that ignores options.epochs shows.
    */
+  train: async (ctx, data, epochs, seed, shortEpochs, shortSamples) => {
+    const main = await buildAndTrain(ctx, data, epochs as number, seed as number, true);
+    if (typeof shortEpochs !== 'number' || typeof shortSamples !== 'number') return main;
+    const d = data as { images: Uint8Array; labels: Uint8Array; count: number; rows: number; cols: number };
+    const count = Math.min(d.count, shortSamples);
+    const slice = { images: d.images.subarray(0, count * d.rows * d.cols), labels: d.labels.subarray(0, count), count, rows: d.rows, cols: d.cols };
+    const short = await buildAndTrain(ctx, slice, shortEpochs, (seed as number) + 2, false);
+    (short.model as { dispose?: () => unknown } | null)?.dispose?.();
+    return { ...main, shortEpochs: short.epochs.length };
+  },
+
+  /** Two models built and trained with the same seed on the same data: they should agree (and what each reported to onEpochEnd). */
   twice: async (ctx, data, epochs, seed) => {
     const a = await buildAndTrain(ctx, data, epochs as number, seed as number, false);
     const b = await buildAndTrain(ctx, data, epochs as number, seed as number, false);
