@@ -18,6 +18,12 @@ const cases = catalogues.flatMap((root) => {
   return assignments.flatMap((assignment) => listExamples(assignment).map((example) => ({ assignment, example })));
 });
 
+/**
+ * Jest's guard against a hang, not a time limit: the grading bounds itself by its spec's
+ * limits.totalMs, so the guard is the longest of those, doubled for a busy machine.
+ */
+const HANG_GUARD_MS = 2 * Math.max(...cases.map((c) => c.assignment.spec.limits.totalMs)) + 60_000;
+
 /** Defines the tests of shard `shard` (1-based) of `shards`; cases alternate between shards. */
 export function defineExampleVerdictTests(shard: number, shards: number): void {
   describe(`example submissions get their expected verdicts (shard ${shard} of ${shards})`, () => {
@@ -53,6 +59,6 @@ export function defineExampleVerdictTests(shard: number, shards: number): void {
       } finally {
         fs.rmSync(root, { recursive: true, force: true });
       }
-    });
+    }, HANG_GUARD_MS);
   });
 }
