@@ -167,3 +167,56 @@ describe('wasm matMul on reshape views of the same data', () => {
     }
   });
 });
+
+describe('wasm fused matMul with a bias upstream adds wrongly', () => {
+  const a2 = () => tf.tensor2d([[1, 2], [3, -4]]);
+  const b2 = () => tf.tensor2d([[1, 0, -1], [0, 1, 1]]);
+  const biases: Record<string, () => tf.Tensor> = {
+    '[1]': () => tf.tensor1d([5]),
+    'scalar': () => tf.scalar(-2),
+    '[2, 3]': () => tf.tensor2d([[1, 2, 3], [-4, -5, -6]]),
+    '[1, 3]': () => tf.tensor2d([[1, -2, 3]]),
+  };
+  const activations = ['linear', 'relu', 'relu6', 'sigmoid', 'elu', 'leakyrelu'] as const;
+
+  it.each(Object.keys(biases))('bias %s, every activation, with transposes, and its gradients', async (name) => {
+    await expectSameAsCpu(() => {
+      const out: tf.Tensor[] = [];
+      for (const activation of activations) {
+        out.push(tf.fused.matMul({ a: a2(), b: b2(), bias: biases[name](), activation, leakyreluAlpha: 0.3 }));
+        out.push(tf.fused.matMul({ a: a2().transpose(), b: b2().transpose(), transposeA: true, transposeB: true, bias: biases[name](), activation }));
+      }
+      const grads = tf.grads((a, b, c) => tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias: c, activation: 'relu' }).square().sum());
+      out.push(...grads([a2(), b2(), biases[name]()]));
+      return out;
+    });
+  });
+
+  it('batched products (rank 3) with an [n] bias: every row gets the bias', async () => {
+    const r = new SeededRandom(31);
+    const [aData, bData, biasData, bias2Data, alphaData] = [r.floats(24), r.floats(40), r.floats(5), r.floats(5), r.floats(5)];
+    const results = await expectSameAsCpu(() => {
+      const a = tf.tensor3d(aData, [2, 3, 4]);
+      const b = tf.tensor3d(bData, [2, 4, 5]);
+      const bias = tf.tensor1d(biasData);
+      const ones = tf.fused.matMul({ a: tf.ones([2, 2, 2]), b: tf.ones([2, 2, 3]), bias: tf.tensor1d([1, 2, 3]) });
+      return [
+        ones,
+        tf.fused.matMul({ a, b, bias, activation: 'relu' }),
+        tf.fused.matMul({ a, b: b.slice([0, 0, 0], [1, 4, 5]), bias }),
+        tf.fused.matMul({ a, b: b.transpose([0, 2, 1]), transposeB: true, bias, activation: 'sigmoid' }),
+        tf.fused.matMul({ a, b, bias: tf.tensor1d(bias2Data), activation: 'prelu', preluActivationWeights: tf.tensor1d(alphaData) }),
+      ];
+    });
+    expect(results[0].values).toEqual([3, 4, 5, 3, 4, 5, 3, 4, 5, 3, 4, 5]);
+  });
+
+  it('a dense layer on 2-D inputs still takes the fused XNNPACK path (regular [n] bias)', async () => {
+    await expectSameAsCpu(() => {
+      const x = tf.tensor2d(new SeededRandom(4).floats(8 * 6), [8, 6]);
+      const w = tf.tensor2d(new SeededRandom(9).floats(6 * 3), [6, 3]);
+      const bias = tf.tensor1d([0.1, -0.2, 0.3]);
+      return [tf.fused.matMul({ a: x, b: w, bias, activation: 'relu' }), tf.fused.matMul({ a: x, b: w, bias, activation: 'prelu', preluActivationWeights: tf.tensor1d([0.1, 0.2, 0.3]) })];
+    });
+  });
+});
