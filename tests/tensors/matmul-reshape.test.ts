@@ -211,6 +211,17 @@ describe('wasm fused matMul with a bias upstream adds wrongly', () => {
     expect(results[0].values).toEqual([3, 4, 5, 3, 4, 5, 3, 4, 5, 3, 4, 5]);
   });
 
+  it('prelu weights of other shapes than [n] broadcast as on cpu, with and without a bias', async () => {
+    await expectSameAsCpu(() => {
+      const out: tf.Tensor[] = [];
+      for (const weights of [tf.tensor1d([0.5]), tf.tensor2d([[0.1], [0.4]]), tf.tensor2d([[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]]), tf.scalar(0.25)]) {
+        out.push(tf.fused.matMul({ a: a2(), b: b2(), activation: 'prelu', preluActivationWeights: weights }));
+        out.push(tf.fused.matMul({ a: a2(), b: b2(), bias: tf.tensor1d([1, -1, 0.5]), activation: 'prelu', preluActivationWeights: weights }));
+      }
+      return out;
+    });
+  });
+
   it('a dense layer on 2-D inputs still takes the fused XNNPACK path (regular [n] bias)', async () => {
     await expectSameAsCpu(() => {
       const x = tf.tensor2d(new SeededRandom(4).floats(8 * 6), [8, 6]);

@@ -10,7 +10,8 @@
  * Upstream also adds the bias wrongly whenever it is not a plain [n] vector on a batch-1 product
  * (measured on 4.22: bias [1] lands on column 0 only; with a batch of products, rows after the
  * first get the bias's last element; a scalar or rank-2 bias is refused, though cpu broadcasts
- * it). Those products run as BatchMatMul, Add (broadcasting) and the activation's own kernels.
+ * it), and PReLU weights likewise unless they are [n]. Those products run as BatchMatMul, Add
+ * (broadcasting) and the activation's own kernels.
  *
  * The right operand goes through {@link xnnSafeRightOperand}: upstream's XNNPACK operator cache
  * is keyed by b's data id without its shape (see batch-mat-mul.ts).
@@ -30,7 +31,12 @@ function fusedMatMul(args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttr
   const upstream = upstreamWasmKernels.get(KERNEL);
   if (upstream === undefined) throw new Error(`${KERNEL} (wasm kernel fix): the upstream kernel was not captured`);
   const inputList = Object.values(inputs).filter((t): t is tf.TensorInfo => t != null);
-  if (inputs.bias != null && !upstreamAddsBiasRight(inputs.a, inputs.b, inputs.bias, transposeB)) {
+  const n = transposeB ? inputs.b.shape[inputs.b.shape.length - 2] : inputs.b.shape[inputs.b.shape.length - 1];
+  const irregularBias = inputs.bias != null && !upstreamAddsBiasRight(inputs.a, inputs.b, inputs.bias, n);
+  // Upstream's PReLU treats the weights as one row of channels, repeated: right for [n] only.
+  const alpha = attrs['activation'] === 'prelu' ? inputs.preluActivationWeights : undefined;
+  const irregularAlpha = alpha != null && !(alpha.shape.length === 1 && alpha.shape[0] === n);
+  if (irregularBias || irregularAlpha) {
     return withKernelScope(backend, inputList, (scope) => unfused(scope, inputs, attrs));
   }
   if (!transposeA && !transposeB) {
@@ -60,8 +66,7 @@ function batchOf(shape: readonly number[]): number {
 }
 
 /** Upstream's bias is right for an [n] bias on a product with batch 1 on both sides. */
-function upstreamAddsBiasRight(a: tf.TensorInfo, b: tf.TensorInfo, bias: tf.TensorInfo, transposeB: boolean): boolean {
-  const n = transposeB ? b.shape[b.shape.length - 2] : b.shape[b.shape.length - 1];
+function upstreamAddsBiasRight(a: tf.TensorInfo, b: tf.TensorInfo, bias: tf.TensorInfo, n: number): boolean {
   return bias.shape.length === 1 && bias.shape[0] === n && batchOf(a.shape) === 1 && batchOf(b.shape) === 1;
 }
 
