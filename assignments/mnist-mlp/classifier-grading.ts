@@ -82,7 +82,21 @@ const TrainReportSchema = z.object({
   shortEpochs: z.number().optional(),
 });
 type TrainReport = z.infer<typeof TrainReportSchema>;
-const TwiceSchema = z.object({ a: z.unknown(), b: z.unknown(), epochsA: z.array(EpochSchema).max(1000), epochsB: z.array(EpochSchema).max(1000) });
+const FeedSchema = z.object({
+  wrapped: z.boolean(),
+  order: z.array(z.number().int()).max(1_000_000),
+  extra: z.number(),
+  boundaries: z.array(z.number()).max(100_000),
+  largestCall: z.number(),
+});
+type Feed = z.infer<typeof FeedSchema>;
+const TwiceSchema = z.object({
+  a: z.unknown(),
+  b: z.unknown(),
+  epochsA: z.array(EpochSchema).max(1000),
+  epochsB: z.array(EpochSchema).max(1000),
+  feed: FeedSchema.optional(),
+});
 
 
 // ---------------------------------------------------------------------------------------------
@@ -151,6 +165,13 @@ function requirementsOf(config: ClassifierConfig): Requirement[] {
       text: {
         en: 'Training is reproducible: every initializer is seeded and the shuffle is seeded by options.seed and the epoch, so the same seed gives the same model.',
         ru: 'Обучение воспроизводимо: у каждого инициализатора есть зерно, перемешивание задаётся options.seed и номером эпохи, так что одно и то же зерно даёт одну и ту же модель.',
+      },
+    },
+    {
+      id: 'shuffle-per-epoch',
+      text: {
+        en: 'Every epoch passes over every training sample once, in a new order each epoch (the shuffle seeded by options.seed and the epoch), not the file order nor one order shuffled once and repeated.',
+        ru: 'Каждая эпоха проходит по каждому обучающему примеру один раз, в новом порядке на каждой эпохе (перемешивание с зерном из options.seed и номера эпохи), а не в порядке файла и не в одном порядке, перемешанном один раз и повторяемом.',
       },
     },
     {
@@ -501,15 +522,17 @@ function trained(ctx: TestContext, config: ClassifierConfig): Promise<Trained> {
   });
 }
 
-const REPRO_SAMPLES = 1_000;
-/** The epochs of the reproducibility runs: not config.epochs, so a train() that ignores options.epochs shows. */
-const REPRO_EPOCHS = 1;
+/** A multiple of the usual batch sizes (32, 64, 128, 256): a correct epoch feeds every image, with no partial last batch to drop. */
+const REPRO_SAMPLES = 512;
+/** The epochs of the reproducibility runs: two, so the order of the batches can be compared between epochs. */
+const REPRO_EPOCHS = 2;
 
 interface Twice {
   a: unknown;
   b: unknown;
   epochsA: TrainReport['epochs'];
   epochsB: TrainReport['epochs'];
+  feed?: Feed;
   samples: number;
 }
 
@@ -520,7 +543,7 @@ function twice(ctx: TestContext, config: ClassifierConfig): Promise<Twice> {
     const train = toPlain(sliceDataset(data.train, 0, Math.min(REPRO_SAMPLES, data.train.count)));
     const parsed = TwiceSchema.safeParse(await ctx.probe(TWICE, train, REPRO_EPOCHS, config.seed + 1));
     if (!parsed.success) throw new Error('the reproducibility probe sent a malformed report');
-    return { a: parsed.data.a, b: parsed.data.b, epochsA: parsed.data.epochsA, epochsB: parsed.data.epochsB, samples: train.count };
+    return { a: parsed.data.a, b: parsed.data.b, epochsA: parsed.data.epochsA, epochsB: parsed.data.epochsB, feed: parsed.data.feed, samples: train.count };
   });
 }
 
@@ -885,18 +908,98 @@ function bandTest(config: ClassifierConfig, band: Band, first: boolean): TestSpe
   };
 }
 
+/** The verdict on the order of the samples in the watched run: a problem, or a note when it passes or cannot tell. */
+function judgeFeed(feed: Feed | undefined, samples: number, seed: number): { problem?: Text; note: Text } {
+  const unknown: Text = {
+    en: 'The order of the samples could not be observed',
+    ru: 'Порядок примеров наблюдать не удалось',
+  };
+  if (feed === undefined || !feed.wrapped || feed.order.length === 0) {
+    return { note: { en: `${unknown.en} (the model's first layer got no batch while gradients were taken).`, ru: `${unknown.ru} (первый слой модели не получил ни одного батча при вычислении градиентов).` } };
+  }
+  const fed = feed.order.length + feed.extra;
+  // Epochs as onEpochEnd marks them; without those calls, by the number of rows.
+  const b0 = feed.boundaries.length >= 2 ? feed.boundaries[0] : Math.round(fed / 2);
+  const b1 = feed.boundaries.length >= 2 ? feed.boundaries[1] : fed;
+  if (b1 > feed.order.length || b0 <= 0 || b1 <= b0) {
+    return {
+      note: { en: `${unknown.en} (${fed} rows fed in ${REPRO_EPOCHS} epochs of ${samples} images).`, ru: `${unknown.ru} (подано ${fed} строк за ${REPRO_EPOCHS} эпохи по ${samples} изображений).` },
+    };
+  }
+  const epochs = [feed.order.slice(0, b0), feed.order.slice(b0, b1)];
+  const unmatched = epochs.flat().filter((i) => i < 0).length;
+  if (unmatched > 0.1 * b1) {
+    // Augmented or otherwise transformed images: nothing to compare.
+    return {
+      note: {
+        en: `${unknown.en}: ${unmatched} of the ${b1} images fed to the model do not match a training image (augmented or transformed?).`,
+        ru: `${unknown.ru}: ${unmatched} из ${b1} поданных модели изображений не совпадают ни с одним обучающим (аугментация или преобразование?).`,
+      },
+    };
+  }
+  // A dropped or padded partial last batch is tolerated.
+  const slack = Math.min(Math.max(feed.largestCall, 1), Math.ceil(0.1 * samples));
+  for (let e = 0; e < epochs.length; e++) {
+    const counts = new Map<number, number>();
+    for (const i of epochs[e]) if (i >= 0) counts.set(i, (counts.get(i) ?? 0) + 1);
+    let repeated = 0;
+    for (const c of counts.values()) repeated += c - 1;
+    const missing = samples - counts.size;
+    if (repeated > slack || missing > slack) {
+      return {
+        problem: {
+          en: `in epoch ${e} of ${trainCall(REPRO_EPOCHS, seed)} on ${samples} images, the model was fed ${epochs[e].length} images: ${counts.size} different ones, ${repeated} repeats of an image already fed that epoch, ${missing} of the ${samples} never fed. An epoch is one pass over the data: every sample once, in a shuffled order (a permutation of the indices, e.g. tf.util.createShuffledIndices or a seeded Fisher–Yates), not batches drawn at random with replacement nor a part of the data.`,
+          ru: `на эпохе ${e} вызова ${trainCall(REPRO_EPOCHS, seed)} на ${samples} изображениях модели подано ${epochs[e].length} изображений: ${counts.size} различных, ${repeated} повторов уже поданного на этой эпохе, ${missing} из ${samples} не поданы ни разу. Эпоха — один проход по данным: каждый пример один раз, в перемешанном порядке (перестановка индексов, например засеянный Фишер–Йейтс), а не батчи, выбранные случайно с возвращением, и не часть данных.`,
+        },
+        note: unknown,
+      };
+    }
+  }
+  const [first, second] = epochs;
+  const n = Math.min(first.length, second.length);
+  let same = 0;
+  for (let i = 0; i < n; i++) if (first[i] === second[i]) same++;
+  const inFileOrder = (order: number[]) => {
+    let steps = 0;
+    for (let i = 1; i < order.length; i++) if (order[i] === order[i - 1] + 1) steps++;
+    return steps >= 0.9 * (order.length - 1);
+  };
+  if (same >= 0.9 * n) {
+    const file = inFileOrder(first);
+    return {
+      problem: file
+        ? {
+            en: `both epochs fed the ${samples} training images in the order of the file (0, 1, 2, …): the data is never shuffled. Shuffle at the start of every epoch with a generator seeded by options.seed and the epoch (model.fit's shuffle: true is not seeded: shuffle yourself and pass shuffle: false).`,
+            ru: `обе эпохи подавали ${samples} обучающих изображений в порядке файла (0, 1, 2, …): данные не перемешиваются. Перемешивайте в начале каждой эпохи генератором с зерном из options.seed и номера эпохи (shuffle: true в model.fit зерна не принимает: перемешайте сами и передайте shuffle: false).`,
+          }
+        : {
+            en: `both epochs fed the ${samples} training images in the same shuffled order (${same} of ${n} positions agree): the data is shuffled once and that order repeated. Shuffle at the start of every epoch, with a generator seeded by options.seed and the epoch (e.g. seed * 1000 + epoch), so each epoch has its own order.`,
+            ru: `обе эпохи подавали ${samples} обучающих изображений в одном и том же перемешанном порядке (совпадают ${same} из ${n} позиций): данные перемешаны один раз, и этот порядок повторяется. Перемешивайте в начале каждой эпохи генератором с зерном из options.seed и номера эпохи (например, seed * 1000 + epoch), чтобы у каждой эпохи был свой порядок.`,
+          },
+      note: unknown,
+    };
+  }
+  return {
+    note: {
+      en: `Each of the ${REPRO_EPOCHS} epochs fed every one of the ${samples} images once, in its own order.`,
+      ru: `Каждая из ${REPRO_EPOCHS} эпох подала каждое из ${samples} изображений один раз, в своём порядке.`,
+    },
+  };
+}
+
 function reproducibleTest(config: ClassifierConfig): TestSpec {
   return {
     name: 'training is reproducible with the seed',
     points: config.points.reproducible,
     visibility: 'hidden',
-    requirements: gated(config, 'seeded', 'model-io'),
+    requirements: gated(config, 'seeded', 'shuffle-per-epoch', 'model-io'),
     timeoutMs: config.trainBudgetMs,
     run: (ctx) =>
       guarded(ctx, async () => {
         await gate(ctx, config);
         const data = await loadMnist();
         const runs = await twice(ctx, config);
+        const order = judgeFeed(runs.feed, runs.samples, config.seed + 1);
         const a = await loadStudentModel(runs.a, 'the first model');
         const b = await loadStudentModel(runs.b, 'the second model');
         try {
@@ -907,20 +1010,22 @@ function reproducibleTest(config: ClassifierConfig): TestSpec {
           let worst = 0;
           // NaN at the same place in both is the same output (a diverged training, judged elsewhere).
           for (let i = 0; i < pa.length; i++) if (!(Number.isNaN(pa[i]) && Number.isNaN(pb[i]))) worst = Math.max(worst, Math.abs(pa[i] - pb[i]));
+          const problems: Text[] = [];
           if (!(worst <= 1e-4)) {
-            return {
-              passed: false,
-              output: say(ctx.lang, {
-                en: `two models, each made by buildModel() and trained for ${REPRO_EPOCHS} epoch with seed ${config.seed + 1} on the same ${runs.samples.toLocaleString('en-US')} images, give different outputs (by up to ${formatNumber(worst)}): something random is not seeded. Give every initializer a seed (kernelInitializer: tf.initializers.glorotUniform({seed: 1}), and so on), shuffle with a generator seeded from options.seed and the epoch (Math.random() and model.fit's shuffle: true are not seeded), and keep no random state between calls.`,
-                ru: `две модели, каждая построена buildModel() и обучена ${REPRO_EPOCHS} эпоху с seed ${config.seed + 1} на одних и тех же ${runs.samples.toLocaleString('ru-RU')} изображениях, дают разные выходы (расхождение до ${formatNumber(worst)}): что-то случайное не получает зерна. Задайте зерно каждому инициализатору (kernelInitializer: tf.initializers.glorotUniform({seed: 1}) и т. п.), перемешивайте генератором с зерном из options.seed и номера эпохи (Math.random() и shuffle: true в model.fit зерна не принимают) и не храните случайное состояние между вызовами.`,
-              }),
-            };
+            problems.push({
+              en: `two models, each made by buildModel() and trained for ${REPRO_EPOCHS} epochs with seed ${config.seed + 1} on the same ${runs.samples.toLocaleString('en-US')} images, give different outputs (by up to ${formatNumber(worst)}): something random is not seeded. Give every initializer a seed (kernelInitializer: tf.initializers.glorotUniform({seed: 1}), and so on), shuffle with a generator seeded from options.seed and the epoch (Math.random() and model.fit's shuffle: true are not seeded), and keep no random state between calls.`,
+              ru: `две модели, каждая построена buildModel() и обучена ${REPRO_EPOCHS} эпохи с seed ${config.seed + 1} на одних и тех же ${runs.samples.toLocaleString('ru-RU')} изображениях, дают разные выходы (расхождение до ${formatNumber(worst)}): что-то случайное не получает зерна. Задайте зерно каждому инициализатору (kernelInitializer: tf.initializers.glorotUniform({seed: 1}) и т. п.), перемешивайте генератором с зерном из options.seed и номера эпохи (Math.random() и shuffle: true в model.fit зерна не принимают) и не храните случайное состояние между вызовами.`,
+            });
+          }
+          if (order.problem !== undefined) problems.push(order.problem);
+          if (problems.length > 0) {
+            return { passed: false, output: problems.map((p) => say(ctx.lang, p)).join('\n') };
           }
           return {
             passed: true,
             output: say(ctx.lang, {
-              en: 'two trainings with the same seed give the same model.',
-              ru: 'два обучения с одним и тем же зерном дают одну и ту же модель.',
+              en: `two trainings with the same seed give the same model. ${order.note.en}`,
+              ru: `два обучения с одним и тем же зерном дают одну и ту же модель. ${order.note.ru}`,
             }),
           };
         } finally {

@@ -30,14 +30,112 @@ export interface TrainReport {
   ms: number;
 }
 
-async function buildAndTrain(ctx: ProbeContext, data: unknown, epochs: number, seed: number, report: boolean): Promise<TrainReport> {
+/** What the model's first layer was fed while gradients were taken, matched to the training images. */
+export interface Feed {
+  /** Whether a first layer could be wrapped. */
+  wrapped: boolean;
+  /** Per fed row, the index of the training image it is (-1: none), up to the limit. */
+  order: number[];
+  /** Rows fed beyond the limit (not matched). */
+  extra: number;
+  /** Rows fed (order.length + extra) when each onEpochEnd call came. */
+  boundaries: number[];
+  /** The most rows fed in one call (the batch size, as far as it shows). */
+  largestCall: number;
+}
+
+type Rows = { images: Uint8Array; count: number; rows: number; cols: number };
+
+/** Scales a row to [0, 1] by its own min and max: the same for bytes, bytes / 255 and (bytes / 255 − mean) / std. */
+function normalized(values: ArrayLike<number>, from: number, length: number): Float32Array {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < length; i++) {
+    const v = values[from + i];
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  const out = new Float32Array(length);
+  const range = max - min;
+  if (!(range > 0)) return out;
+  for (let i = 0; i < length; i++) out[i] = (values[from + i] - min) / range;
+  return out;
+}
+
+function keyOf(row: Float32Array): string {
+  let key = '';
+  for (let i = 0; i < row.length; i += 16) {
+    let bits = 0;
+    for (let j = 0; j < 16 && i + j < row.length; j++) if (row[i + j] > 0.3) bits |= 1 << j;
+    key += bits.toString(36) + ',';
+  }
+  return key;
+}
+
+function close(a: Float32Array, b: Float32Array): boolean {
+  for (let i = 0; i < a.length; i++) if (Math.abs(a[i] - b[i]) > 0.02) return false;
+  return true;
+}
+
+/**
+ * Wraps the model's first real layer so that every batch it gets while a gradient is being taken
+ * (a training step, whatever the style: fit, fitDataset, trainOnBatch, optimizer.minimize over
+ * predict or apply) is matched, row by row, to the training image it is.
+ */
+function watchFeed(tf: typeof tfType, model: unknown, data: Rows, limit: number): { feed: Feed; epochEnd: () => void } {
+  const pixels = data.rows * data.cols;
+  const layers = ((model as { layers?: unknown[] })?.layers ?? []).filter((l) => (l as { getClassName?: () => string }).getClassName?.() !== 'InputLayer') as Array<{
+    call: (inputs: unknown, kwargs: unknown) => unknown;
+  }>;
+  const first = layers[0];
+  const feed: Feed = { wrapped: first !== undefined, order: [], extra: 0, boundaries: [], largestCall: 0 };
+  const index = new Map<string, number[]>();
+  const reference: Float32Array[] = [];
+  for (let i = 0; i < data.count; i++) {
+    const row = normalized(data.images, i * pixels, pixels);
+    reference.push(row);
+    const key = keyOf(row);
+    const list = index.get(key);
+    if (list === undefined) index.set(key, [i]);
+    else list.push(i);
+  }
+  let searches = 0;
+  const match = (row: Float32Array): number => {
+    for (const i of index.get(keyOf(row)) ?? []) if (close(row, reference[i])) return i;
+    // A pixel on the key's threshold: look through them all (a bounded number of times).
+    if (searches++ > 200) return -1;
+    for (let i = 0; i < reference.length; i++) if (close(row, reference[i])) return i;
+    return -1;
+  };
+  if (first !== undefined) {
+    const original = first.call;
+    first.call = function (this: unknown, inputs: unknown, kwargs: unknown) {
+      const x = Array.isArray(inputs) ? inputs[0] : inputs;
+      const engine = tf.engine() as unknown as { state: { gradientDepth: number } };
+      if (engine.state.gradientDepth > 0 && x instanceof tf.Tensor && !x.isDisposed && x.size % pixels === 0 && x.size > 0) {
+        const n = x.size / pixels;
+        feed.largestCall = Math.max(feed.largestCall, n);
+        if (feed.order.length + n <= limit) {
+          const values = x.dataSync();
+          for (let r = 0; r < n; r++) feed.order.push(match(normalized(values, r * pixels, pixels)));
+        } else feed.extra += n;
+      }
+      return original.call(this, inputs, kwargs);
+    };
+  }
+  return { feed, epochEnd: () => void feed.boundaries.push(feed.order.length + feed.extra) };
+}
+
+async function buildAndTrain(ctx: ProbeContext, data: unknown, epochs: number, seed: number, report: boolean, watch = false): Promise<TrainReport & { feed?: Feed }> {
   const tf: typeof tfType = ctx.tf;
   const model = studentFunction(ctx, 'buildModel')() as tfType.LayersModel;
+  const watcher = watch ? watchFeed(tf, model, data as Rows, 3 * (data as Rows).count * epochs) : null;
   const records: EpochRecord[] = [];
   const weightTensors = model instanceof tf.LayersModel ? model.weights.length : 0;
   const tensorsBefore = tf.memory().numTensors;
   const started = Date.now();
   const onEpochEnd = (epoch: unknown, loss: unknown) => {
+    watcher?.epochEnd();
     if (records.length >= 1000) return;
     const record = { epoch, loss, tensors: tf.memory().numTensors, ms: Date.now() - started };
     records.push(record);
@@ -51,6 +149,7 @@ async function buildAndTrain(ctx: ProbeContext, data: unknown, epochs: number, s
     tensorsAfter: tf.memory().numTensors,
     weightTensors,
     ms: Date.now() - started,
+    ...(watcher !== null ? { feed: watcher.feed } : {}),
   };
 }
 
@@ -74,10 +173,14 @@ export const probes = defineProbes({
     return { ...main, shortEpochs: short.epochs.length };
   },
 
-  /** Two models built and trained with the same seed on the same data: they should agree (and what each reported to onEpochEnd). */
+  /**
+   * Two models built and trained with the same seed on the same data: they should agree (and what
+   * each reported to onEpochEnd). The first one's training is watched: which training image each
+   * row fed to its first layer is, epoch by epoch (see watchFeed).
+   */
   twice: async (ctx, data, epochs, seed) => {
-    const a = await buildAndTrain(ctx, data, epochs as number, seed as number, false);
+    const a = await buildAndTrain(ctx, data, epochs as number, seed as number, false, true);
     const b = await buildAndTrain(ctx, data, epochs as number, seed as number, false);
-    return { a: a.model, b: b.model, epochsA: a.epochs, epochsB: b.epochs };
+    return { a: a.model, b: b.model, epochsA: a.epochs, epochsB: b.epochs, feed: a.feed };
   },
 });
