@@ -2,6 +2,7 @@
  * Probes for autograd-graph (run inside the runner, next to the student's code).
  */
 import type { Tensor } from '@tensorflow/tfjs';
+import { snapshot } from '../../grader/spec/credit';
 import { defineProbes, studentFunction, type ProbeContext } from '../../grader/spec/probe';
 
 /** One thing a call did to the tensors it was given. */
@@ -92,11 +93,16 @@ export const probes = defineProbes({
     }
   },
 
-  /** Calls f(x, y), then gradF(x, y), and reports what each did to x and y (`checked`: the calls that ran). */
+  /**
+   * Calls f(x, y), then gradF(x, y), and reports what each did to x and y (`checked`: the calls
+   * that ran; `results`: plain copies of what they returned, so that the spec credits the
+   * property only when the calls also did their job).
+   */
   inputsUnchanged: (ctx, x, y) => {
     const inputs = { x: x as Tensor, y: y as Tensor };
     const changes: InputChange[] = [];
     const checked: string[] = [];
+    const results: Record<string, unknown> = {};
     for (const call of ['f', 'gradF'] as const) {
       if (changes.length > 0) break;
       const check = watchInputs(call, inputs);
@@ -110,8 +116,9 @@ export const probes = defineProbes({
       }
       checked.push(call);
       changes.push(...check());
+      results[call] = snapshot(result, (v) => v instanceof ctx.tf.Tensor);
       disposeResult(ctx, result, [inputs.x, inputs.y]);
     }
-    return { changes, checked };
+    return { changes, checked, results };
   },
 });

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { compareStructure, fromTf, plainTensor, toTf, type Expected, type PlainTensor } from '../../grader/compare';
 import { MAX_MISMATCH_FIGURES, structureFigures, type TensorMismatchFigure } from '../../grader/compare/mismatch-figure';
 import { defineAssignment, type TestContext, type TestVerdict, say } from '../../grader/spec/assignment-spec';
+import { uncredited } from '../../grader/spec/credit';
 import type * as Reference from '../../reference/autograd-graph';
 import { broadcastPair, sumTo, tensorOf } from './broadcast';
 import { MISTAKES, type Mistake, type Text } from './mistakes';
@@ -222,7 +223,10 @@ async function failingCases(ctx: TestContext, cases: Case[], check: (ctx: TestCo
 const InputChangesSchema = z.object({
   changes: z.array(z.object({ call: z.enum(['f', 'gradF']), input: z.enum(['x', 'y']), how: z.enum(['disposed', 'changed']) })).max(10),
   checked: z.array(z.enum(['f', 'gradF'])),
+  results: z.object({ f: z.unknown().optional(), gradF: z.unknown().optional() }),
 });
+
+const INPUTS_PROPERTY: Text = { en: 'Leaving x and y alone', ru: 'То, что x и y не тронуты' };
 
 const HOW: Record<'disposed' | 'changed', Text> = {
   disposed: { en: 'disposed', ru: 'освободила (dispose)' },
@@ -388,16 +392,21 @@ export const spec = defineAssignment({
         if (!report.success) throw new Error(`grader bug: the inputsUnchanged probe reported ${report.error.message}`);
         const { changes } = report.data;
         if (changes.length === 0) {
-          return {
-            passed: true,
-            output:
-              report.data.checked.length === 2
-                ? say(ctx.lang, { en: 'f and gradF leave x and y as they were.', ru: 'f и gradF оставляют x и y такими, какими их получили.' })
-                : say(ctx.lang, {
-                    en: 'f leaves x and y as they were (gradF threw, so only f was checked; the other tests report the error).',
-                    ru: 'f оставляет x и y такими, какими их получила (gradF выбросила исключение, поэтому проверена только f; ошибку показывают другие тесты).',
-                  }),
-          };
+          if (report.data.checked.length < 2) {
+            return {
+              passed: false,
+              output: say(ctx.lang, {
+                en: 'Leaving x and y alone cannot be credited: it counts only when the functions also do their job in the same call, and gradF(x, y) threw instead of returning {dx, dy} (the other tests report the error). f leaves x and y as they were.',
+                ru: 'То, что x и y не тронуты, — не засчитывается: это свойство учитывается, только если функции в том же вызове сделали свою работу, а gradF(x, y) выбросила исключение вместо того, чтобы вернуть {dx, dy} (ошибку показывают другие тесты). f оставляет x и y такими, какими их получила.',
+              }),
+            };
+          }
+          const why = uncredited(ctx.lang, INPUTS_PROPERTY, [
+            { call: 'f(x, y)', actual: report.data.results.f, inputs: [c.x, c.y], what: { en: 'the tensor f(x, y)', ru: 'тензора f(x, y)' } },
+            { call: 'gradF(x, y)', actual: report.data.results.gradF, inputs: [c.x, c.y], what: { en: 'the gradients {dx, dy}', ru: 'градиентов {dx, dy}' } },
+          ]);
+          if (why !== undefined) return { passed: false, output: why };
+          return { passed: true, output: say(ctx.lang, { en: 'f and gradF leave x and y as they were.', ru: 'f и gradF оставляют x и y такими, какими их получили.' }) };
         }
         const lead = say(ctx.lang, {
           en: 'The caller owns x and y and may use them again after the call: do not dispose the inputs (tf.tidy never disposes them; dispose only tensors your function created).',

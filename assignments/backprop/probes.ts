@@ -3,6 +3,7 @@
  * backward do to the layers, x and y they are given, which belong to the caller.
  */
 import type { Tensor } from '@tensorflow/tfjs';
+import { snapshot } from '../../grader/spec/credit';
 import { defineProbes, studentFunction, type ProbeContext } from '../../grader/spec/probe';
 
 /** One thing a call did to what it was given. */
@@ -79,6 +80,8 @@ export const probes = defineProbes({
     const keep = [...list.flatMap((l) => [l.W, l.b]), tx, ty];
     const changes: InputChange[] = [];
     const checked: string[] = [];
+    // Plain copies of what each call returned: the property is credited only when they are right.
+    const results: Record<string, unknown> = {};
     const calls = [
       { call: 'forward' as const, run: () => studentFunction(ctx, 'forward')(list, tx) },
       { call: 'backward' as const, run: () => studentFunction(ctx, 'backward')(list, tx, ty) },
@@ -94,9 +97,10 @@ export const probes = defineProbes({
       }
       checked.push(call);
       changes.push(...check());
+      results[call] = snapshot(result, (v) => v instanceof ctx.tf.Tensor);
       disposeResult(ctx, result, keep);
       if (changes.length > 0) break;
     }
-    return { changes: changes.slice(0, 10), checked };
+    return { changes: changes.slice(0, 10), checked, results };
   },
 });

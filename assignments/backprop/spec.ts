@@ -18,6 +18,7 @@ import {
   type TensorMismatchFigure,
 } from '../../grader/compare/mismatch-figure';
 import { defineAssignment, type Lang, type TestContext, type TestVerdict, say, type LocalizedText as Text } from '../../grader/spec/assignment-spec';
+import { uncredited } from '../../grader/spec/credit';
 import type * as Reference from '../../reference/backprop';
 import { backward64, LECTURE_FORM, type BackpropForm } from './float64';
 import { finiteDifferenceGradients } from './finite-difference';
@@ -350,6 +351,7 @@ const R = {
 } as const;
 
 const InputReportSchema = z.object({
+  results: z.object({ forward: z.unknown().optional(), backward: z.unknown().optional() }),
   changes: z
     .array(
       z.object({
@@ -377,15 +379,34 @@ async function checkInputs(ctx: TestContext, net: Network): Promise<TestVerdict>
   if (!report.success) throw new Error(`grader bug: the inputsUnchanged probe reported ${report.error.message}`);
   const { changes, checked } = report.data;
   if (changes.length === 0) {
+    if (checked.length < 2) {
+      return {
+        passed: false,
+        output: say(ctx.lang, {
+          en: 'Leaving layers, x and y alone cannot be credited: it counts only when the functions also do their job in the same call, and backward(layers, x, y) threw instead of returning {deltas, dW, db} (the other tests report the error). forward leaves layers and x as they were.',
+          ru: 'То, что layers, x и y не тронуты, — не засчитывается: это свойство учитывается, только если функции в том же вызове сделали свою работу, а backward(layers, x, y) выбросила исключение вместо того, чтобы вернуть {deltas, dW, db} (ошибку показывают другие тесты). forward оставляет layers и x такими, какими их получила.',
+        }),
+      };
+    }
+    const given = [...(layers as Array<{ W: PlainTensor; b: PlainTensor }>).flatMap((l) => [l.W, l.b]), x as PlainTensor, y as PlainTensor];
+    const why = uncredited(ctx.lang, { en: 'Leaving layers, x and y alone', ru: 'То, что layers, x и y не тронуты' }, [
+      {
+        call: 'forward(layers, x)',
+        actual: report.data.results.forward,
+        inputs: given,
+        what: { en: '{zs, activations}', ru: '{zs, activations}' },
+      },
+      {
+        call: 'backward(layers, x, y)',
+        actual: report.data.results.backward,
+        inputs: given,
+        what: { en: '{deltas, dW, db}', ru: '{deltas, dW, db}' },
+      },
+    ]);
+    if (why !== undefined) return { passed: false, output: why };
     return {
       passed: true,
-      output:
-        checked.length === 2
-          ? say(ctx.lang, { en: 'forward and backward leave layers, x and y as they were.', ru: 'forward и backward оставляют layers, x и y такими, какими их получили.' })
-          : say(ctx.lang, {
-              en: 'forward leaves layers and x as they were (backward threw, so only forward was checked; the other tests report the error).',
-              ru: 'forward оставляет layers и x такими, какими их получила (backward выбросила исключение, поэтому проверена только forward; ошибку показывают другие тесты).',
-            }),
+      output: say(ctx.lang, { en: 'forward and backward leave layers, x and y as they were.', ru: 'forward и backward оставляют layers, x и y такими, какими их получили.' }),
     };
   }
   const lead = say(ctx.lang, {

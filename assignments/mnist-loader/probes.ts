@@ -299,8 +299,18 @@ export const probes = defineProbes({
     const whole = iterate(ctx, ds as SyntheticDataset, options as LoaderOptions, 0);
     if (typeof whole === 'string') return { notIterable: whole };
     let batches = 0;
-    for (let step = whole.next(); step.done !== true && batches < MAX_BATCHES; step = whole.next()) {
+    // What the epoch yielded (dataSync only, no tensor made): the spec credits the property only for a right epoch.
+    const summaries: BatchSummary[] = [];
+    let ended = false;
+    for (;;) {
+      const step = whole.next();
+      if (step.done === true) {
+        ended = true;
+        break;
+      }
+      if (batches >= MAX_BATCHES) break;
       batches++;
+      if (summaries.length < MAX_BATCHES) summaries.push(summarizeBatch(tf, step.value, false));
       disposeBatch(tf, step.value);
     }
     const afterWhole = tf.memory().numTensors;
@@ -313,6 +323,6 @@ export const probes = defineProbes({
     }
     early.return?.();
     const afterEarly = tf.memory().numTensors;
-    return { batches, whole: afterWhole - before, early: afterEarly - afterWhole };
+    return { batches, whole: afterWhole - before, early: afterEarly - afterWhole, summary: { batches: summaries, ended } };
   },
 });

@@ -14,6 +14,8 @@ import { compareTensors, plainTensor } from '../../grader/compare';
 import { formatNumber, formatShape } from '../../grader/compare/format';
 import { hasMismatchPicture, mismatchFigure } from '../../grader/compare/mismatch-figure';
 import { defineAssignment, type Lang, type TestContext, type TestVerdict, say, type LocalizedText as Text } from '../../grader/spec/assignment-spec';
+import { notCredited } from '../../grader/spec/credit';
+import { count, NOUNS } from '../../grader/util/plural';
 import type * as Reference from '../../reference/mnist-loader';
 // probes.ts also makes the synthetic data sets (it must be self-contained in the runner).
 import { indexedDataset, type LoaderOptions, type probes, type SyntheticDataset } from './probes';
@@ -23,6 +25,16 @@ const SUMMARIZE: ProbeName = 'summarize';
 const LAZY: ProbeName = 'lazy';
 const LEAKS: ProbeName = 'leaks';
 const ORDERS: ProbeName = 'orders';
+
+/** Counted nouns after "из", "для", "больше" (genitive) and "в" (prepositional) in Russian. */
+const SAMPLES_GEN = { en: NOUNS.sample.en, ru: ['примера', 'примеров', 'примеров'] } as const;
+const BATCHES_GEN = { en: NOUNS.batch.en, ru: ['батча', 'батчей', 'батчей'] } as const;
+const BATCHES_PREP = { en: NOUNS.batch.en, ru: ['батче', 'батчах', 'батчах'] } as const;
+
+/** A Russian count that takes a singular verb (1, 21, 101…). */
+function ruOne(n: number): boolean {
+  return n % 10 === 1 && n % 100 !== 11;
+}
 
 function pass(ctx: TestContext, text: Text): TestVerdict {
   return { passed: true, output: say(ctx.lang, text) };
@@ -90,7 +102,7 @@ const OrdersSchema = z.union([
 
 const LeaksSchema = z.union([
   z.object({ notIterable: z.string().max(200) }),
-  z.object({ batches: z.number(), whole: z.number(), early: z.number() }),
+  z.object({ batches: z.number(), whole: z.number(), early: z.number(), summary: SummarySchema }),
 ]);
 
 /** A verdict that ends a test early, thrown by the helpers below. */
@@ -128,8 +140,8 @@ async function summarize(ctx: TestContext, ds: SyntheticDataset, options: Loader
   if (!summary.ended) {
     throw new Stop(
       fail(ctx, {
-        en: `batches() yielded more than ${summary.batches.length} batches for ${ds.count} samples and was stopped: the loop never ends. Stop after the last sample.`,
-        ru: `batches() выдала больше ${summary.batches.length} батчей для ${ds.count} примеров и была остановлена: цикл не заканчивается. Остановитесь после последнего примера.`,
+        en: `batches() yielded more than ${count('en', summary.batches.length, NOUNS.batch)} for ${count('en', ds.count, NOUNS.sample)} and was stopped: the loop never ends. Stop after the last sample.`,
+        ru: `batches() выдала больше ${count('ru', summary.batches.length, BATCHES_GEN)} для ${count('ru', ds.count, SAMPLES_GEN)} и была остановлена: цикл не заканчивается. Остановитесь после последнего примера.`,
       }),
     );
   }
@@ -235,6 +247,58 @@ function list(xs: readonly number[], max = 12): string {
   return xs.length <= max ? xs.join(', ') : `${xs.slice(0, max).join(', ')}, … (${xs.length} in all)`;
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// Credit: a property test ("a missing seed means 0", "no tensor leaks") counts only when the
+// epoch it watched was a right one: a loader that yields nothing leaves nothing behind and is
+// as deterministic as can be.
+
+/**
+ * What is wrong with one epoch of `options` over `ds` (a noun phrase for "yielded …"), or
+ * undefined when it is a real epoch: it ends, yields batches {x, y} of tensors with one batch
+ * axis whose images are samples of ds. Lenient on purpose: dtypes, layouts, batch sizes,
+ * duplicates and labels have their own tests, and a bug there must not cost these points too.
+ * `shuffled`: the order must not be the file order (the property is about the shuffle).
+ */
+function epochProblem(ds: SyntheticDataset, summary: Summary, shuffled: boolean): Text | undefined {
+  if (!summary.ended) {
+    return { en: 'batches without end (stopped after 5,000)', ru: 'батчи без конца (остановлено после 5000)' };
+  }
+  if (summary.batches.length === 0) return { en: 'an empty epoch (no batch at all)', ru: 'пустую эпоху (ни одного батча)' };
+  const shapeOf = (t: TensorInfo) => (t.tensor ? `${t.dtype} ${formatShape(t.shape)}` : t.what);
+  for (const [k, b] of summary.batches.entries()) {
+    const size = b.x.shape[0];
+    const ok = b.x.tensor && b.y.tensor && b.x.shape.length >= 2 && size >= 1 && b.y.shape[0] === size;
+    if (!ok) {
+      return {
+        en: `a batch ${k} with x ${shapeOf(b.x)} and y ${shapeOf(b.y)}`,
+        ru: `батч ${k}, где x — ${shapeOf(b.x)}, а y — ${shapeOf(b.y)}`,
+      };
+    }
+  }
+  const seq = summary.batches.flatMap((b) => Array.from(b.indices));
+  if (seq.some((i) => i < 0 || i >= ds.count)) {
+    return { en: 'images that are not the data set\'s images', ru: 'изображения, которых нет в наборе данных' };
+  }
+  if (shuffled && seq.length === ds.count && isIdentity(seq)) {
+    return { en: 'the samples in file order (not shuffled)', ru: 'примеры в порядке файла (без перемешивания)' };
+  }
+  return undefined;
+}
+
+/** The failed verdict of a property that cannot be credited because the epoch was wrong, or undefined. */
+function uncreditedEpoch(ctx: TestContext, property: Text, ds: SyntheticDataset, options: LoaderOptions, summary: Summary, call: string): TestVerdict | undefined {
+  const problem = epochProblem(ds, summary, options.shuffle);
+  if (problem === undefined) return undefined;
+  const n = count('en', ds.count, NOUNS.sample);
+  const nRu = count('ru', ds.count, NOUNS.sample);
+  const what: Text = {
+    en: `${options.shuffle ? 'a shuffled epoch' : 'an epoch'} of ${n} in batches of ${options.batchSize}, each {x: float32 [b, ${ds.rows}, ${ds.cols}, 1], y: int32 [b]}`,
+    ru: `${options.shuffle ? 'перемешанной эпохи' : 'эпохи'} из ${nRu} в батчах по ${options.batchSize}, каждый {x: float32 [b, ${ds.rows}, ${ds.cols}, 1], y: int32 [b]}`,
+  };
+  return { passed: false, output: notCredited(ctx.lang, property, call, say(ctx.lang, problem), what) };
+}
+
 // ---------------------------------------------------------------------------------------------
 // The tests.
 
@@ -284,7 +348,7 @@ async function shapesAndDtypes(ctx: TestContext): Promise<TestVerdict> {
         ru: `x первого батча имеет форму ${shape}, ожидалась ${expected} для изображений ${ROWS}x${COLS} в батчах по 4: ${hint.ru}`,
       });
     } else if (b !== 4) {
-      problems.push({ en: `the first batch holds ${b} samples, expected batchSize = 4.`, ru: `в первом батче ${b} примеров, ожидалось batchSize = 4.` });
+      problems.push({ en: `the first batch holds ${count('en', b, NOUNS.sample)}, expected batchSize = 4.`, ru: `в первом батче ${count('ru', b, NOUNS.sample)}, ожидалось batchSize = 4.` });
     }
     if (x.dtype !== 'float32') {
       problems.push({
@@ -418,8 +482,8 @@ async function fileOrder(ctx: TestContext): Promise<TestVerdict> {
             ru: `${call}: пример ${at} эпохи — изображение №${seq[at]}, ожидалось №${at}: при shuffle: false примеры идут в порядке файла.`,
           }
         : {
-            en: `${call}: the epoch holds ${seq.length} samples, expected all ${ds.count} in the order of the file.`,
-            ru: `${call}: в эпохе ${seq.length} примеров, ожидались все ${ds.count} в порядке файла.`,
+            en: `${call}: the epoch holds ${count('en', seq.length, NOUNS.sample)}, expected all ${ds.count} in the order of the file.`,
+            ru: `${call}: в эпохе ${count('ru', seq.length, NOUNS.sample)}, ожидались все ${ds.count} в порядке файла.`,
           };
     return fail(ctx, text, { order: seq.slice(0, 100) });
   }
@@ -461,13 +525,13 @@ async function batchSizes(ctx: TestContext, cases: SizeCase[], dropLast: boolean
       why = { en: 'the last batch is empty: stop when no sample is left.', ru: 'последний батч пустой: остановитесь, когда примеры кончились.' };
     } else if (!dropLast && partial > 0 && sameSequence(got, c.expected.slice(0, -1))) {
       why = {
-        en: `the last, partial batch of ${partial} samples is missing. Without dropLast every sample must be served: the lecture's 10,000 test images in batches of 32 end with a batch of 16.`,
-        ru: `нет последнего неполного батча из ${partial} примеров. Без dropLast нужно выдать все примеры: 10 000 тестовых изображений лекции в батчах по 32 заканчиваются батчем из 16.`,
+        en: `the last, partial batch of ${count('en', partial, NOUNS.sample)} is missing. Without dropLast every sample must be served: the lecture's 10,000 test images in batches of 32 end with a batch of 16.`,
+        ru: `нет последнего неполного батча из ${count('ru', partial, SAMPLES_GEN)}. Без dropLast нужно выдать все примеры: 10 000 тестовых изображений лекции в батчах по 32 заканчиваются батчем из 16.`,
       };
     } else if (dropLast && partial > 0 && sameSequence(got, [...c.expected, partial])) {
       why = {
-        en: `dropLast: true must drop the partial last batch of ${partial} samples.`,
-        ru: `при dropLast: true неполный последний батч из ${partial} примеров нужно отбросить.`,
+        en: `dropLast: true must drop the partial last batch of ${count('en', partial, NOUNS.sample)}.`,
+        ru: `при dropLast: true неполный последний батч из ${count('ru', partial, SAMPLES_GEN)} нужно отбросить.`,
       };
     } else if (dropLast && partial === 0 && got.length < c.expected.length) {
       why = {
@@ -476,8 +540,8 @@ async function batchSizes(ctx: TestContext, cases: SizeCase[], dropLast: boolean
       };
     } else if (got.length === c.expected.length && !dropLast && partial > 0 && got[got.length - 1] === c.options.batchSize) {
       why = {
-        en: `the last batch holds ${c.options.batchSize} samples, but only ${partial} are left: it must not be filled up with other samples.`,
-        ru: `в последнем батче ${c.options.batchSize} примеров, а осталось только ${partial}: его нельзя дополнять другими примерами.`,
+        en: `the last batch holds ${count('en', c.options.batchSize, NOUNS.sample)}, but only ${partial} ${partial === 1 ? 'is' : 'are'} left: it must not be filled up with other samples.`,
+        ru: `в последнем батче ${count('ru', c.options.batchSize, NOUNS.sample)}, а осталось только ${partial}: его нельзя дополнять другими примерами.`,
       };
     } else {
       why = {
@@ -511,16 +575,16 @@ async function exactlyOnce(ctx: TestContext): Promise<TestVerdict> {
     return fail(
       ctx,
       {
-        en: `${call}: image #${i} appears ${c} times in one epoch and ${missing.length} images never appear (#${list(missing, 6)}): the samples were drawn with replacement (a random index for every slot). An epoch must visit every sample exactly once: shuffle a permutation of 0..count-1 (Fisher–Yates) and walk through it.`,
-        ru: `${call}: изображение №${i} встречается ${c} раз за эпоху, а ${missing.length} изображений не встречаются вовсе (№${list(missing, 6)}): примеры выбирались с возвращением (случайный индекс на каждое место). За эпоху каждый пример должен встретиться ровно один раз: перемешайте перестановку 0..count-1 (Фишер — Йейтс) и пройдите по ней.`,
+        en: `${call}: image #${i} appears ${count('en', c, NOUNS.time)} in one epoch and ${count('en', missing.length, NOUNS.image)} never ${missing.length === 1 ? 'appears' : 'appear'} (#${list(missing, 6)}): the samples were drawn with replacement (a random index for every slot). An epoch must visit every sample exactly once: shuffle a permutation of 0..count-1 (Fisher–Yates) and walk through it.`,
+        ru: `${call}: изображение №${i} встречается ${count('ru', c, NOUNS.time)} за эпоху, а ${count('ru', missing.length, NOUNS.image)} не ${ruOne(missing.length) ? 'встречается' : 'встречаются'} вовсе (№${list(missing, 6)}): примеры выбирались с возвращением (случайный индекс на каждое место). За эпоху каждый пример должен встретиться ровно один раз: перемешайте перестановку 0..count-1 (Фишер — Йейтс) и пройдите по ней.`,
       },
       { order: seq.slice(0, 200) },
     );
   }
   if (missing.length > 0) {
     return fail(ctx, {
-      en: `${call}: ${missing.length} of the ${ds.count} images never appear (#${list(missing, 6)}): an epoch must visit every sample exactly once.`,
-      ru: `${call}: ${missing.length} из ${ds.count} изображений не встречаются вовсе (№${list(missing, 6)}): за эпоху каждый пример должен встретиться ровно один раз.`,
+      en: `${call}: ${missing.length} of the ${ds.count} images never ${missing.length === 1 ? 'appears' : 'appear'} (#${list(missing, 6)}): an epoch must visit every sample exactly once.`,
+      ru: `${call}: ${missing.length} из ${ds.count} изображений не ${ruOne(missing.length) ? 'встречается' : 'встречаются'} вовсе (№${list(missing, 6)}): за эпоху каждый пример должен встретиться ровно один раз.`,
     });
   }
   if (isIdentity(seq)) {
@@ -606,12 +670,16 @@ async function seedDefault(ctx: TestContext): Promise<TestVerdict> {
   const ds = SEEDED_DS();
   const run = async (options: LoaderOptions, epoch: number) => {
     const call = describeOptions(ds, options, epoch);
-    return { call, seq: order(ctx, await summarize(ctx, ds, options, epoch), call) };
+    const summary = await summarize(ctx, ds, options, epoch);
+    return { call, summary, seq: order(ctx, summary, call) };
   };
   const none: LoaderOptions = { batchSize: 8, shuffle: true };
   const zero: LoaderOptions = { batchSize: 8, shuffle: true, seed: 0 };
+  const property: Text = { en: 'The default seed', ru: 'Значение seed по умолчанию' };
   for (const epoch of [0, 1]) {
     const z1 = await run(zero, epoch);
+    const wrong = uncreditedEpoch(ctx, property, ds, zero, z1.summary, z1.call);
+    if (wrong !== undefined) return wrong;
     const z2 = await run(zero, epoch);
     if (!sameSequence(z1.seq, z2.seq)) {
       return fail(ctx, {
@@ -812,8 +880,8 @@ async function uniform(ctx: TestContext): Promise<TestVerdict> {
   let worst = { e: 0, p: 0, c: counts[0][0] };
   counts.forEach((row, e) => row.forEach((c, p) => (Math.abs(c - even) > Math.abs(worst.c - even) ? (worst = { e, p, c }) : undefined)));
   const numbers: Text = {
-    en: `over ${m} epochs with fixed seeds, sample #${worst.e} landed at position ${worst.p} ${worst.c} times, where a uniform shuffle gives ${formatNumber(even, 3)} ± ${formatNumber(Math.sqrt(even), 2)}; χ² of the whole position table is ${formatNumber(chi, 4)}, a uniform shuffle stays below ${formatNumber(bound, 3)}`,
-    ru: `за ${m} эпох с фиксированными зёрнами пример №${worst.e} попал на позицию ${worst.p} ${worst.c} раз, а у равномерного перемешивания ${formatNumber(even, 3)} ± ${formatNumber(Math.sqrt(even), 2)}; χ² всей таблицы позиций равен ${formatNumber(chi, 4)}, у равномерного перемешивания меньше ${formatNumber(bound, 3)}`,
+    en: `over ${m} epochs with fixed seeds, sample #${worst.e} landed at position ${worst.p} ${count('en', worst.c, NOUNS.time)}, where a uniform shuffle gives ${formatNumber(even, 3)} ± ${formatNumber(Math.sqrt(even), 2)}; χ² of the whole position table is ${formatNumber(chi, 4)}, a uniform shuffle stays below ${formatNumber(bound, 3)}`,
+    ru: `за ${m} эпох с фиксированными зёрнами пример №${worst.e} попал на позицию ${worst.p} ${count('ru', worst.c, NOUNS.time)}, а у равномерного перемешивания ${formatNumber(even, 3)} ± ${formatNumber(Math.sqrt(even), 2)}; χ² всей таблицы позиций равен ${formatNumber(chi, 4)}, у равномерного перемешивания меньше ${formatNumber(bound, 3)}`,
   };
   const diagonal = counts.reduce((sum, row, i) => sum + row[i], 0);
   let named: Text | undefined;
@@ -875,8 +943,8 @@ async function lazy(ctx: TestContext): Promise<TestVerdict> {
     return fail(
       ctx,
       {
-        en: `One epoch of 60,000 samples (batchSize ${LAZY_BATCH}, shuffle: true) yielded ${r.samples} samples in ${r.batches} batches, expected 60,000.`,
-        ru: `Одна эпоха из 60 000 примеров (batchSize ${LAZY_BATCH}, shuffle: true) выдала ${r.samples} примеров в ${r.batches} батчах, ожидалось 60 000.`,
+        en: `One epoch of 60,000 samples (batchSize ${LAZY_BATCH}, shuffle: true) yielded ${count('en', r.samples, NOUNS.sample)} in ${count('en', r.batches, NOUNS.batch)}, expected 60,000.`,
+        ru: `Одна эпоха из 60 000 примеров (batchSize ${LAZY_BATCH}, shuffle: true) выдала ${count('ru', r.samples, NOUNS.sample)} в ${count('ru', r.batches, BATCHES_PREP)}, ожидалось 60 000.`,
       },
       details,
     );
@@ -900,16 +968,20 @@ async function leaks(ctx: TestContext): Promise<TestVerdict> {
   const r = parsed.data;
   if ('notIterable' in r) throw notIterable(ctx, r.notIterable);
   const problems: Text[] = [];
+  if (r.whole === 0 && r.early === 0) {
+    const wrong = uncreditedEpoch(ctx, { en: 'Leaving no tensor behind', ru: 'То, что не осталось лишних тензоров' }, ds, options, r.summary, describeOptions(ds, options, 0));
+    if (wrong !== undefined) return wrong;
+  }
   if (r.whole !== 0) {
     problems.push({
-      en: `after one epoch (${r.batches} batches, each of them disposed by the caller) ${r.whole} more tensors exist than before: the generator leaves intermediate tensors behind. A usual cause: tf.tensor(bytes).div(255) keeps the first tensor alive; build the batch in a Float32Array and make one tensor of it, or wrap the arithmetic in tf.tidy.`,
-      ru: `после одной эпохи (${r.batches} батчей, каждый освобождён вызывающим кодом) тензоров на ${r.whole} больше, чем было: генератор оставляет промежуточные тензоры. Частая причина: tf.tensor(bytes).div(255) оставляет жить первый тензор; соберите батч в Float32Array и сделайте из него один тензор или оберните вычисления в tf.tidy.`,
+      en: `after one epoch (${count('en', r.batches, NOUNS.batch)}, each of them disposed by the caller) ${r.whole} more ${r.whole === 1 ? 'tensor exists' : 'tensors exist'} than before: the generator leaves intermediate tensors behind. A usual cause: tf.tensor(bytes).div(255) keeps the first tensor alive; build the batch in a Float32Array and make one tensor of it, or wrap the arithmetic in tf.tidy.`,
+      ru: `после одной эпохи (${count('ru', r.batches, NOUNS.batch)}, каждый освобождён вызывающим кодом) тензоров на ${r.whole} больше, чем было: генератор оставляет промежуточные тензоры. Частая причина: tf.tensor(bytes).div(255) оставляет жить первый тензор; соберите батч в Float32Array и сделайте из него один тензор или оберните вычисления в tf.tidy.`,
     });
   }
   if (r.early !== 0) {
     problems.push({
-      en: `stopping after two batches (a for…of with break) left ${r.early} tensors behind: free what the generator holds in a finally block.`,
-      ru: `остановка после двух батчей (for…of с break) оставила ${r.early} тензоров: освобождайте то, что держит генератор, в блоке finally.`,
+      en: `stopping after two batches (a for…of with break) left ${count('en', r.early, NOUNS.tensor)} behind: free what the generator holds in a finally block.`,
+      ru: `остановка после двух батчей (for…of с break) оставила ${count('ru', r.early, NOUNS.tensor)}: освобождайте то, что держит генератор, в блоке finally.`,
     });
   }
   if (problems.length > 0) {

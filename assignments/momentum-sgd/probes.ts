@@ -8,6 +8,7 @@
  * read this one compiled file and dist/grader, nothing else next to it.
  */
 import type * as tfType from '@tensorflow/tfjs';
+import { snapshot } from '../../grader/spec/credit';
 import { defineProbes, studentFunction, type ProbeContext } from '../../grader/spec/probe';
 
 type Tf = typeof tfType;
@@ -158,8 +159,14 @@ export const probes = defineProbes({
     return state;
   },
 
-  /** Calls momentumStep and minimize and reports every change made to what they were given. */
+  /**
+   * Calls momentumStep and minimize and reports every change made to what they were given,
+   * with plain copies of what they returned (`results`: the property is credited only when
+   * they are right). Then minimize with steps 0 on copies of init: `zeroSteps` says whether it
+   * returned the caller's own array or tensors ('array', 'tensor') instead of new ones.
+   */
   inputsUnchanged: (ctx, params, velocities, grads, options, problem, init, minimizeOptions) => {
+    const isTensor = (v: unknown) => v instanceof ctx.tf.Tensor;
     const changes: InputChange[] = [];
     const stepChecks = [
       watchTensors('momentumStep', 'params', params as Tensor[]),
@@ -167,21 +174,32 @@ export const probes = defineProbes({
       watchTensors('momentumStep', 'grads', grads as Tensor[]),
       watchOptions('momentumStep', options as Record<string, unknown>),
     ];
-    studentFunction(ctx, 'momentumStep')(params, velocities, grads, options);
+    const step = studentFunction(ctx, 'momentumStep')(params, velocities, grads, options);
+    const results: { momentumStep: unknown; minimize?: unknown; minimizeZero?: unknown } = { momentumStep: snapshot(step, isTensor) };
     for (const check of stepChecks) changes.push(...check());
 
+    let zeroSteps: 'new' | 'array' | 'tensor' = 'new';
     const built = buildLoss(ctx.tf, problem as Problem);
     try {
       const minimizeChecks = [
         watchTensors('minimize', 'init', init as Tensor[]),
         watchOptions('minimize', minimizeOptions as Record<string, unknown>),
       ];
-      studentFunction(ctx, 'minimize')(built.loss, init, minimizeOptions);
+      results.minimize = snapshot(studentFunction(ctx, 'minimize')(built.loss, init, minimizeOptions), isTensor);
       for (const check of minimizeChecks) changes.push(...check());
+
+      const init0 = (init as Tensor[]).map((t) => (t.isDisposed ? t : t.clone()));
+      const zeroOptions = { ...(minimizeOptions as object), steps: 0 };
+      const zeroChecks = [watchTensors('minimize', 'init', init0), watchOptions('minimize', zeroOptions)];
+      const zero = studentFunction(ctx, 'minimize')(built.loss, init0, zeroOptions);
+      results.minimizeZero = snapshot(zero, isTensor);
+      if (zero === init0) zeroSteps = 'array';
+      else if (Array.isArray(zero) && zero.some((t) => init0.includes(t as Tensor))) zeroSteps = 'tensor';
+      for (const check of zeroChecks) changes.push(...check());
     } finally {
       built.dispose();
     }
-    return { changes };
+    return { changes, results, zeroSteps };
   },
 
   /**
@@ -226,10 +244,12 @@ export const probes = defineProbes({
       const before = tf.memory().numTensors;
       const result = studentFunction(ctx, 'minimize')(built.loss, init, options);
       const returned = tensorList(ctx, result);
+      // A plain copy of the result, taken outside the count: the property is credited only when it is right.
+      const copy = snapshot(result, (v) => v instanceof tf.Tensor);
       tf.dispose(returned.filter((t) => !initList.includes(t)));
       const initDisposed = initList.filter((t) => t.isDisposed).length;
       const after = tf.memory().numTensors;
-      return { leaked: after - before + initDisposed, initDisposed, returned: returned.length };
+      return { leaked: after - before + initDisposed, initDisposed, returned: returned.length, result: copy };
     } finally {
       built.dispose();
     }

@@ -11,6 +11,8 @@ import { compareStructure, fromTf, messagesFor, parsePlainTensor, plainTensor, t
 import { MAX_MISMATCH_FIGURES, structureFigures } from '../../grader/compare/mismatch-figure';
 import type { FigureInput } from '../../grader/report/figures';
 import { defineAssignment, type Lang, type TestContext, type TestVerdict, say, type LocalizedText as Text } from '../../grader/spec/assignment-spec';
+import { uncredited } from '../../grader/spec/credit';
+import { count, NOUNS } from '../../grader/util/plural';
 import type * as Reference from '../../reference/momentum-sgd';
 import type { MinimizeOptions, MomentumOptions } from '../../reference/momentum-sgd';
 import type { SeededRandom } from '../../grader/util/rng';
@@ -546,9 +548,11 @@ const InputChangesSchema = z.object({
       how: z.enum(['resized', 'replaced', 'disposed', 'changed']),
     }),
   ),
+  results: z.object({ momentumStep: z.unknown(), minimize: z.unknown().optional(), minimizeZero: z.unknown().optional() }),
+  zeroSteps: z.enum(['new', 'array', 'tensor']),
 });
 
-const LeakReportSchema = z.object({ leaked: z.number().int(), initDisposed: z.number().int(), returned: z.number().int() });
+const LeakReportSchema = z.object({ leaked: z.number().int(), initDisposed: z.number().int(), returned: z.number().int(), result: z.unknown() });
 
 const HOW: Record<z.infer<typeof InputChangesSchema>['changes'][number]['how'], Text> = {
   resized: { en: 'the array changed its length', ru: 'у массива изменилась длина' },
@@ -629,8 +633,8 @@ export const spec = defineAssignment({
     {
       id: 'inputs-unchanged',
       text: {
-        en: 'momentumStep and minimize leave their inputs alone: no writes into the given arrays, no dispose of given tensors, no change to options.',
-        ru: 'momentumStep и minimize не трогают входы: не пишут в переданные массивы, не освобождают переданные тензоры, не меняют options.',
+        en: 'momentumStep and minimize leave their inputs alone: no writes into the given arrays, no dispose of given tensors, no change to options; minimize returns a new array of new tensors, even with steps 0 (never init or its tensors).',
+        ru: 'momentumStep и minimize не трогают входы: не пишут в переданные массивы, не освобождают переданные тензоры, не меняют options; minimize возвращает новый массив новых тензоров, даже при steps 0 (никогда не init и не его тензоры).',
       },
     },
     {
@@ -722,12 +726,51 @@ export const spec = defineAssignment({
       run: async (ctx) => {
         const c = stepCase(ctx.rng, [[3], [2, 2]], { lr: 0.1, momentum: 0.9 });
         const { problem, init } = quadratic(ctx.rng);
-        const report = InputChangesSchema.safeParse(
-          await probe(ctx, 'inputsUnchanged', c.params, c.velocities, c.grads, c.options, problem, init, { lr: 0.01, momentum: 0.9, steps: 3 }),
-        );
+        const minimizeOptions = { lr: 0.01, momentum: 0.9, steps: 3 };
+        const report = InputChangesSchema.safeParse(await probe(ctx, 'inputsUnchanged', c.params, c.velocities, c.grads, c.options, problem, init, minimizeOptions));
         if (!report.success) throw new Error(`grader bug: the inputsUnchanged probe reported ${report.error.message}`);
-        const { changes } = report.data;
+        const { changes, results, zeroSteps } = report.data;
         if (changes.length === 0) {
+          const OWN: Text = {
+            en: "the caller's own init array",
+            ru: 'собственный массив init вызывающего',
+          };
+          const OWN_TENSORS: Text = {
+            en: "an array holding the caller's own init tensors",
+            ru: 'массив с собственными тензорами init вызывающего',
+          };
+          const why = uncredited(ctx.lang, { en: 'Leaving the inputs unchanged', ru: 'То, что входы не изменены' }, [
+            {
+              call: `momentumStep(…, {lr: ${c.options.lr}, momentum: ${c.options.momentum}})`,
+              actual: results.momentumStep,
+              inputs: [...c.params, ...c.velocities, ...c.grads],
+              what: { en: 'the new {params, velocities}', ru: 'новых {params, velocities}' },
+            },
+            {
+              call: 'minimize(quadratic, {steps: 3})',
+              actual: results.minimize,
+              inputs: init,
+              what: { en: 'the params after 3 steps', ru: 'параметров после 3 шагов' },
+            },
+            {
+              call: 'minimize(quadratic, {steps: 0})',
+              // Its values are init's: only nothing at all, or the caller's own array or tensors, is wrong here.
+              actual: results.minimizeZero,
+              inputs: [],
+              what: { en: 'new tensors with the values of init', ru: 'новых тензоров со значениями init' },
+              ...(zeroSteps === 'new' ? {} : { instead: zeroSteps === 'array' ? OWN : OWN_TENSORS }),
+            },
+          ]);
+          if (why !== undefined) {
+            const own =
+              zeroSteps === 'new'
+                ? ''
+                : `\n${say(ctx.lang, {
+                    en: 'The caller still owns init and may dispose it after the call: with steps 0, return new tensors (init.map((t) => t.clone())), not init or its tensors.',
+                    ru: 'init по-прежнему принадлежит вызывающему, и он может освободить его после вызова: при steps 0 возвращайте новые тензоры (init.map((t) => t.clone())), а не init или его тензоры.',
+                  })}`;
+            return { passed: false, output: `${why}${own}` };
+          }
           return { passed: true, output: say(ctx.lang, { en: 'momentumStep and minimize leave the arrays, tensors and options they are given unchanged.', ru: 'momentumStep и minimize не меняют переданные им массивы, тензоры и параметры.' }) };
         }
         const lead = say(ctx.lang, {
@@ -769,14 +812,24 @@ export const spec = defineAssignment({
         if (!report.success) throw new Error(`grader bug: the leakCheck probe reported ${report.error.message}`);
         const { leaked } = report.data;
         if (leaked <= 0) {
+          const options = { lr: 0.01, momentum: 0.9, steps: STEPS_LEAK };
+          const why = uncredited(ctx.lang, { en: 'Leaving no tensor behind', ru: 'То, что не осталось лишних тензоров' }, [
+            {
+              call: `minimize(quadratic, {steps: ${STEPS_LEAK}})`,
+              actual: report.data.result,
+              inputs: init,
+              what: { en: `the params after ${STEPS_LEAK} steps`, ru: `параметров после ${STEPS_LEAK} шагов` },
+            },
+          ]);
+          if (why !== undefined) return { passed: false, output: why };
           return { passed: true, output: say(ctx.lang, { en: `No tensor is left behind after ${STEPS_LEAK} steps.`, ru: `После ${STEPS_LEAK} шагов не осталось лишних тензоров.` }) };
         }
         const perStep = leaked >= STEPS_LEAK ? (leaked / STEPS_LEAK).toFixed(1) : undefined;
         return {
           passed: false,
           output: say(ctx.lang, {
-            en: `${leaked} tensors were still alive after minimize returned (${STEPS_LEAK} steps${perStep !== undefined ? `, about ${perStep} per step` : ''}), besides the returned params. Wrap each step in tf.tidy, dispose the previous params and velocities once the new ones exist, and dispose any tf.variable you created.`,
-            ru: `После возврата из minimize осталось ${leaked} живых тензоров (${STEPS_LEAK} шагов${perStep !== undefined ? `, примерно ${perStep} на шаг` : ''}), не считая возвращённых параметров. Оборачивайте шаг в tf.tidy, освобождайте прежние параметры и скорости, когда новые уже посчитаны, и освобождайте созданные tf.variable.`,
+            en: `${count('en', leaked, NOUNS.tensor)} ${leaked === 1 ? 'was' : 'were'} still alive after minimize returned (${STEPS_LEAK} steps${perStep !== undefined ? `, about ${perStep} per step` : ''}), besides the returned params. Wrap each step in tf.tidy, dispose the previous params and velocities once the new ones exist, and dispose any tf.variable you created.`,
+            ru: `После возврата из minimize ${leaked % 10 === 1 && leaked % 100 !== 11 ? 'остался' : 'осталось'} ${count('ru', leaked, NOUNS.tensor)} (${STEPS_LEAK} шагов${perStep !== undefined ? `, примерно ${perStep} на шаг` : ''}), не считая возвращённых параметров. Оборачивайте шаг в tf.tidy, освобождайте прежние параметры и скорости, когда новые уже посчитаны, и освобождайте созданные tf.variable.`,
           }),
         };
       },
