@@ -14,7 +14,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { compareNumbers } from '../../grader/compare';
+import { compareNumbers, describeText } from '../../grader/compare';
+import { notCredited } from '../../grader/spec/credit';
+import { count, NOUNS } from '../../grader/util/plural';
 import { hasMismatchPicture, mismatchFigure, type TensorMismatchFigure } from '../../grader/compare/mismatch-figure';
 import { formatNumber } from '../../grader/compare/format';
 import { loadMnist, sliceDataset, subset, type Dataset } from '../../grader/data';
@@ -322,8 +324,26 @@ async function checkValues(ctx: TestContext, c: Case): Promise<TestVerdict> {
   };
 }
 
+/**
+ * Weights unchanged and no leaks are credited only when the same call did its job: evaluate
+ * returned {loss, accuracy} as finite numbers, accuracy a fraction. Returning nothing touches
+ * no weight and leaks nothing, and earns nothing for it.
+ */
+function uncreditedMetrics(ctx: TestContext, c: Case, result: unknown, property: Text): string | undefined {
+  const loss = typeof result === 'object' && result !== null ? (result as Record<string, unknown>).loss : undefined;
+  const accuracy = typeof result === 'object' && result !== null ? (result as Record<string, unknown>).accuracy : undefined;
+  const ok = typeof loss === 'number' && Number.isFinite(loss) && loss >= 0 && typeof accuracy === 'number' && accuracy >= 0 && accuracy <= 1;
+  if (ok) return undefined;
+  return notCredited(ctx.lang, property, callText(ctx, c), describeText(result, ctx.lang, 'value'), {
+    en: '{loss, accuracy} (a finite loss and an accuracy between 0 and 1)',
+    ru: '{loss, accuracy} (конечной потери и точности от 0 до 1)',
+  });
+}
+
 async function checkWeights(ctx: TestContext, c: Case): Promise<TestVerdict> {
   const { report, model } = await runCase(ctx, c, true);
+  const idle = uncreditedMetrics(ctx, c, report.result, { en: "'The model's weights do not change'", ru: '«Веса модели не меняются»' });
+  if (idle !== undefined) return { passed: false, output: idle };
   if (!isWireModel(report.model)) throw new Error('the evaluate probe did not send the model back');
   const after = await loadStudentModel(report.model, 'the model after evaluate');
   try {
@@ -356,6 +376,8 @@ async function checkWeights(ctx: TestContext, c: Case): Promise<TestVerdict> {
 
 async function checkLeaks(ctx: TestContext, c: Case): Promise<TestVerdict> {
   const { report } = await runCase(ctx, c, false);
+  const idle = uncreditedMetrics(ctx, c, report.result, { en: "'No tensors leak'", ru: '«Тензоры не утекают»' });
+  if (idle !== undefined) return { passed: false, output: idle };
   if (report.leaked > 0) {
     const call = callText(ctx, c);
     const variables = Math.max(0, Math.min(report.leaked, report.leakedVariables ?? 0));
@@ -390,8 +412,8 @@ async function checkLeaks(ctx: TestContext, c: Case): Promise<TestVerdict> {
     return {
       passed: false,
       output: say(ctx.lang, {
-        en: `${call} left ${report.leaked} tensors behind (the batches themselves are freed by the data iterable). ${parts.map((p) => p.en).join(' ')}`,
-        ru: `${call} оставила ${report.leaked} тензоров (сами батчи освобождает источник данных). ${parts.map((p) => p.ru).join(' ')}`,
+        en: `${call} left ${count('en', report.leaked, NOUNS.tensor)} behind (the batches themselves are freed by the data iterable). ${parts.map((p) => p.en).join(' ')}`,
+        ru: `${call} оставила ${count('ru', report.leaked, NOUNS.tensor)} (сами батчи освобождает источник данных). ${parts.map((p) => p.ru).join(' ')}`,
       }),
       details: { leaked: report.leaked, variables, compiled: report.compiled ?? false },
     };
