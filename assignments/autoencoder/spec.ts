@@ -10,6 +10,7 @@
  * split in bands calibrated with the reference (see README.md). Each training runs once per
  * grading (ctx.shared); the models are disposed as soon as their numbers are taken.
  */
+import { notCredited } from '../../grader/spec/credit';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { formatNumber } from '../../grader/compare/format';
@@ -549,6 +550,22 @@ async function reproducible(ctx: TestContext): Promise<TestVerdict> {
     ru: `два обучения с seed ${OBSERVE.seeds[0]} (${OBSERVE.images} изображений, ${OBSERVE.epochs} эпохи, noise: ${SETTINGS.noise})`,
   };
   const fail = (why: Text): TestVerdict => ({ passed: false, output: say(ctx.lang, { en: `${head.en}: ${why.en}`, ru: `${head.ru}: ${why.ru}` }) });
+  // Doing nothing is reproducible too: credited only when the training did its job.
+  if (a.rows === 0 || a.final.length === 0 || sameNumbers(a.initial, a.final)) {
+    const got: Text =
+      a.final.length === 0
+        ? { en: 'no model', ru: 'никакой модели' }
+        : a.rows === 0
+          ? { en: 'a training in which no image reached the encoder', ru: 'обучение, в котором ни одно изображение не попало в энкодер' }
+          : { en: 'the model with its weights unchanged', ru: 'модель с неизменёнными весами' };
+    return {
+      passed: false,
+      output: notCredited(ctx.lang, { en: 'Reproducibility', ru: 'Воспроизводимость' }, `buildAutoencoder() + train()`, say(ctx.lang, got), {
+        en: 'a trained model',
+        ru: 'обученной модели',
+      }),
+    };
+  }
   if (!sameNumbers(a.initial, b.initial)) {
     return fail({
       en: 'buildAutoencoder gave different initial weights. Seed every initializer (kernelInitializer: tf.initializers.glorotUniform({seed: …}), and so on), so that the same seed gives the same model.',
