@@ -181,7 +181,10 @@ export function scanKit(input: ScanInput): ScanReport {
     for (const name of names) {
       const n = escapeRegExp(name);
       const re = new RegExp(`\\b(function\\s*\\*?\\s*${n}\\d*\\s*\\(|(const|let|var)\\s+${n}\\d*\\s*=|class\\s+${n}\\d*\\b)`);
-      report('hidden-declaration', assignmentOf(file), name, [...assignmentCode].filter(([, t]) => re.test(t)).map(([f]) => f));
+      // Searched in what the bundles hold of that file only: another module may have its own
+      // declaration of the same name (mnist-loader's probes and mnist-mlp's models both have a `describe`).
+      const ofFile = (f: string) => sectionsFrom(texts.get(f) ?? '', sourceRoot, file);
+      report('hidden-declaration', assignmentOf(file), name, [...assignmentCode.keys()].filter((f) => re.test(ofFile(f))));
     }
   }
   return { findings, searched, filesScanned: files.length };

@@ -19,6 +19,7 @@
  * hidden tests' string literals that the rest of the file does not also contain, and the
  * top-level declarations that only hidden code (transitively) uses.
  */
+import * as path from 'node:path';
 import * as ts from 'typescript';
 
 export interface HiddenProblem {
@@ -317,6 +318,50 @@ function topLevelDeclarations(sf: ts.SourceFile): TopLevel[] {
   return out;
 }
 
+/** Who imports what from a file of the set: `import { imported as local }` or `import * as local`. */
+interface ImportLink {
+  importer: ts.SourceFile;
+  imported: string;
+  local: string;
+  namespace: boolean;
+  reexport: boolean;
+}
+
+function importLinks(files: readonly ts.SourceFile[]): Map<ts.SourceFile, ImportLink[]> {
+  const byPath = new Map(files.map((sf) => [path.resolve(sf.fileName), sf]));
+  const resolve = (from: string, spec: string): ts.SourceFile | undefined => {
+    if (!spec.startsWith('.')) return undefined;
+    const base = path.resolve(path.dirname(from), spec);
+    return byPath.get(base) ?? byPath.get(`${base}.ts`) ?? byPath.get(path.join(base, 'index.ts')) ?? byPath.get(base.replace(/\.js$/, '.ts'));
+  };
+  const links = new Map<ts.SourceFile, ImportLink[]>();
+  for (const importer of files) {
+    for (const st of importer.statements) {
+      // A re-export passes names on to files this analysis does not follow: each counts as a visible use.
+      if (ts.isExportDeclaration(st) && st.moduleSpecifier !== undefined && ts.isStringLiteral(st.moduleSpecifier)) {
+        const target = resolve(importer.fileName, st.moduleSpecifier.text);
+        if (target === undefined) continue;
+        const list = links.get(target) ?? [];
+        const names = st.exportClause !== undefined && ts.isNamedExports(st.exportClause) ? st.exportClause.elements.map((el) => (el.propertyName ?? el.name).text) : ['*'];
+        for (const name of names) list.push({ importer, imported: name, local: name, namespace: name === '*', reexport: true });
+        links.set(target, list);
+        continue;
+      }
+      if (!ts.isImportDeclaration(st) || !ts.isStringLiteral(st.moduleSpecifier) || st.importClause === undefined) continue;
+      const target = resolve(importer.fileName, st.moduleSpecifier.text);
+      if (target === undefined) continue;
+      const list = links.get(target) ?? [];
+      const bindings = st.importClause.namedBindings;
+      if (bindings !== undefined && ts.isNamespaceImport(bindings)) list.push({ importer, imported: '*', local: bindings.name.text, namespace: true, reexport: false });
+      if (bindings !== undefined && ts.isNamedImports(bindings)) {
+        for (const el of bindings.elements) list.push({ importer, imported: (el.propertyName ?? el.name).text, local: el.name.text, namespace: false, reexport: false });
+      }
+      links.set(target, list);
+    }
+  }
+  return links;
+}
+
 function within(node: ts.Node, ranges: ts.Node[]): boolean {
   return ranges.some((r) => node.pos >= r.pos && node.end <= r.end);
 }
@@ -354,30 +399,52 @@ export function analyzeHidden(files: ReadonlyMap<string, string>, index?: Hidden
     visit(sf);
     regions.set(sf, nodes);
   }
-  // Grow the regions with top-level declarations used only inside them, to a fixpoint.
+  // Grow the regions with top-level declarations used only inside them, to a fixpoint. A use
+  // counts for a declaration only where the name is that declaration's: in its own file, or in
+  // a file that imports it (by name, or the whole module as a namespace). Counting by name
+  // across files let one assignment's hidden `spec.limits` make another's `spec` hidden-only.
+  const links = importLinks(parsed);
   const declarations = new Set<string>();
   for (let changed = true; changed; ) {
     changed = false;
-    const uses = new Map<string, { hidden: number; visible: number }>();
+    const uses = new Map<ts.SourceFile, Map<string, { hidden: number; visible: number }>>();
     for (const sf of parsed) {
       const hiddenNodes = regions.get(sf) ?? [];
+      const mine = new Map<string, { hidden: number; visible: number }>();
       const visit = (n: ts.Node): void => {
         if (ts.isIdentifier(n) && !isDeclarationName(n)) {
-          const u = uses.get(n.text) ?? { hidden: 0, visible: 0 };
+          const u = mine.get(n.text) ?? { hidden: 0, visible: 0 };
           if (within(n, hiddenNodes)) u.hidden++;
           else u.visible++;
-          uses.set(n.text, u);
+          mine.set(n.text, u);
         }
         ts.forEachChild(n, visit);
       };
       visit(sf);
+      uses.set(sf, mine);
     }
+    const usesOf = (sf: ts.SourceFile, name: string): { hidden: number; visible: number } => {
+      const total = { hidden: 0, visible: 0 };
+      const add = (file: ts.SourceFile, local: string) => {
+        const u = uses.get(file)?.get(local);
+        if (u !== undefined) {
+          total.hidden += u.hidden;
+          total.visible += u.visible;
+        }
+      };
+      add(sf, name);
+      for (const link of links.get(sf) ?? []) {
+        if (link.reexport && (link.namespace || link.imported === name)) total.visible++;
+        else add(link.importer, link.namespace ? link.local : link.imported === name ? link.local : '');
+      }
+      return total;
+    };
     for (const sf of parsed) {
       const hiddenNodes = regions.get(sf) ?? [];
       for (const d of topLevelDeclarations(sf)) {
-        if (declarations.has(d.name) || within(d.node, hiddenNodes)) continue;
-        const u = uses.get(d.name);
-        if (u !== undefined && u.hidden > 0 && u.visible === 0) {
+        if (within(d.node, hiddenNodes)) continue;
+        const u = usesOf(sf, d.name);
+        if (u.hidden > 0 && u.visible === 0) {
           declarations.add(d.name);
           hiddenNodes.push(d.node);
           changed = true;

@@ -78,6 +78,23 @@ describe('stripping hidden tests', () => {
     expect(hidden.strings).not.toContain('visible message');
   });
 
+  it('counts a use for a declaration only where the name is that declaration: its own file or a file importing it', () => {
+    // Two assignments' files: one hidden test reads a local `spec` and calls a local `helper`;
+    // the other file's `spec` and `helper` (never used there) must not become hidden-only by name.
+    const a = path.join(dir, 'a-spec.ts');
+    const b = path.join(dir, 'b-spec.ts');
+    const c = path.join(dir, 'c-user.ts');
+    const files = new Map([
+      [a, `const spec = { limit: 1 };\nfunction helper() { return spec.limit; }\nexport const tests = [{ name: 'h', points: 1, visibility: 'hidden', run: async () => helper() }];\n`],
+      [b, `export const spec = { tests: [] };\nexport function helper() { return 2; }\nexport function usedHiddenElsewhere() { return 3; }\n`],
+      [c, `import { usedHiddenElsewhere as u } from './b-spec';\nexport const tests = [{ name: 'h2', points: 1, visibility: 'hidden', run: async () => u() }];\n`],
+    ]);
+    const hidden = analyzeHidden(files);
+    expect([...(hidden.declarationsByFile.get(a) ?? [])].sort()).toEqual(['helper', 'spec']);
+    // b's own names: `usedHiddenElsewhere` is used only by c's hidden test (through an alias); the rest is unused.
+    expect([...(hidden.declarationsByFile.get(b) ?? [])]).toEqual(['usedHiddenElsewhere']);
+  });
+
   it('refuses a hidden test it cannot remove', () => {
     const text = `export const x = run({ name: 'stray', points: 1, visibility: 'hidden', run: async () => 1 });\ndeclare function run(x: unknown): unknown;\n`;
     expect(() => stripHiddenTests('stray.ts', text)).toThrow(HiddenTestStripError);
