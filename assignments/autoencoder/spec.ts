@@ -61,7 +61,7 @@ export const SETTINGS = {
  * The error bands of the report's figures: each test's threshold and points. (Visibility
  * stays with the tests below: the student kit strips hidden tests by their literal.)
  */
-const BANDS = {
+export const BANDS = {
   pass: { threshold: SETTINGS.mse.pass, points: 2 },
   good: { threshold: SETTINGS.mse.good, points: 1 },
   denoised: { threshold: SETTINGS.denoised, points: 1 },

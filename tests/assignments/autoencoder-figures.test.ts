@@ -4,7 +4,7 @@
  * bands (lower is better; a visible test shows only the visible band), and the test images
  * with the model's outputs (and the noisy inputs for denoising).
  */
-import { SETTINGS } from '../../assignments/autoencoder/spec';
+import { BANDS, SETTINGS } from '../../assignments/autoencoder/spec';
 import type { GradeResult } from '../../grader/results/result-schema';
 import { figureOf, figuresOfTest, gradeExample, imageBytes, recordedCurve, testNamed } from './figure-checks';
 
@@ -40,15 +40,12 @@ describe("autoencoder: the report's figures of the correct example", () => {
     const visible = figureOf(figuresOfTest(result, PASS), 'bands');
     expect(visible).toMatchObject({ metric: 'reconstruction-mse', better: 'lower', value: mseOf(result, PASS), reference: recorded.mse });
     // The visible test does not tell the hidden test's threshold.
-    expect(visible.bands).toEqual([{ threshold: SETTINGS.mse.pass, points: 2 }]);
+    expect(visible.bands).toEqual([BANDS.pass]);
     const hidden = figureOf(figuresOfTest(result, GOOD), 'bands');
-    expect(hidden.bands).toEqual([
-      { threshold: SETTINGS.mse.pass, points: 2 },
-      { threshold: SETTINGS.mse.good, points: 1.5 },
-    ]);
+    expect(hidden.bands).toEqual([BANDS.pass, BANDS.good]);
     const denoised = figureOf(figuresOfTest(result, DENOISED), 'bands');
     expect(denoised).toMatchObject({ metric: 'denoised-mse', better: 'lower', value: mseOf(result, DENOISED), reference: recorded.denoisedMse });
-    expect(denoised.bands).toEqual([{ threshold: SETTINGS.denoised, points: 2 }]);
+    expect(denoised.bands).toEqual([BANDS.denoised]);
   });
 
   it('shows test images with the outputs, and the noisy inputs when denoising', () => {

@@ -30,7 +30,8 @@ describe.each(assignments.map((a) => [a.id, a] as const))('%s: the starter retur
       fs.mkdirSync(path.join(root, id));
       fs.writeFileSync(path.join(root, id, 'solution.ts'), source);
       const result = await gradeAssignment({ assignment, submissionDir: root, backend: 'wasm' });
-      expect(result.status).toBe('graded');
+      const errors = result.tests.filter((t) => t.status === 'error').map((t) => `${t.name}: ${t.output}`);
+      expect({ status: result.status, why: result.status === 'graded' ? '' : [result.output, ...errors].join('\n') }).toEqual({ status: 'graded', why: '' });
       const passed = result.tests.filter((t) => t.status === 'passed').map((t) => `${t.name}: ${t.score}/${t.max_score}`);
       expect(passed).toEqual([]);
       expect(result.score).toBe(0);
