@@ -7,4 +7,7 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   testTimeout: 120000,
   maxWorkers: 2,
+  // One shared folder per run for work several test files need (tests/run/graded-examples.ts).
+  globalSetup: '<rootDir>/tests/jest/global-setup.js',
+  globalTeardown: '<rootDir>/tests/jest/global-teardown.js',
 };

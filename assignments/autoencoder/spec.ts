@@ -238,7 +238,9 @@ const PIXELS = 28 * 28;
 
 const ObserveSchema = z.object({
   wrapped: z.boolean(),
-  fed: z.instanceof(Float32Array),
+  // By its tag, not instanceof: the array is made by the channel's deserialiser, which may run
+  // in another realm than this module (jest's test context does).
+  fed: z.custom<Float32Array>((v) => Object.prototype.toString.call(v) === '[object Float32Array]', 'a Float32Array'),
   rows: z.number(),
   extra: z.number(),
   boundaries: z.array(z.number()).max(1000),

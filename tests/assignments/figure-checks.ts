@@ -1,6 +1,6 @@
 /**
- * Helpers of the figure tests: grade an example submission (as the example-verdict suite does,
- * on wasm) and read a test's figures back from the result the way the report does, after the
+ * Helpers of the figure tests: grade an example submission (the grading the example-verdict suite
+ * shares, on wasm) and read a test's figures back from the result the way the report does, after the
  * result went through JSON. (Child processes run the compiled runner: `npm run build`.)
  */
 import * as fs from 'node:fs';
@@ -8,20 +8,15 @@ import type { ClassifierConfig } from '../../assignments/mnist-mlp/classifier-gr
 import { ReferenceCurveSchema, referenceCurvePath, type ReferenceCurve } from '../../assignments/mnist-mlp/student-models';
 import { figuresOf, type Figure } from '../../grader/report/figures';
 import type { GradeResult } from '../../grader/results/result-schema';
-import { gradeAssignment } from '../../grader/run/grade-assignment';
 import { getAssignment } from '../../grader/spec/discover';
-import { exampleAsSubmission, listExamples } from '../../grader/spec/examples';
+import { listExamples } from '../../grader/spec/examples';
+import { gradeExampleOnce } from '../run/graded-examples';
 
 export async function gradeExample(id: string, exampleName: string): Promise<GradeResult> {
   const assignment = getAssignment(id);
   const example = listExamples(assignment).find((e) => e.name === exampleName);
   if (example === undefined) throw new Error(`${id} has no example '${exampleName}'`);
-  const root = exampleAsSubmission(assignment, example);
-  try {
-    return await gradeAssignment({ assignment, submissionDir: root, backend: 'wasm' });
-  } finally {
-    fs.rmSync(root, { recursive: true, force: true });
-  }
+  return gradeExampleOnce(assignment, example);
 }
 
 /** The test's result, or a failure naming the tests there are. */

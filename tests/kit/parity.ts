@@ -2,7 +2,7 @@
  * Parity of the kit with the server: for an example submission placed in a kit built from the
  * repository, `grader check --json` run by the kit's own grader gives exactly the verdicts and
  * points of the visible tests that the server's grading (gradeAssignment on the same folder,
- * here in this process) gives them; and the check exits 0 exactly when all of them pass. The
+ * shared with the example-verdict suite) gives them; and the check exits 0 exactly when all of them pass. The
  * messages that name a mistake (expected.json `messages`) come out of the kit too: its replays
  * of the reference and of the hint helpers give the same words.
  *
@@ -12,19 +12,16 @@
  * The cases are split between two test files (light and heavy assignments) so that jest runs
  * them on both cores, each with a kit of its own assignments.
  */
-import { gradeAssignment } from '../../grader/run/grade-assignment';
 import type { GradeResult } from '../../grader/results/result-schema';
 import { buildKit } from '../../grader/kit/build-kit';
-import { resolveSandbox } from '../../grader/sandbox';
 import { discoverAssignments } from '../../grader/spec/discover';
 import { listExamples } from '../../grader/spec/examples';
+import { gradeExampleOnce } from '../run/graded-examples';
 import { freshKitDir, placeExample, removeKit, runKitGrader, verdictOf } from './kit-helpers';
 
 export interface ParityPlan {
   /** Assignment id → the examples to check, or 'all'. */
   examples: Record<string, string[] | 'all'>;
-  /** Grade on the server side with the hidden tests too (the server's real run), or visible only (faster). */
-  serverGradesHidden: boolean;
   /** Per-example time limit. */
   timeoutMs: number;
 }
@@ -43,7 +40,6 @@ export function defineParityTests(label: string, plan: ParityPlan): void {
 
   describe(`check in a kit gives the server's visible verdicts and points (${label})`, () => {
     let kit: string;
-    const launcher = resolveSandbox({ require: false, allowInsecure: true }).launcher;
     beforeAll(async () => {
       kit = freshKitDir(`parity-${label}`);
       await buildKit({ out: kit, only: ids });
@@ -65,7 +61,8 @@ export function defineParityTests(label: string, plan: ParityPlan): void {
         const run = runKitGrader(kit, ['check', assignment.id, '--json', '--no-html', '--no-progress', '--backend', 'wasm'], { timeoutMs: plan.timeoutMs });
         expect({ stderr: run.status === null ? run.stderr : '', signal: run.signal }).toEqual({ stderr: '', signal: null });
         const checked = JSON.parse(run.stdout) as GradeResult;
-        const graded = await gradeAssignment({ assignment, submissionDir: kit, backend: 'wasm', visibleOnly: !plan.serverGradesHidden, launcher });
+        // The server's grading of the same files (shared with the example-verdict suite, which grades every example).
+        const graded = await gradeExampleOnce(assignment, example);
         const visible = graded.tests.filter((t) => t.visibility === 'visible');
         expect(checked.status).toBe(graded.status);
         expect(checked.tests.map(verdictOf)).toEqual(visible.map(verdictOf));

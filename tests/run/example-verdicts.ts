@@ -1,15 +1,15 @@
 /**
  * Grades every example submission of every assignment (the course's and the engine's demo
- * fixture) and checks the verdict its expected.json states. The cases are split into shards,
+ * fixture) and checks the verdict its expected.json states (each example is graded once per
+ * jest run and shared with the other test files that need it: graded-examples.ts). The cases are split into shards,
  * one test file each (examples-*-of-2.test.ts), so that jest's workers grade them in parallel:
  * one file would put every MNIST training on one core.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { gradeAssignment } from '../../grader/run/grade-assignment';
 import { discoverAssignments } from '../../grader/spec/discover';
-import { exampleAsSubmission, listExamples } from '../../grader/spec/examples';
+import { listExamples } from '../../grader/spec/examples';
 import { PACKAGE_ROOT } from '../../grader/paths';
+import { gradeExampleOnce } from './graded-examples';
 
 const catalogues = [PACKAGE_ROOT, path.join(PACKAGE_ROOT, 'tests', 'fixtures')];
 const cases = catalogues.flatMap((root) => {
@@ -33,32 +33,27 @@ export function defineExampleVerdictTests(shard: number, shards: number): void {
     });
 
     test.each(mine.map((c) => [`${c.assignment.id}/${c.example.name}`, c] as const))('%s', async (_label, { assignment, example }) => {
-      const root = exampleAsSubmission(assignment, example);
-      try {
-        const result = await gradeAssignment({ assignment, submissionDir: root, backend: 'wasm' });
-        const summary = result.tests.map((t) => `${t.name}: ${t.status} ${t.score}/${t.max_score}\n${t.output}`).join('\n');
-        expect({ status: result.status, output: result.status === example.expected.status ? '' : result.output ?? summary }).toEqual({ status: example.expected.status, output: '' });
-        if (example.expected.status !== 'graded') {
-          expect(result.score).toBe(0);
-          return;
-        }
-        for (const t of result.tests) {
-          const shouldFail = example.expected.failing.includes(t.name);
-          expect({ test: t.name, passed: t.status === 'passed', summary: shouldFail === (t.status !== 'passed') ? '' : summary }).toEqual({ test: t.name, passed: !shouldFail, summary: '' });
-          const status = example.expected.statuses[t.name];
-          if (status !== undefined) expect({ test: t.name, status: t.status }).toEqual({ test: t.name, status });
-          const message = example.expected.messages[t.name];
-          if (message !== undefined) expect(t.output.toLowerCase()).toContain(message.toLowerCase());
-        }
-        for (const name of example.expected.failing) {
-          expect(result.tests.map((t) => t.name)).toContain(name);
-        }
-        const expectedScore = result.tests.filter((t) => t.status === 'passed').reduce((s, t) => s + t.max_score, 0);
-        expect(result.score).toBeCloseTo(expectedScore, 6);
-        expect(result.score).toBeLessThanOrEqual(result.max_score);
-      } finally {
-        fs.rmSync(root, { recursive: true, force: true });
+      const result = await gradeExampleOnce(assignment, example);
+      const summary = result.tests.map((t) => `${t.name}: ${t.status} ${t.score}/${t.max_score}\n${t.output}`).join('\n');
+      expect({ status: result.status, output: result.status === example.expected.status ? '' : result.output ?? summary }).toEqual({ status: example.expected.status, output: '' });
+      if (example.expected.status !== 'graded') {
+        expect(result.score).toBe(0);
+        return;
       }
+      for (const t of result.tests) {
+        const shouldFail = example.expected.failing.includes(t.name);
+        expect({ test: t.name, passed: t.status === 'passed', summary: shouldFail === (t.status !== 'passed') ? '' : summary }).toEqual({ test: t.name, passed: !shouldFail, summary: '' });
+        const status = example.expected.statuses[t.name];
+        if (status !== undefined) expect({ test: t.name, status: t.status }).toEqual({ test: t.name, status });
+        const message = example.expected.messages[t.name];
+        if (message !== undefined) expect(t.output.toLowerCase()).toContain(message.toLowerCase());
+      }
+      for (const name of example.expected.failing) {
+        expect(result.tests.map((t) => t.name)).toContain(name);
+      }
+      const expectedScore = result.tests.filter((t) => t.status === 'passed').reduce((s, t) => s + t.max_score, 0);
+      expect(result.score).toBeCloseTo(expectedScore, 6);
+      expect(result.score).toBeLessThanOrEqual(result.max_score);
     }, HANG_GUARD_MS);
   });
 }
