@@ -5,6 +5,7 @@
  * the renderer escapes.
  */
 import type { Lang } from '../spec/assignment-spec';
+import { count, NOUNS } from '../util/plural';
 import type { SeriesRole } from './figures';
 
 export type FigureLang = Lang;
@@ -163,7 +164,7 @@ const EN: FigureText = {
     relError: 'rel. error',
     expectedShape: 'expected shape',
     actualShape: 'actual shape',
-    mismatched: (m, total) => (total === undefined ? `${m} entries differ` : `${m} of ${total} entries differ`),
+    mismatched: (m, total) => (total === undefined ? `${count('en', m, NOUNS.entry)} ${m === 1 ? 'differs' : 'differ'}` : `${m} of ${count('en', total, NOUNS.entry)} ${m === 1 ? 'differs' : 'differ'}`),
     heatmap: 'relative error per entry',
     row: 'row',
     column: 'column',

@@ -328,6 +328,8 @@ describe('figure-text', () => {
     const p = figureText('ru').bands.points;
     expect([1, 2, 5, 11, 21, 22, 25, 1.5].map(p)).toEqual(['1 балл', '2 балла', '5 баллов', '11 баллов', '21 балл', '22 балла', '25 баллов', '1.5 балла']);
     expect(figureText('en').bands.points(1)).toBe('1 pt');
+    const m = figureText('en').mismatch.mismatched;
+    expect([m(1, undefined), m(3, undefined), m(1, 1), m(1, 12), m(5, 12)]).toEqual(['1 entry differs', '3 entries differ', '1 of 1 entry differs', '1 of 12 entries differs', '5 of 12 entries differ']);
   });
 });
 
