@@ -6,6 +6,7 @@ import { formatResultText } from '../report/format-text';
 import { gradeAssignment } from '../run/grade-assignment';
 import { discoverAssignments } from '../spec/discover';
 import { listExamples } from '../spec/examples';
+import { countEn } from '../util/plural';
 
 /**
  * `grader demo`: grades one example submission of every assignment (the correct one by
@@ -39,7 +40,7 @@ export function registerDemoCommand(program: Command): void {
         else {
           const total = results.reduce((s, r) => s + r.score, 0);
           const max = results.reduce((s, r) => s + r.max_score, 0);
-          process.stdout.write(`demo: ${results.length} assignments graded, ${total}/${max} points for the '${flags.example}' examples\n`);
+          process.stdout.write(`demo: ${countEn(results.length, 'assignment', 'assignments')} graded, ${total}/${max} points for the '${flags.example}' examples\n`);
         }
       } finally {
         fs.rmSync(root, { recursive: true, force: true });
