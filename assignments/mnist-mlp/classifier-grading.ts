@@ -16,6 +16,7 @@ import type { FigureInput } from '../../grader/report/figures';
 import { defineAssignment, type AssignmentSpec, type Requirement, type TestContext, type TestSpec, type TestVerdict, type Visibility } from '../../grader/spec/assignment-spec';
 // Type-only: never loaded here, but it puts probes.ts in the build, which the runner loads.
 import type { probes } from './probes';
+import { count, NOUNS } from '../../grader/util/plural';
 import {
   allLayers,
   findReferenceCurve,
@@ -704,11 +705,11 @@ function lossCurveTest(config: ClassifierConfig): TestSpec {
         // The short run asks for SHORT_EPOCHS epochs: a train() that ignores options.epochs shows there.
         const shortCount = report.shortEpochs ?? null;
         if (report.epochs.length !== E || (shortCount !== null && shortCount !== SHORT_EPOCHS)) {
-          const counts = shortCount !== null ? { en: ` and ${shortCount} times when asked for {epochs: ${SHORT_EPOCHS}}`, ru: ` и ${shortCount} раз при {epochs: ${SHORT_EPOCHS}}` } : { en: '', ru: '' };
+          const counts = shortCount !== null ? { en: ` and ${count('en', shortCount, NOUNS.time)} when asked for {epochs: ${SHORT_EPOCHS}}`, ru: ` и ${count('ru', shortCount, NOUNS.time)} при {epochs: ${SHORT_EPOCHS}}` } : { en: '', ru: '' };
           const ignores = shortCount !== null && shortCount === report.epochs.length;
           return fail({
-            en: `onEpochEnd was called ${report.epochs.length} times when train() was asked for {epochs: ${E}}${counts.en}; expected once at the end of each epoch, as many times as options.epochs.${ignores ? ' The count does not follow options.epochs: train() runs a fixed number of epochs instead of options.epochs.' : ''}`,
-            ru: `onEpochEnd вызвана ${report.epochs.length} раз, когда train() попросили {epochs: ${E}}${counts.ru}; ожидался один вызов в конце каждой эпохи, столько раз, сколько options.epochs.${ignores ? ' Число вызовов не зависит от options.epochs: train() обучает фиксированное число эпох вместо options.epochs.' : ''}`,
+            en: `onEpochEnd was called ${count('en', report.epochs.length, NOUNS.time)} when train() was asked for {epochs: ${E}}${counts.en}; expected once at the end of each epoch, as many times as options.epochs.${ignores ? ' The count does not follow options.epochs: train() runs a fixed number of epochs instead of options.epochs.' : ''}`,
+            ru: `onEpochEnd вызвана ${count('ru', report.epochs.length, NOUNS.time)}, когда train() попросили {epochs: ${E}}${counts.ru}; ожидался один вызов в конце каждой эпохи, столько раз, сколько options.epochs.${ignores ? ' Число вызовов не зависит от options.epochs: train() обучает фиксированное число эпох вместо options.epochs.' : ''}`,
           });
         }
         const expected = Array.from({ length: E }, (_, i) => i);
