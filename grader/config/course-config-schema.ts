@@ -51,6 +51,12 @@ export const SecretsEntrySchema = z
   .object({
     webhookSecretEnv: z.string().regex(ENV_NAME, 'the name of an environment variable'),
     instructorTokenEnv: z.string().regex(ENV_NAME, 'the name of an environment variable'),
+    /**
+     * The key hidden tests' inputs are drawn with (per commit; see hidden-inputs.ts). Optional:
+     * without it the key is derived from the instructor token, so rotating the token then
+     * changes hidden inputs on a regrade; a variable of its own keeps them across rotations.
+     */
+    hiddenInputsSecretEnv: z.string().regex(ENV_NAME, 'the name of an environment variable').optional(),
   })
   .strict();
 
@@ -127,7 +133,12 @@ export interface CourseConfig {
   readonly title?: string;
   readonly assignments: readonly AssignmentConfig[];
   readonly roster: readonly StudentConfig[];
-  readonly secrets: { readonly webhookSecret: Secret; readonly instructorToken: Secret };
+  readonly secrets: {
+    readonly webhookSecret: Secret;
+    readonly instructorToken: Secret;
+    /** Draws each commit's hidden-test inputs (grader/config/hidden-inputs.ts); never leaves the server. */
+    readonly hiddenInputs: Secret;
+  };
   readonly dataDir: string;
   /** dataDir/grader.sqlite */
   readonly databaseFile: string;

@@ -5,3 +5,4 @@ export type { LoadCourseConfigOptions } from './load-course-config';
 export { lateness, applyPenalty } from './late-policy';
 export type { LatePolicy, Lateness } from './late-policy';
 export { Secret } from './secret';
+export { deriveHiddenInputsSecret, hiddenInputsKey } from './hidden-inputs';

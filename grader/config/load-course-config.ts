@@ -11,6 +11,7 @@ import type { ZodIssue } from 'zod';
 import { discoverAssignments } from '../spec/discover';
 import { BadRepoUrlError, fetchUrl, repoKey } from '../repo/repo-url';
 import { CourseFileSchema, type CourseConfig } from './course-config-schema';
+import { deriveHiddenInputsSecret } from './hidden-inputs';
 import { Secret } from './secret';
 
 export class CourseConfigError extends Error {
@@ -64,7 +65,8 @@ function parseText(file: string, text: string): { value: unknown; problems: stri
   return { value: doc.toJS(), problems: [] };
 }
 
-const LITERAL_SECRET_KEYS = ['webhookSecret', 'instructorToken', 'token', 'secret'];
+const LITERAL_SECRET_KEYS = ['webhookSecret', 'instructorToken', 'token', 'secret', 'hiddenInputsSecret'];
+const SECRET_ENV_KEYS = ['webhookSecretEnv', 'instructorTokenEnv', 'hiddenInputsSecretEnv'];
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function stringAt(entry: unknown, key: string): string | undefined {
@@ -83,12 +85,13 @@ function extraProblems(raw: unknown, baseDir: string, env: NodeJS.ProcessEnv, ch
   if (isRecord(secrets)) {
     for (const literal of LITERAL_SECRET_KEYS) {
       if (literal in secrets) {
-        const envKey = literal === 'instructorToken' || literal === 'token' ? 'instructorTokenEnv' : 'webhookSecretEnv';
+        const envKey =
+          literal === 'instructorToken' || literal === 'token' ? 'instructorTokenEnv' : literal === 'hiddenInputsSecret' ? 'hiddenInputsSecretEnv' : 'webhookSecretEnv';
         problems.push(`secrets.${literal}: secrets never go in the course file; put the value in an environment variable and name it with secrets.${envKey}`);
       }
     }
     const names: string[] = [];
-    for (const key of ['webhookSecretEnv', 'instructorTokenEnv']) {
+    for (const key of SECRET_ENV_KEYS) {
       const name = stringAt(secrets, key);
       if (name === undefined || !ENV_NAME.test(name)) continue;
       names.push(name);
@@ -99,8 +102,8 @@ function extraProblems(raw: unknown, baseDir: string, env: NodeJS.ProcessEnv, ch
         problems.push(`secrets.${key}: the value of ${name} is shorter than ${MIN_SECRET_LENGTH} characters; use a long random string`);
       }
     }
-    if (names.length === 2 && names[0] === names[1]) {
-      problems.push('secrets: the webhook secret and the instructor token must come from different variables');
+    if (new Set(names).size < names.length) {
+      problems.push('secrets: each secret must come from a variable of its own (webhook secret, instructor token, hidden inputs)');
     }
   }
 
@@ -199,6 +202,7 @@ export function resolveCourseConfig(raw: unknown, file: string, options: LoadCou
 
   const dataDir = path.resolve(baseDir, data.dataDir);
   const secrets = data.secrets;
+  const instructorToken = new Secret((env[secrets.instructorTokenEnv] ?? '').trim(), secrets.instructorTokenEnv);
   const config: CourseConfig = {
     file: path.resolve(file),
     course: data.course,
@@ -216,7 +220,11 @@ export function resolveCourseConfig(raw: unknown, file: string, options: LoadCou
     }),
     secrets: {
       webhookSecret: new Secret((env[secrets.webhookSecretEnv] ?? '').trim(), secrets.webhookSecretEnv),
-      instructorToken: new Secret((env[secrets.instructorTokenEnv] ?? '').trim(), secrets.instructorTokenEnv),
+      instructorToken,
+      hiddenInputs:
+        secrets.hiddenInputsSecretEnv !== undefined
+          ? new Secret((env[secrets.hiddenInputsSecretEnv] ?? '').trim(), secrets.hiddenInputsSecretEnv)
+          : deriveHiddenInputsSecret(instructorToken, data.course),
     },
     dataDir,
     databaseFile: path.join(dataDir, 'grader.sqlite'),

@@ -46,6 +46,7 @@ async function handle(raw: unknown): Promise<void> {
       launcher: sandboxFor(request.insecureNoSandbox).launcher,
       ...(request.backend !== undefined ? { backend: request.backend } : {}),
       ...(request.commit !== undefined ? { commit: request.commit } : {}),
+      ...(request.hiddenInputsKey !== undefined ? { hiddenInputsKey: request.hiddenInputsKey } : {}),
       lang: request.lang,
     };
     const result = await gradeAssignment(options);

@@ -19,6 +19,8 @@ export const GradeChildRequestSchema = z.object({
   catalogueRoot: z.string().min(1).optional(),
   backend: z.enum(BACKEND_NAMES).optional(),
   commit: z.string().optional(),
+  /** The commit's key for hidden tests' inputs (grader/config/hidden-inputs.ts). */
+  hiddenInputsKey: z.string().regex(/^[0-9a-f]{64}$/).optional(),
   /** The language of the messages in the result. */
   lang: z.enum(['en', 'ru']).default('en'),
   /** Run student code without the OS sandbox (development only). */

@@ -24,6 +24,8 @@ export const GradeJobPayloadSchema = z.object({
   commit: z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/),
   assignmentId: z.string().min(1),
   treeSha: z.string().min(1),
+  /** The commit's key for hidden tests' inputs, made from the course secret by the server. */
+  hiddenInputsKey: z.string().regex(/^[0-9a-f]{64}$/).optional(),
   backend: z.enum(BACKEND_NAMES).optional(),
   /** The language of the result's messages (the course's). */
   lang: z.enum(['en', 'ru']).default('en'),
@@ -109,6 +111,7 @@ export async function runGradeJob(
           assignmentId: payload.assignmentId,
           submissionDir: dir,
           commit: payload.commit,
+          ...(payload.hiddenInputsKey !== undefined ? { hiddenInputsKey: payload.hiddenInputsKey } : {}),
           lang: payload.lang ?? 'en',
           insecureNoSandbox: ctx.insecureNoSandbox,
           ...(ctx.catalogueRoot !== undefined ? { catalogueRoot: ctx.catalogueRoot } : {}),

@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import { z } from 'zod';
 import type { CourseConfig } from '../config/course-config-schema';
 import { applyPenalty, lateness } from '../config/late-policy';
+import { hiddenInputsKey } from '../config/hidden-inputs';
 import { findAssignment, findStudent } from '../config/load-course-config';
 import { RepoCache } from '../repo/repo-cache';
 import { RepoError } from '../repo/repo-errors';
@@ -130,7 +131,7 @@ export class GradingService extends EventEmitter {
     if (options.log !== undefined) this.on('event', options.log);
     this.grader = new GradeChildPool({
       env: gradingEnv({
-        secretVariables: [this.config.secrets.webhookSecret.source, this.config.secrets.instructorToken.source],
+        secretVariables: [this.config.secrets.webhookSecret.source, this.config.secrets.instructorToken.source, this.config.secrets.hiddenInputs.source],
         ...(this.config.datasetDir !== undefined ? { datasetDir: this.config.datasetDir } : {}),
       }),
       maxIdle: this.config.concurrency,
@@ -230,6 +231,7 @@ export class GradingService extends EventEmitter {
       commit: job.commit_sha,
       assignmentId: job.assignment_id,
       treeSha: job.tree_sha,
+      hiddenInputsKey: hiddenInputsKey(this.config.secrets.hiddenInputs, job.commit_sha),
       ...(this.config.backend !== undefined ? { backend: this.config.backend } : {}),
       lang: this.config.language,
     };

@@ -19,10 +19,10 @@ import { defaultSandbox } from '../sandbox/default-sandbox';
 import type { Lang, TestContext, TestSpec } from '../spec/assignment-spec';
 import { loadReference, type LoadedAssignment } from '../spec/discover';
 import { initBackend, type BackendName } from '../tensors';
-import { stableSeed } from '../util/hash';
 import { SeededRandom } from '../util/rng';
 import { GRADER_VERSION } from '../version';
 import { explainFailure } from './failure-messages';
+import { testSeed } from './test-seed';
 
 export type GradeEvent =
   | { type: 'compiled'; assignment: string; ok: boolean }
@@ -44,6 +44,11 @@ export interface GradeOptions {
    * their own with resolveSandbox({ require: true, … }).
    */
   launcher?: RunnerOptions['launcher'];
+  /**
+   * The submission's key for hidden tests' inputs (grader/config/hidden-inputs.ts); without
+   * it hidden tests use a fixed seed. Never recorded in the result.
+   */
+  hiddenInputsKey?: string;
   /** Extra fields recorded in the result. */
   commit?: string;
   dataset?: string;
@@ -107,6 +112,7 @@ export async function gradeAssignment(options: GradeOptions): Promise<GradeResul
       entry: spec.entry,
       contract: assignment.contractPath !== null ? { path: assignment.contractPath, typeName: 'Contract' } : undefined,
       outDir: workDir,
+      lang,
       onBundled: (bundlePath) => {
         runnerOptions.bundlePath = bundlePath;
         early = RunnerClient.start(runnerOptions);
@@ -204,7 +210,7 @@ export async function gradeAssignment(options: GradeOptions): Promise<GradeResul
         call: async (name, ...args) => (await runner()).call('export', name, args, timeLeft()),
         probe: async (name, ...args) => (await runner()).call('probe', name, args, timeLeft(), test.name),
         reference,
-        rng: new SeededRandom(stableSeed(`${spec.id}/${test.name}`)),
+        rng: new SeededRandom(testSeed(spec.id, test, options.hiddenInputsKey)),
         tolerance: { ...spec.tolerance, ...test.tolerance },
         lang,
         backend,

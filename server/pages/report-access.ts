@@ -5,9 +5,11 @@
  */
 import type { StudentConfig } from '../../grader/config/course-config-schema';
 import { GradeResultSchema, type GradeResult } from '../../grader/results/result-schema';
+import { getAssignment } from '../../grader/spec/discover';
 import type { JobRow, ResultRow } from '../../grader/store/rows';
 import type { Request, Response } from 'express';
 import type { AppContext } from '../app';
+import type { PlannedTest } from './live-feed';
 import { notFound } from './page-context';
 
 export type Viewer = { kind: 'instructor' } | { kind: 'student'; student: StudentConfig; secret: string };
@@ -51,6 +53,15 @@ export function findReport(ctx: AppContext, viewer: Viewer, jobIdText: string): 
 /** Hidden tests are shown to students once released. */
 export function hiddenReleased(ctx: AppContext, assignmentId: string): boolean {
   return ctx.records.releases().has(assignmentId);
+}
+
+/** The assignment's tests in the spec's order; none when the spec cannot be loaded. */
+export function plannedTests(ctx: AppContext, assignmentId: string): PlannedTest[] {
+  try {
+    return getAssignment(assignmentId, ctx.config.catalogueRoot).spec.tests.map((t) => ({ name: t.name, visibility: t.visibility, points: t.points }));
+  } catch {
+    return [];
+  }
 }
 
 export function basePath(viewer: Viewer): string {

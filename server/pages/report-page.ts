@@ -5,29 +5,47 @@
  * done; without JavaScript it refreshes every 5 seconds.
  */
 import type { Request, Response } from 'express';
+import { applyPenalty } from '../../grader/config/late-policy';
 import { findStudent } from '../../grader/config/load-course-config';
-import { formatPoints, renderReportBody } from '../../grader/report/report-html';
+import { formatPoints, renderReportBody, visibleView } from '../../grader/report/report-html';
 import { html } from '../../grader/report/safe-html';
-import { getAssignment } from '../../grader/spec/discover';
 import type { AppContext } from '../app';
 import { csrfToken, type InstructorSession } from '../auth/instructor-session';
 import { langOf } from '../i18n/language';
 import { uiText, type UiText } from '../i18n/ui-text';
 import { assignmentTitle } from './assignment-titles';
 import { formatTime, sendPage } from './page-context';
-import { basePath, hiddenReleased, reportFor, type ReportRecord, type Viewer, type ViewerOf } from './report-access';
+import { basePath, hiddenReleased, plannedTests, reportFor, type ReportRecord, type ViewerOf } from './report-access';
 
-function testPlan(ctx: AppContext, assignmentId: string, viewer: Viewer, t: UiText) {
-  try {
-    const showHidden = viewer.kind === 'instructor' || hiddenReleased(ctx, assignmentId);
-    return getAssignment(assignmentId, ctx.config.catalogueRoot).spec.tests.map((test, index) => ({
-      index,
-      name: test.visibility === 'hidden' && !showHidden ? t.hiddenTest : test.name,
-      points: test.points,
-    }));
-  } catch {
-    return [];
+/**
+ * The tests of a pending job, as the live feed numbers them: before the release a student's
+ * plan lists the visible tests only (live-feed.ts leaves hidden ones out of the feed too).
+ */
+function testPlan(ctx: AppContext, assignmentId: string, showHidden: boolean) {
+  const all = plannedTests(ctx, assignmentId);
+  const shown = all.filter((test) => showHidden || test.visibility === 'visible');
+  return {
+    plan: shown.map((test, index) => ({ index, name: test.name, points: test.points })),
+    hiddenInPlan: all.length - shown.length,
+  };
+}
+
+/**
+ * What counts, as this viewer may see it: before the release a student sees the visible
+ * tests' points with the late penalty, never a total that includes hidden tests (nor an
+ * override, which is a total of its own).
+ */
+function countedFact(t: UiText, record: ReportRecord, override: { score: number | null } | undefined, showHidden: boolean): { label: string; value: string } | undefined {
+  const result = record.result;
+  if (result === undefined) return undefined;
+  if (showHidden) {
+    const score = formatPoints(Math.round((override?.score ?? result.final_score) * 100) / 100);
+    return { label: t.counted, value: `${score}/${formatPoints(result.max_score)}${override !== undefined ? ` (${t.overridden})` : ''}` };
   }
+  if (record.parsed === undefined) return undefined;
+  const visible = visibleView(record.parsed, false);
+  const score = formatPoints(Math.round(applyPenalty(visible.score, result.penalty_percent) * 100) / 100);
+  return { label: t.countedSoFar, value: `${score}/${formatPoints(visible.max)}` };
 }
 
 export function reportPage(ctx: AppContext, viewerOf: ViewerOf) {
@@ -43,7 +61,9 @@ export function reportPage(ctx: AppContext, viewerOf: ViewerOf) {
     const instructor = viewer.kind === 'instructor';
     const title = assignmentTitle(ctx, job.assignment_id);
     const pending = job.state === 'queued' || job.state === 'running';
-    const override = ctx.records.findActiveOverride(job.id);
+    const showHidden = instructor || hiddenReleased(ctx, job.assignment_id);
+    // An override is a score for the whole assignment, hidden tests included.
+    const override = showHidden ? ctx.records.findActiveOverride(job.id) : undefined;
 
     const facts: Array<{ label: string; value: string }> = [
       { label: t.student, value: student !== undefined ? `${student.name} (${student.id})` : job.student_id },
@@ -51,11 +71,9 @@ export function reportPage(ctx: AppContext, viewerOf: ViewerOf) {
       { label: t.received, value: formatTime(job.received_at, lang) },
     ];
     if (job.days_late > 0) facts.push({ label: t.late, value: `${job.days_late} ${t.daysLate}${record.result !== undefined ? `, ${t.penalty} ${formatPoints(record.result.penalty_percent)}%` : ''}` });
-    if (record.result !== undefined) {
-      facts.push({ label: t.counted, value: `${formatPoints(Math.round((override?.score ?? record.result.final_score) * 100) / 100)}/${formatPoints(record.result.max_score)}${override !== undefined ? ` (${t.overridden})` : ''}` });
-    }
+    const counted = countedFact(t, record, override, showHidden);
+    if (counted !== undefined) facts.push(counted);
 
-    const showHidden = instructor || hiddenReleased(ctx, job.assignment_id);
     const body =
       record.parsed !== undefined
         ? renderReportBody(record.parsed, {
@@ -77,7 +95,7 @@ export function reportPage(ctx: AppContext, viewerOf: ViewerOf) {
       failed: job.state === 'failed' || job.state === 'superseded',
       failure: instructor ? (job.error ?? '') : '',
       eventsUrl: `${base}/reports/${job.id}/events`,
-      plan: pending ? testPlan(ctx, job.assignment_id, viewer, t) : [],
+      ...(pending ? testPlan(ctx, job.assignment_id, showHidden) : { plan: [], hiddenInPlan: 0 }),
       studentHref: instructor ? `/students/${encodeURIComponent(job.student_id)}` : base,
       instructor,
     };

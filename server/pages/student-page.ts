@@ -6,6 +6,7 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import type { StudentConfig } from '../../grader/config/course-config-schema';
+import { applyPenalty } from '../../grader/config/late-policy';
 import { findStudent } from '../../grader/config/load-course-config';
 import { formatPoints } from '../../grader/report/report-html';
 import type { ResultRow } from '../../grader/store/rows';
@@ -17,7 +18,6 @@ import { formatTime, notFound, sendPage } from './page-context';
 import { basePath, type ViewerOf } from './report-access';
 import { scoreHistorySvg, type ScorePoint } from './score-charts';
 
-/** The score a viewer may see of a stored result. */
 /**
  * Only the tests' points and visibility: a stored result was validated when it was stored,
  * and re-checking every figure of every result (as the report page must, to draw them)
@@ -27,13 +27,15 @@ const VisiblePointsSchema = z.object({
   tests: z.array(z.object({ score: z.number(), max_score: z.number(), visibility: z.enum(['visible', 'hidden']) })),
 });
 
+/** The score a viewer may see of a stored result. */
 function shownScore(result: ResultRow, showHidden: boolean): { score: number; max: number } {
   if (showHidden) return { score: result.final_score, max: result.max_score };
   try {
     const parsed = VisiblePointsSchema.safeParse(JSON.parse(result.result_json));
     if (parsed.success) {
       const visible = parsed.data.tests.filter((t) => t.visibility === 'visible');
-      return { score: visible.reduce((s, t) => s + t.score, 0), max: visible.reduce((s, t) => s + t.max_score, 0) };
+      // With the late penalty, as the report's "counts so far" (the total would include hidden tests).
+      return { score: applyPenalty(visible.reduce((s, t) => s + t.score, 0), result.penalty_percent), max: visible.reduce((s, t) => s + t.max_score, 0) };
     }
   } catch {
     // fall through
