@@ -21,6 +21,8 @@ export const COMPILE_CODES = {
   CONTRACT_EXPORT: "a member of the assignment's interface is not exported by the entry file",
   CONTRACT_TYPE: "an export does not have the type that the assignment's interface asks for",
   ESBUILD: 'a syntax error or another problem reported by the bundler (esbuild)',
+  TYPECHECK_LIMIT:
+    'the type check ran past its time or memory limit (type-level code that asks the checker for too much work); the submission is not graded',
   TYPECHECK_FAILED: 'the type checker itself failed on the submission (a warning: grading goes on without type information)',
   WARNINGS_TRUNCATED: 'more warnings than a report shows; the rest are counted',
 } as const;

@@ -6,7 +6,9 @@
  * 2. the student contract (contract-checks): files, size, links, imports, directives;
  * 3. esbuild (bundle): syntax errors, the import rule again at resolve time;
  * 4. the bundle is written to outDir (and `onBundled` told, so a runner can boot meanwhile);
- * 5. TypeScript (type-check): interface mismatches are errors, other type errors warnings.
+ * 5. TypeScript (type-check, in a child process with time and memory limits:
+ *    type-check-child.ts): interface mismatches are errors, other type errors warnings; a
+ *    check that used up a limit is an error (TYPECHECK_LIMIT).
  *
  * Never throws for anything a student can put in the folder; throws for grader bugs (bad
  * options, a broken contract file, an unwritable outDir).
@@ -18,7 +20,7 @@ import { checkContract } from './contract-checks';
 import type { ContractSpec } from './contract-types';
 import { bundleSubmission } from './bundle';
 import { capWarnings, fileDiagnostic, sortDiagnostics, type CompileDiagnostic } from './diagnostics';
-import { typeCheckSubmission, type TypeCheckInput } from './type-check';
+import { DEFAULT_TYPE_CHECK_LIMITS, typeCheckInChild, warmUpTypeChecker, type TypeCheckLimits, type TypeCheckOutcome } from './type-check-child';
 
 export type CompileOutcome =
   | {
@@ -49,9 +51,13 @@ export interface CompileOptions {
   outDir: string;
   /** Default true. Without it the contract's types are not checked either. */
   typeCheck?: boolean;
+  /** Limits of the type check's child process (default DEFAULT_TYPE_CHECK_LIMITS). */
+  typeCheckLimits?: TypeCheckLimits;
+  /** The language of messages the compile stage writes itself (default 'en'). */
+  lang?: 'en' | 'ru';
   /**
-   * Called with the written bundle as soon as it exists, before the (slow, synchronous) type
-   * check, so the caller can start a runner process that boots in parallel. The outcome may
+   * Called with the written bundle as soon as it exists, before the (slow) type check, so the
+   * caller can start a runner process that boots in parallel. The outcome may
    * still be compile_error; the caller then discards what it started.
    */
   onBundled?: (bundlePath: string) => void;
@@ -90,26 +96,15 @@ function findStat(p: string): fs.Stats | undefined {
   }
 }
 
-/**
- * The type check, except that a failure of the TypeScript compiler itself on student code
- * (its stack overflowing on deep nesting, an internal assertion) becomes a warning: the
- * submission is still bundled and graded. Everything else (a broken contract) is thrown.
- */
-function safeTypeCheck(input: TypeCheckInput): CompileDiagnostic[] {
-  try {
-    return typeCheckSubmission(input);
-  } catch (e) {
-    const studentInduced = e instanceof RangeError || (e instanceof Error && e.message.startsWith('Debug Failure'));
-    if (!studentInduced) throw e;
-    return [
-      fileDiagnostic(
-        input.entry,
-        'TYPECHECK_FAILED',
-        `the type checker failed on this submission (${e.name}: ${e.message.split('\n')[0] ?? ''}); it is graded without type information`,
-        'warning',
-      ),
-    ];
-  }
+/** The compile error of a submission whose type check used up a limit, in the report's language. */
+function typeCheckLimitDiagnostic(entry: string, outcome: Extract<TypeCheckOutcome, { kind: 'limit' }>, lang: 'en' | 'ru'): CompileDiagnostic {
+  const { limit, limits } = outcome;
+  const seconds = Math.round(limits.timeoutMs / 100) / 10;
+  const message =
+    lang === 'ru'
+      ? `проверка типов остановлена: ${limit === 'time' ? `она шла дольше предела в ${seconds} с` : `ей не хватило предела памяти в ${limits.heapMb} МБ`}. Типы в решении требуют от TypeScript слишком много работы (обычно это большое объединение или шаблонный строковый тип, пропущенный через рекурсивный условный тип); упростите их`
+      : `type checking was stopped: ${limit === 'time' ? `it ran past its time limit of ${seconds} s` : `it ran out of its memory limit of ${limits.heapMb} MB`}. The submission's types ask TypeScript for too much work (usually a large union or template-literal type run through a recursive conditional type); simplify them`;
+  return fileDiagnostic(entry, 'TYPECHECK_LIMIT', message);
 }
 
 export async function compileSubmission(opts: CompileOptions): Promise<CompileOutcome> {
@@ -124,6 +119,10 @@ export async function compileSubmission(opts: CompileOptions): Promise<CompileOu
     diagnostics: capWarnings(sortDiagnostics(ds), MAX_WARNINGS),
     ms: elapsed(),
   });
+
+  const limits = opts.typeCheckLimits ?? DEFAULT_TYPE_CHECK_LIMITS;
+  // The checker's process starts (or is already warm) while the folder is read and bundled.
+  if (opts.typeCheck !== false) warmUpTypeChecker(limits.heapMb);
 
   // 1. Presence.
   const dirStat = findStat(dir);
@@ -154,8 +153,12 @@ export async function compileSubmission(opts: CompileOptions): Promise<CompileOu
   opts.onBundled?.(bundlePath);
 
   // 5. Types.
-  const typeDiagnostics =
-    opts.typeCheck === false ? [] : safeTypeCheck({ dir, entry, sources: check.sources, contract: opts.contract });
+  let typeDiagnostics: CompileDiagnostic[] = [];
+  if (opts.typeCheck !== false) {
+    const checked = await typeCheckInChild({ dir, entry, sources: check.sources, ...(opts.contract !== undefined ? { contract: opts.contract } : {}) }, limits);
+    if (checked.kind === 'limit') return failed([typeCheckLimitDiagnostic(entry, checked, opts.lang ?? 'en'), ...bundled.warnings]);
+    typeDiagnostics = checked.diagnostics;
+  }
   const diagnostics = [...bundled.warnings, ...typeDiagnostics];
   if (diagnostics.some((d) => d.severity === 'error')) return failed(diagnostics);
 

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import * as ts from 'typescript';
 import { PACKAGE_ROOT } from '../paths';
 import { CHECK_FILE_BASENAME, checkContractTypes, checkFileText, type ContractSpec } from './contract-types';
-import { lineOf, oneLine, type CompileDiagnostic } from './diagnostics';
+import { fileDiagnostic, lineOf, oneLine, type CompileDiagnostic } from './diagnostics';
 import { createSubmissionHost, RUNNER_GLOBALS_FILE, SUBMISSION_COMPILER_OPTIONS } from './ts-host';
 
 export interface TypeCheckInput {
@@ -101,10 +101,33 @@ export function typeCheckSubmission(input: TypeCheckInput): CompileDiagnostic[] 
 }
 
 /**
- * Parses and binds the TypeScript libs and tfjs's declarations now, so that the first real
- * type check is as fast as the later ones. Optional: a server calls it at start-up.
+ * The type check, except that a failure of the TypeScript compiler itself on student code
+ * (its stack overflowing on deep nesting, an internal assertion) becomes a warning: the
+ * submission is still bundled and graded. Everything else (a broken contract) is thrown.
  */
-export function warmUpTypeChecker(): void {
+export function typeCheckOrWarn(input: TypeCheckInput): CompileDiagnostic[] {
+  try {
+    return typeCheckSubmission(input);
+  } catch (e) {
+    const studentInduced = e instanceof RangeError || (e instanceof Error && e.message.startsWith('Debug Failure'));
+    if (!studentInduced) throw e;
+    return [
+      fileDiagnostic(
+        input.entry,
+        'TYPECHECK_FAILED',
+        `the type checker failed on this submission (${e.name}: ${e.message.split('\n')[0] ?? ''}); it is graded without type information`,
+        'warning',
+      ),
+    ];
+  }
+}
+
+/**
+ * Parses and binds the TypeScript libs and tfjs's declarations in this process now, so that
+ * the first real type check is as fast as the later ones (the type-check child does it
+ * before it says it is ready).
+ */
+export function warmUpInProcess(): void {
   typeCheckSubmission({
     dir: path.join(PACKAGE_ROOT, '__grader_virtual__', 'warm-up'),
     entry: 'solution.ts',

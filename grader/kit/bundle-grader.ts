@@ -6,6 +6,7 @@
  *                                      sandbox, and every assignment's spec without its hidden
  *                                      tests
  *   dist/grader/runner/runner-main.js  the runner
+ *   dist/grader/compile/type-check-child-main.js  the type checker's child process
  *   dist/probes/<id>.js                the probes of each assignment, without those only
  *                                      hidden tests call
  *
@@ -236,6 +237,8 @@ export async function bundleKitGrader(ctx: BundleContext, graderDir: string): Pr
   };
   await build('the command line', runtimeFile(ctx, 'kit-main.ts'), path.join('dist', 'cli.js'));
   await build('the runner', path.join(ctx.sourceRoot, 'grader', 'runner', 'runner-main.ts'), path.join('dist', 'grader', 'runner', 'runner-main.js'));
+  // The type checker runs in a child process of its own (grader/compile/type-check-child.ts).
+  await build('the type checker', path.join(ctx.sourceRoot, 'grader', 'compile', 'type-check-child-main.ts'), path.join('dist', 'grader', 'compile', 'type-check-child-main.js'));
   for (const a of ctx.assignments) {
     if (a.probesSource !== null) await build(`the probes of ${a.id}`, a.probesSource, path.join('dist', 'probes', `${a.id}.js`));
   }
