@@ -13,8 +13,8 @@ import { ASSIGNMENTS_ROOT } from '../../grader/paths';
 import { studentLink } from '../../server/auth/student-links';
 import { startServer, type RunningServer } from '../../server/main';
 import { INSTRUCTOR_TOKEN, SECRET_ENV, StudentRepo, tempDir, waitFor, writeCourseFile } from '../repo/git-helpers';
+import { WAIT_GUARD_MS } from '../jest/guard';
 
-jest.setTimeout(300_000);
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const HAVE_CHROMIUM = fs.existsSync(CHROMIUM);
@@ -120,9 +120,9 @@ describeIfChromium('the pages in Chromium', () => {
     // A regrade: the page follows the grading live (server-sent events) and shows the report when done.
     await Promise.all([page.waitForURL(/notice=regrade/), page.click('form[action$="/regrade"] button')]);
     expect(await page.locator('#live').count()).toBe(1);
-    await page.waitForSelector('.live-test.is-passed, .live-test.is-failed', { timeout: 120_000 });
+    await page.waitForSelector('.live-test.is-passed, .live-test.is-failed', { timeout: WAIT_GUARD_MS });
     await shot(page, '3b-report-live');
-    await page.waitForSelector('section.report', { timeout: 120_000 });
+    await page.waitForSelector('section.report', { timeout: WAIT_GUARD_MS });
     expect(await page.locator('#live').count()).toBe(0);
     expect(await page.locator('.flash').count()).toBe(1);
 

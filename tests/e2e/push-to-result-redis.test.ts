@@ -13,7 +13,6 @@ import { startServer, type RunningServer } from '../../server/main';
 import { FIXTURES_ROOT, SECRET_ENV, StudentRepo, WEBHOOK_SECRET, demoSolution, expectScore, tempDir, waitFor, writeCourseFile } from '../repo/git-helpers';
 import { githubPushPayload, githubRequest, post } from '../server/webhook-signing';
 
-jest.setTimeout(300_000);
 
 const CLI = path.join(DIST_ROOT, 'grader', 'cli', 'main.js');
 const REDIS = '/usr/bin/redis-server';

@@ -16,7 +16,6 @@ import { startServer, type RunningServer } from '../../server/main';
 import { SECRET_ENV, StudentRepo, WEBHOOK_SECRET, demoSolution, expectScore, tempDir, waitFor, writeCourseFile } from '../repo/git-helpers';
 import { giteaPushPayload, giteaRequest, githubPushPayload, githubRequest, gitlabPushPayload, gitlabRequest, post } from '../server/webhook-signing';
 
-jest.setTimeout(180_000);
 
 const CLI = path.join(DIST_ROOT, 'grader', 'cli', 'main.js');
 

@@ -8,7 +8,6 @@ import { GradeChildError, GradeChildPool, gradingEnv } from '../../grader/queue/
 import { GradeResultSchema } from '../../grader/results/result-schema';
 import { FIXTURES_ROOT, demoSolution, tempDir } from '../repo/git-helpers';
 
-jest.setTimeout(120_000);
 
 describe('GradeChildPool', () => {
   let root: string;

@@ -11,7 +11,6 @@ import { openDatabase } from '../../grader/store/database';
 import { GradeStore } from '../../grader/store/grade-store';
 import { SECRET_ENV, StudentRepo, demoSolution, expectScore, tempDir, waitFor, writeCourseFile, type CourseFileOptions } from '../repo/git-helpers';
 
-jest.setTimeout(120_000);
 
 describe('GradingService (local)', () => {
   let root: string;

@@ -15,7 +15,6 @@ import { stableSeed } from '../../grader/util/hash';
 import { tempDir } from '../repo/git-helpers';
 import { HIDDEN_TEST, LEAK_ASSIGNMENT, LEAK_SOLUTION, LIVE_PROGRESS_ROOT, VISIBLE_TESTS } from '../fixtures/live-progress/leak-solution';
 
-jest.setTimeout(180_000);
 
 const demo = getAssignment(LEAK_ASSIGNMENT, LIVE_PROGRESS_ROOT);
 const COURSE_SECRET = new Secret('a-course-secret-for-the-test-0123456789', 'TEST');

@@ -15,8 +15,8 @@ import { DEMO_STUDENTS } from '../../server/demo/demo-story';
 import { DemoPortError, assertPortFree, prepareDataDir, startDemo } from '../../server/demo/start-demo';
 import { ASSIGNMENTS_ROOT } from '../../grader/paths';
 import { git, waitFor } from '../repo/git-helpers';
+import { WAIT_GUARD_MS } from '../jest/guard';
 
-jest.setTimeout(150_000);
 
 const ANCHOR = Date.parse('2025-03-20T12:00:00Z');
 const LIGHT = ['autograd-graph', 'backprop', 'momentum-sgd', 'mnist-loader', 'mnist-test-loop'];
@@ -149,7 +149,7 @@ describe('the demo course', () => {
         const health = await fetch(`${demo.server.url}/healthz`);
         expect(health.status).toBe(200);
 
-        await demo.whenGraded(110_000);
+        await demo.whenGraded(WAIT_GUARD_MS);
         results = demo.server.service.store.listResults();
       } finally {
         await demo.close();
@@ -187,7 +187,7 @@ describe('the demo course', () => {
       // a push to Anna's repository is noticed by polling and graded.
       const again = await startDemo({ dataDir: d, scope: 'light', port: 0, ...quiet });
       try {
-        await again.whenGraded(30_000);
+        await again.whenGraded(WAIT_GUARD_MS);
         expect(again.recorded).toEqual({ new: 0, known: 15 });
         expect(again.server.service.store.listResults().map((r) => r.id)).toEqual(results.map((r) => r.id));
         const work = path.join(d, 'anna-work');

@@ -27,7 +27,6 @@ import { studentLink } from '../../server/auth/student-links';
 import { INSTRUCTOR_TOKEN, SECRET_ENV, StudentRepo, tempDir, waitFor, writeCourseFile } from '../repo/git-helpers';
 import { HIDDEN_TEST, LEAK_ASSIGNMENT, LEAK_SOLUTION, LIVE_PROGRESS_ROOT, VISIBLE_AFTER_HIDDEN, VISIBLE_TESTS } from '../fixtures/live-progress/leak-solution';
 
-jest.setTimeout(300_000);
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const HAVE_CHROMIUM = fs.existsSync(CHROMIUM);

@@ -19,7 +19,6 @@ import { createApp } from '../../server/app';
 import { studentLink } from '../../server/auth/student-links';
 import { INSTRUCTOR_TOKEN, SECRET_ENV, StudentRepo, demoSolution, tempDir, waitFor, writeCourseFile } from '../repo/git-helpers';
 
-jest.setTimeout(180_000);
 
 const XSS_SOLUTION = `${demoSolution('correct')}
 console.log('<script>alert("pwned")</script> <img src=x onerror=alert(1)>');
