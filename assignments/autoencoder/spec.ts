@@ -266,6 +266,8 @@ interface Observation {
   sigma: number;
   /** Among images fed in both epochs: the fraction fed exactly the same noisy input both times. */
   repeated: number;
+  /** Among the positions of an epoch: the fraction whose image got in epoch 1 the same noise as the image at that position in epoch 0. */
+  repeatedByPosition: number;
   initial: number[];
   final: number[];
 }
@@ -393,12 +395,38 @@ function observed(ctx: TestContext, seed: number, run: number): Promise<Observat
         if (equal) same++;
       }
     }
+    // The noise by position: a seed that depends on the batch but not on the epoch gives the
+    // k-th image of epoch 1 the very noise of the k-th image of epoch 0 (different images, as
+    // the order is shuffled, so `repeated` above does not see it). Compared where neither fed
+    // pixel was clipped: there the noise is the fed value minus the clean one.
+    let positions = 0;
+    let samePositions = 0;
+    if (perEpoch !== null) {
+      for (let k = 0; k < perEpoch; k++) {
+        const a = k;
+        const b = perEpoch + k;
+        if (ids[a] === ids[b]) continue;
+        let compared = 0;
+        let equal = 0;
+        for (let p = 0; p < PIXELS; p++) {
+          const fa = fed[a * PIXELS + p];
+          const fb = fed[b * PIXELS + p];
+          if (!(fa > 1e-6 && fa < 1 - 1e-6 && fb > 1e-6 && fb < 1 - 1e-6)) continue;
+          compared++;
+          if (Math.abs(fa - clean[ids[a] * PIXELS + p] - (fb - clean[ids[b] * PIXELS + p])) <= 1e-4) equal++;
+        }
+        if (compared < 20) continue;
+        positions++;
+        if (equal >= 0.9 * compared) samePositions++;
+      }
+    }
     return {
       wrapped: r.wrapped,
       rows,
       extra: r.extra,
       ids,
       perEpoch,
+      repeatedByPosition: positions > 0 ? samePositions / positions : 0,
       fed: fed.subarray(0, rows * PIXELS),
       outside,
       min,
@@ -457,7 +485,14 @@ function noiseProblem(lang: 'en' | 'ru', o: Observation): string | null {
 }
 
 function staleProblem(lang: 'en' | 'ru', o: Observation): string | null {
-  if (o.sigma < 0.05 * SETTINGS.noise || o.perEpoch === null || o.repeated < 0.5) return null;
+  if (o.sigma < 0.05 * SETTINGS.noise || o.perEpoch === null) return null;
+  if (o.repeated < 0.5 && o.repeatedByPosition >= 0.5) {
+    return say(lang, {
+      en: `${watched(lang, o)}: the noise repeats by position: for ${formatNumber(100 * o.repeatedByPosition, 3)}% of the positions in the epoch, the image fed there in epoch 1 got exactly the noise ε that the image at the same position got in epoch 0. The noise must be new every epoch: a seed that depends on the batch but not on the epoch draws the same noise every epoch. Derive it from options.seed, the epoch and the batch, or draw from one seeded generator throughout.`,
+      ru: `${watched(lang, o)}: шум повторяется по позициям: для ${formatNumber(100 * o.repeatedByPosition, 3)}% позиций эпохи изображение, поданное на этой позиции в эпохе 1, получило в точности тот же шум ε, что изображение на той же позиции в эпохе 0. Шум должен быть новым в каждой эпохе: seed, зависящий от батча, но не от эпохи, даёт один и тот же шум каждую эпоху. Выводите его из options.seed, эпохи и батча или берите всё время из одного сидированного генератора.`,
+    });
+  }
+  if (o.repeated < 0.5) return null;
   return say(lang, {
     en: `${watched(lang, o)}: ${formatNumber(100 * o.repeated, 3)}% of the images got exactly the same noisy version in epoch 1 as in epoch 0. Draw new noise every epoch (from your seeded generator, or tf.randomNormal with a seed that depends on the epoch and the batch), not once before the epochs.`,
     ru: `${watched(lang, o)}: ${formatNumber(100 * o.repeated, 3)}% изображений получили в эпохе 1 в точности ту же зашумлённую версию, что и в эпохе 0. Берите новый шум в каждой эпохе (из своего сидированного генератора или tf.randomNormal с seed, зависящим от эпохи и батча), а не один раз до эпох.`,
@@ -482,7 +517,7 @@ async function noiseInput(ctx: TestContext): Promise<TestVerdict> {
 async function freshNoise(ctx: TestContext): Promise<TestVerdict> {
   const o = await observed(ctx, OBSERVE.seeds[0], 0);
   const problem = staleProblem(ctx.lang, o);
-  if (problem !== null) return { passed: false, output: problem, details: { repeated: o.repeated } };
+  if (problem !== null) return { passed: false, output: problem, details: { repeated: o.repeated, repeatedByPosition: o.repeatedByPosition } };
   if (!o.wrapped || o.rows === 0) return { passed: false, output: say(ctx.lang, NOT_OBSERVED) };
   return {
     passed: true,
