@@ -3,9 +3,11 @@
  * (which starts sandboxed runner processes for student code), replying with each result.
  * Exits when its parent goes away.
  */
+import { warmUpTypeChecker } from '../compile';
 import { gradeAssignment, type GradeOptions } from '../run/grade-assignment';
 import { resolveSandbox, type ResolvedSandbox } from '../sandbox/resolve-sandbox';
 import { getAssignment } from '../spec/discover';
+import { backendFailure, watchBackend } from './backend-health';
 import { GradeChildRequestSchema, type GradeChildReply } from './grade-child-protocol';
 import { toJobProgress } from './job-progress';
 
@@ -39,6 +41,8 @@ async function handle(raw: unknown): Promise<void> {
     const options: GradeOptions = {
       assignment,
       onEvent: (event) => {
+        // The job has chosen its backend by now: its aborts are recorded from here on.
+        watchBackend();
         const progress = toJobProgress(event, visibilityOf);
         if (progress !== undefined) reply({ type: 'progress', id: request.id, progress });
       },
@@ -50,7 +54,8 @@ async function handle(raw: unknown): Promise<void> {
       lang: request.lang,
     };
     const result = await gradeAssignment(options);
-    reply({ type: 'result', id: request.id, result });
+    const failure = backendFailure();
+    reply({ type: 'result', id: request.id, result, ...(failure !== undefined ? { backendFailure: failure } : {}) });
   } catch (err) {
     const message = err instanceof Error ? `${err.message}\n${err.stack ?? ''}` : String(err);
     const code = typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : 'GRADER_ERROR';
@@ -60,6 +65,8 @@ async function handle(raw: unknown): Promise<void> {
 
 if (require.main === module) {
   process.on('disconnect', () => process.exit(1));
+  // The type checker's own child starts while this process waits for its first job.
+  warmUpTypeChecker();
   // One job at a time: the parent sends the next only after the reply.
   process.on('message', (raw: unknown) => {
     void handle(raw);

@@ -1,6 +1,7 @@
 /** The parent's side of the grading child processes (see grade-child-main.ts). */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
+import { z } from 'zod';
 import { DIST_ROOT } from '../paths';
 import { GradeChildReplySchema, type GradeChildRequest } from './grade-child-protocol';
 import { JobProgressSchema, type JobProgress } from './job-progress';
@@ -40,6 +41,42 @@ const OUTPUT_KEEP = 8000;
 const NOT_RETRYABLE = new Set(['UNKNOWN_ASSIGNMENT', 'BAD_REQUEST', 'SANDBOX_UNAVAILABLE', 'SANDBOX_CONFIG']);
 
 let nextId = 1;
+
+/** One child's answer to one job. */
+interface ChildResult {
+  /** The engine's raw result (validated later). */
+  result: unknown;
+  /** What failed in the child's tensor backend during the job, if anything did. */
+  backendFailure?: string;
+}
+
+const ResultHeadSchema = z.object({ status: z.string(), output: z.string().optional() });
+
+/**
+ * Why a job's result is the grader's fault rather than a verdict on the submission: a result
+ * with status 'error' (by the result contract, the grader failed), or a tensor backend that
+ * failed in the job (whatever the result says, it was computed on a broken backend).
+ */
+function graderFault(answer: ChildResult): string | undefined {
+  if (answer.backendFailure !== undefined) return answer.backendFailure;
+  const head = ResultHeadSchema.safeParse(answer.result);
+  if (!head.success || head.data.status !== 'error') return undefined;
+  const firstLine = (head.data.output ?? '').split('\n')[0]?.trim() ?? '';
+  return firstLine !== '' ? firstLine.slice(0, 500) : 'the result has status error';
+}
+
+/** The result stored after the grader failed twice: status error, with both reasons first. */
+function failedTwice(answer: ChildResult, first: string, second: string, lang: 'en' | 'ru'): unknown {
+  const raw = answer.result;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
+  const head = ResultHeadSchema.safeParse(raw);
+  const before = head.success ? (head.data.output ?? '') : '';
+  const note =
+    lang === 'ru'
+      ? `[grader] Проверяющая программа дважды дала сбой на этой посылке, каждый раз в новом процессе; это не ошибка решения, преподаватели могут перепроверить её. Первый раз: ${first}. Второй раз: ${second}.`
+      : `[grader] The grader failed on this submission twice, each time in a fresh grading process; this is not the submission's fault, and instructors can regrade it. First: ${first}. Second: ${second}.`;
+  return { ...raw, status: 'error', output: before !== '' ? `${note}\n\n${before}` : note };
+}
 
 /**
  * The grading processes' environment: the server's, less its secrets, with the dataset
@@ -91,10 +128,10 @@ class GradeChild {
     if (!this.exited) this.process.kill('SIGKILL');
   }
 
-  run(request: Omit<GradeChildRequest, 'id'>, options: GradeCallOptions): Promise<unknown> {
+  run(request: Omit<GradeChildRequest, 'id'>, options: GradeCallOptions): Promise<ChildResult> {
     const id = nextId++;
     const child = this.process;
-    return new Promise((resolve, reject) => {
+    return new Promise<ChildResult>((resolve, reject) => {
       let settled = false;
       const cleanup = () => {
         clearTimeout(timer);
@@ -124,7 +161,9 @@ class GradeChild {
           if (progress.success) options.onProgress?.(progress.data);
           return;
         }
-        if (reply.type === 'result') settle(() => resolve(reply.result));
+        if (reply.type === 'result') {
+          settle(() => resolve({ result: reply.result, ...(reply.backendFailure !== undefined ? { backendFailure: reply.backendFailure } : {}) }));
+        }
         else fail(reply.code, reply.message, !NOT_RETRYABLE.has(reply.code));
       };
       // 'close' comes after the IPC channel has delivered everything (unlike 'exit').
@@ -171,7 +210,9 @@ export interface GradeChildPoolOptions {
 
 /**
  * Warm grading processes, at most one job each at a time. A child that failed, timed out or
- * was aborted is killed, never reused; a healthy one is reused up to maxJobsPerChild jobs.
+ * was aborted is killed, never reused, and so is one whose result was the grader's fault (a
+ * result with status 'error', a tensor backend that failed); a healthy one is reused up to
+ * maxJobsPerChild jobs.
  */
 export class GradeChildPool implements Grader {
   private readonly idle: GradeChild[] = [];
@@ -179,6 +220,10 @@ export class GradeChildPool implements Grader {
   private closed = false;
   /** Processes started so far (for tests and the log). */
   spawned = 0;
+  /** Children killed because their job was the grader's fault (for tests and the log). */
+  retired = 0;
+  /** Jobs graded a second time because the first result was the grader's fault. */
+  retried = 0;
 
   constructor(private readonly options: GradeChildPoolOptions) {}
 
@@ -187,20 +232,40 @@ export class GradeChildPool implements Grader {
     while (!this.closed && this.idle.length < Math.min(n, this.options.maxIdle ?? n)) this.idle.push(this.spawn());
   }
 
+  /**
+   * Grades one job. A result that is the grader's fault (graderFault) is graded once more in
+   * a fresh process before it is returned; when that fails too, the result says so.
+   */
   async grade(request: Omit<GradeChildRequest, 'id'>, options: GradeCallOptions): Promise<unknown> {
+    const first = await this.gradeOnce(request, options, false);
+    const firstFault = graderFault(first);
+    if (firstFault === undefined) return first.result;
+    this.retried += 1;
+    const second = await this.gradeOnce(request, options, true);
+    const secondFault = graderFault(second);
+    if (secondFault === undefined) return second.result;
+    return failedTwice(second, firstFault, secondFault, request.lang ?? 'en');
+  }
+
+  /** One job in one child: a warm one, or (fresh) one started for it. */
+  private async gradeOnce(request: Omit<GradeChildRequest, 'id'>, options: GradeCallOptions, fresh: boolean): Promise<ChildResult> {
     if (this.closed) throw new GradeChildError('ABORTED', 'the grader is shutting down', true);
-    let child = this.idle.pop();
+    let child = fresh ? undefined : this.idle.pop();
     while (child !== undefined && !child.alive) child = this.idle.pop();
     child ??= this.spawn();
     this.busy.add(child);
     try {
-      const result = await child.run(request, options);
+      const answer = await child.run(request, options);
       child.jobs += 1;
       this.busy.delete(child);
       const max = this.options.maxJobsPerChild ?? 25;
-      if (this.closed || child.jobs >= max || !child.alive || this.idle.length >= (this.options.maxIdle ?? 4)) child.kill();
+      // A child whose job was the grader's fault may carry the cause (a broken backend, state
+      // left behind) into the next job: it never takes another.
+      const retire = graderFault(answer) !== undefined;
+      if (retire) this.retired += 1;
+      if (retire || this.closed || child.jobs >= max || !child.alive || this.idle.length >= (this.options.maxIdle ?? 4)) child.kill();
       else this.idle.push(child);
-      return result;
+      return answer;
     } catch (err) {
       this.busy.delete(child);
       child.kill();
