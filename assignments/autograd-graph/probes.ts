@@ -35,61 +35,47 @@ function disposeResult(ctx: ProbeContext, result: unknown, keep: Tensor[]): void
   ctx.tf.dispose(found.filter((t) => !keep.includes(t) && !t.isDisposed));
 }
 
-/** The one door of tfjs autograd: tf.grad(s), tf.valueAndGrad(s) and tf.variableGrads all call it. */
-interface GradientsDoor {
-  gradients: (...args: unknown[]) => unknown;
+/** Whether `v` is c·r for some c ≠ 0 (autograd's answer, rescaled as a gradient of the mean would be). */
+function scaledCopy(v: ArrayLike<number>, r: Float32Array): boolean {
+  if (v.length !== r.length || r.length === 0) return false;
+  let vr = 0;
+  let rr = 0;
+  for (let i = 0; i < r.length; i++) {
+    vr += v[i] * r[i];
+    rr += r[i] * r[i];
+  }
+  const c = vr / rr;
+  if (!Number.isFinite(c) || Math.abs(c) < 1e-6) return false;
+  for (let i = 0; i < r.length; i++) if (!(Math.abs(v[i] - c * r[i]) <= 1e-4 * Math.abs(c * r[i]) + 1e-6)) return false;
+  return true;
 }
 
 export const probes = defineProbes({
   /**
-   * Calls gradF(x, y) while counting the calls of the engine's gradients(), and reports the
-   * count: a gradient written by hand never reaches it. Then calls it again with autograd's
-   * answers changed (every gradient + 1) and reports whether what gradF returns changed too:
-   * gradients computed by hand beside a call of tf.grads whose result is not used do not.
+   * Calls gradF(x, y) while the runner watches autograd (trusted-tf.ts: a hook locked onto the
+   * engine before the submission loaded, which a submission can neither replace nor bypass):
+   * it counts the calls of the engine's gradients() and overwrites, in place, every gradient
+   * autograd returns with random values. `dependsOnAutograd`: dx and dy are those values (or
+   * a rescaled copy of them). Gradients written by hand beside a discarded tf.grads call, or
+   * formulas that check themselves against autograd, return something else.
    */
-  countAutogradCalls: (ctx, x, y) => {
-    const engine = ctx.tf.engine() as unknown as GradientsDoor;
-    const hadOwn = Object.prototype.hasOwnProperty.call(engine, 'gradients');
-    const original = engine.gradients;
+  countAutogradCalls: (ctx, x, y, seed) => {
     const gradF = studentFunction(ctx, 'gradF');
-    const values = (result: unknown): number[][] => {
-      const r = result as { dx?: unknown; dy?: unknown } | null;
-      return [r?.dx, r?.dy].map((t) => (t instanceof ctx.tf.Tensor && !t.isDisposed ? Array.from(t.dataSync()) : []));
-    };
-    let calls = 0;
-    let perturb = false;
-    engine.gradients = function counted(this: unknown, ...args: unknown[]) {
-      calls++;
-      const out = original.apply(this, args) as { value: unknown; grads: unknown };
-      if (!perturb || !Array.isArray(out.grads)) return out;
-      const grads = out.grads.map((g: unknown) => {
-        if (!(g instanceof ctx.tf.Tensor)) return g;
-        const changed = ctx.tf.add(g, 1);
-        g.dispose();
-        return changed;
-      });
-      return { ...out, grads };
-    };
+    const watch = ctx.trusted.watchAutograd(true, typeof seed === 'number' ? seed : 1);
+    let result: unknown;
     try {
-      const result = gradF(x, y);
-      const plain = values(result);
-      ctx.tf.dispose(result as never);
-      const firstCalls = calls;
-      if (firstCalls === 0) return { calls: 0, dependsOnAutograd: false };
-      perturb = true;
-      let dependsOnAutograd = true;
-      try {
-        const again = gradF(x, y);
-        const changed = values(again);
-        ctx.tf.dispose(again as never);
-        dependsOnAutograd = changed.some((v, i) => v.length !== plain[i].length || v.some((e, j) => !Object.is(e, plain[i][j])));
-      } catch {
-        // Changed gradients made gradF throw: what it returns does depend on them.
-      }
-      return { calls: firstCalls, dependsOnAutograd };
+      result = gradF(x, y);
     } finally {
-      if (hadOwn) engine.gradients = original;
-      else delete (engine as Partial<GradientsDoor>).gradients;
+      watch.stop();
+    }
+    try {
+      if (watch.calls === 0) return { calls: 0, dependsOnAutograd: false };
+      const r = result as { dx?: unknown; dy?: unknown } | null;
+      const returned = [r?.dx, r?.dy].map((t) => (t instanceof ctx.tf.Tensor && !t.isDisposed ? Array.from(t.dataSync()) : null));
+      const dependsOnAutograd = returned.every((v) => v !== null && watch.replaced.some((rep) => scaledCopy(v, rep.values)));
+      return { calls: watch.calls, dependsOnAutograd };
+    } finally {
+      disposeResult(ctx, result, [x as Tensor, y as Tensor]);
     }
   },
 

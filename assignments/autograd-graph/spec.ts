@@ -338,14 +338,15 @@ export const spec = defineAssignment({
       requirements: [R.byAutograd],
       run: async (ctx) => {
         const c = makeCase(ctx, [3], [3]);
-        const report = await ctx.probe(COUNT_AUTOGRAD_CALLS, c.x, c.y);
+        // The seed of the random values that replace autograd's answers in the runner.
+        const report = await ctx.probe(COUNT_AUTOGRAD_CALLS, c.x, c.y, 1 + Math.floor(ctx.rng.uniform(0, 2 ** 31)));
         const { calls, dependsOnAutograd } = (typeof report === 'object' && report !== null ? report : {}) as { calls?: unknown; dependsOnAutograd?: unknown };
         if (typeof calls === 'number' && calls >= 1 && dependsOnAutograd === false) {
           return {
             passed: false,
             output: say(ctx.lang, {
-              en: `gradF calls autograd (${calls} time${calls === 1 ? '' : 's'}), but what it returns does not come from it: when the grader changed autograd's answers, gradF still returned the same dx and dy. They are computed some other way (by formulas written by hand?); return the gradients tf.grads gives you.`,
-              ru: `gradF обращается к автоматическому дифференцированию (вызовов: ${calls}), но возвращает не его результат: когда проверяющая программа изменила ответы autograd, gradF вернула те же dx и dy. Они вычислены иначе (по формулам, выписанным вручную?); возвращайте градиенты, которые даёт tf.grads.`,
+              en: `gradF calls autograd (${calls} time${calls === 1 ? '' : 's'}), but what it returns does not come from it: when the grader replaced autograd's answers by other values, gradF did not return them as dx and dy. They are computed some other way (by formulas written by hand, kept when they agree with autograd?); return the gradients tf.grads gives you.`,
+              ru: `gradF обращается к автоматическому дифференцированию (вызовов: ${calls}), но возвращает не его результат: когда проверяющая программа подменила ответы autograd другими значениями, gradF не вернула их как dx и dy. Они вычислены иначе (по формулам, выписанным вручную, которые оставляются, если совпадают с autograd?); возвращайте градиенты, которые даёт tf.grads.`,
             }),
           };
         }

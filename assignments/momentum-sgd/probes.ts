@@ -9,7 +9,7 @@
  */
 import type * as tfType from '@tensorflow/tfjs';
 import { snapshot } from '../../grader/spec/credit';
-import { defineProbes, studentFunction, type ProbeContext } from '../../grader/spec/probe';
+import { defineProbes, studentFunction, tensorMeter, type ProbeContext } from '../../grader/spec/probe';
 
 type Tf = typeof tfType;
 
@@ -234,22 +234,22 @@ export const probes = defineProbes({
 
   /**
    * The live-tensor count around one minimize call, after disposing what it returned. Init
-   * tensors that minimize disposed are added back, so that they cannot hide a leak.
+   * tensors that minimize disposed are added back, so that they cannot hide a leak. Counted
+   * by the runner's trusted meter (a patched tf.memory() changes nothing).
    */
   leakCheck: (ctx, problem, init, options) => {
     const { tf } = ctx;
     const built = buildLoss(tf, problem as Problem);
     const initList = [...(init as Tensor[])];
     try {
-      const before = tf.memory().numTensors;
+      const meter = tensorMeter(ctx);
       const result = studentFunction(ctx, 'minimize')(built.loss, init, options);
       const returned = tensorList(ctx, result);
       // A plain copy of the result, taken outside the count: the property is credited only when it is right.
       const copy = snapshot(result, (v) => v instanceof tf.Tensor);
       tf.dispose(returned.filter((t) => !initList.includes(t)));
       const initDisposed = initList.filter((t) => t.isDisposed).length;
-      const after = tf.memory().numTensors;
-      return { leaked: after - before + initDisposed, initDisposed, returned: returned.length, result: copy };
+      return { leaked: meter.now() - meter.start + initDisposed, initDisposed, returned: returned.length, result: copy };
     } finally {
       built.dispose();
     }

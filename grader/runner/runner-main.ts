@@ -11,7 +11,8 @@ import { captureSend, hardenProcess, mutableConsole } from './harden';
 import type { ErrorInfo, ParentMessage, RunnerSetup } from './protocol';
 import { exportThatThrew, exportsReturningUndefined, onExportEntered, resetCallRecord, watchedExport, watchedExports } from './watch-exports';
 import { decodeValue, encodeValue } from './wire';
-import type { ProbeContext, ProbeFunction } from '../spec/probe';
+import type { ProbeContext, ProbeFunction, TrustedTf } from '../spec/probe';
+import { captureTrustedTf } from './trusted-tf';
 
 const exit = process.exit.bind(process);
 mutableConsole();
@@ -31,6 +32,8 @@ let studentExports: Record<string, unknown> = {};
 /** What probes see: the exports, each function watched (watch-exports.ts). */
 let studentView: Record<string, unknown> = {};
 let probes: Record<string, ProbeFunction> = {};
+/** Measurements captured before the submission loads (trusted-tf.ts); probes read them. */
+let trusted: TrustedTf | undefined;
 
 /** What was thrown, as plain strings; never throws itself (a thrown value may be hostile). */
 function errorInfo(err: unknown): ErrorInfo {
@@ -94,6 +97,7 @@ async function handleInit(msg: Extract<ParentMessage, { type: 'init' }>): Promis
   }
   const code = fs.readFileSync(msg.bundlePath, 'utf8');
   // Last step before student code: everything the runner itself needs is loaded.
+  trusted = captureTrustedTf(tf);
   hardenProcess();
   try {
     studentExports = loadSubmission(code);
@@ -103,6 +107,11 @@ async function handleInit(msg: Extract<ParentMessage, { type: 'init' }>): Promis
     return;
   }
   send({ type: 'ready', backend, exports: Object.keys(studentExports).slice(0, 1000) });
+}
+
+function trustedTf(): TrustedTf {
+  if (trusted === undefined) throw new Error('grader bug: a probe ran before the runner captured TF.js');
+  return trusted;
 }
 
 function applySetup(setup: RunnerSetup): void {
@@ -139,6 +148,7 @@ async function handleCall(msg: Extract<ParentMessage, { type: 'call' }>): Promis
         student: studentView,
         tf,
         progress: (data: unknown) => send({ type: 'progress', id: msg.id, data }),
+        trusted: trustedTf(),
       };
       value = await probe(ctx, ...args);
     }

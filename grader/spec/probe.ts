@@ -12,6 +12,45 @@ export interface ProbeContext {
   tf: typeof tfType;
   /** Reports progress (an epoch finished, say) to the grader for live reports. */
   progress(data: unknown): void;
+  /**
+   * Measurements the submission cannot forge (grader/runner/trusted-tf.ts): use these, never
+   * tf.memory() or the engine's state, which student code can patch.
+   */
+  trusted: TrustedTf;
+}
+
+/** What grader/runner/trusted-tf.ts captured before the submission loaded. */
+export interface TrustedTf {
+  /** Tensors the engine tracks and has not been asked to dispose. */
+  liveTensors(): number;
+  /** Tensor buffers the backend holds (wasm: malloc'd, cpu: stored); `measured` false on a backend without such a ledger. */
+  liveBuffers(): { count: number; bytes: number; measured: boolean };
+  /**
+   * Watches the engine's gradients() until stop(): counts the calls and, with `replace`,
+   * overwrites in place every float32 gradient it returns with random values in [1, 5)
+   * (drawn from `seed`), listed in `replaced`.
+   */
+  watchAutograd(replace: boolean, seed: number): AutogradWatch;
+}
+
+export interface AutogradWatch {
+  readonly calls: number;
+  readonly replaced: ReadonlyArray<{ dataId: object; values: Float32Array }>;
+  stop(): void;
+}
+
+/**
+ * A live-tensor count that a leak cannot hide from: `start` + the larger of the growth in
+ * tracked tensors and the growth in backend buffers since the meter was made. A submission
+ * that hides tensors from the engine's bookkeeping still holds their buffers.
+ */
+export function tensorMeter(ctx: ProbeContext): { start: number; now(): number } {
+  const start = ctx.trusted.liveTensors();
+  const buffers = ctx.trusted.liveBuffers().count;
+  return {
+    start,
+    now: () => start + Math.max(ctx.trusted.liveTensors() - start, ctx.trusted.liveBuffers().count - buffers),
+  };
 }
 
 export type ProbeFunction = (ctx: ProbeContext, ...args: unknown[]) => unknown;

@@ -1,0 +1,116 @@
+/**
+ * grader/runner/trusted-tf.ts in a real runner: the tensor and buffer counts, the backend lock
+ * and the autograd watch hold against a submission that patches what it can reach (tf.memory,
+ * the engine's memory() and state, the engine's own methods) before any probe runs. Each case
+ * also shows that the naive count (tf.memory()) is fooled, so the test can fail.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { RunnerClient } from '../../grader/runner/runner-client';
+
+let dir: string;
+let probesPath: string;
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trusted-tf-test-'));
+  probesPath = path.join(dir, 'probes.js');
+  fs.writeFileSync(
+    probesPath,
+    `exports.probes = {
+      count: (ctx, name, n) => {
+        const t0 = ctx.trusted.liveTensors();
+        const b0 = ctx.trusted.liveBuffers().count;
+        const naive0 = ctx.tf.memory().numTensors;
+        ctx.student[name](n);
+        return { tensors: ctx.trusted.liveTensors() - t0, buffers: ctx.trusted.liveBuffers().count - b0, measured: ctx.trusted.liveBuffers().measured, naive: ctx.tf.memory().numTensors - naive0 };
+      },
+      autograd: (ctx, name) => {
+        const x = ctx.tf.tensor1d([1, 2, 3]);
+        const watch = ctx.trusted.watchAutograd(true, 7);
+        let out;
+        try { out = ctx.student[name](x); } finally { watch.stop(); }
+        const got = Array.from(out.dataSync());
+        return { calls: watch.calls, returnsReplaced: watch.replaced.some((r) => r.values.length === got.length && got.every((v, i) => v === r.values[i])), got };
+      },
+    };`,
+  );
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const FORGER = `const tf = require('@tensorflow/tfjs');
+  const engine = tf.engine();
+  const frozen = tf.memory();
+  const fake = () => ({ ...frozen });
+  Object.getPrototypeOf(engine).memory = fake;
+  engine.memory = fake;
+  const shown = engine.state.numTensors;
+  Object.defineProperty(engine.state, 'numTensors', { get: () => shown, set: () => undefined });
+  const kept = [];
+  exports.locks = [];
+  for (const name of ['trackTensor', 'disposeTensor', 'gradients']) {
+    const replacement = () => undefined;
+    engine[name] = replacement; // sloppy mode: a locked property ignores the assignment silently
+    if (engine[name] === replacement) exports.locks.push('replaced ' + name);
+    try { Object.defineProperty(engine, name, { value: replacement }); } catch { exports.locks.push(name); }
+  }
+  exports.leak = (n) => { for (let i = 0; i < n; i++) kept.push(tf.ones([64])); };
+  // Hides the leaked tensors from the engine's bookkeeping, then "disposes" them: the engine
+  // forgets them without the backend freeing their memory.
+  exports.hideAndDispose = (n) => {
+    for (let i = 0; i < n; i++) { const t = tf.ones([64]); engine.state.tensorInfo.delete(t.dataId); t.dispose(); }
+  };
+  exports.tidy = (n) => { for (let i = 0; i < n; i++) tf.tidy(() => { tf.ones([64]).add(1); }); };
+  exports.switchBackend = () => { try { engine.backendInstance = {}; return 'switched'; } catch (e) { return String(e.message); } };
+  exports.byAutograd = (x) => tf.grad((a) => a.square().sum())(x);
+  exports.byHand = (x) => { tf.dispose(tf.grad((a) => a.square().sum())(x)); return x.mul(2); };
+  exports.getLocks = () => exports.locks;`;
+
+function bundle(name: string, code: string): string {
+  const file = path.join(dir, `${name}.js`);
+  fs.writeFileSync(file, code);
+  return file;
+}
+
+describe.each(['wasm', 'cpu'] as const)('trusted TF.js on %s', (backend) => {
+  let runner: RunnerClient;
+  beforeAll(async () => {
+    runner = await RunnerClient.start({ bundlePath: bundle(`forger-${backend}`, FORGER), probesPath, backend, heapMb: 256, startTimeoutMs: 60_000 });
+  }, 90_000);
+  afterAll(() => runner.kill());
+
+  it('counts leaked tensors that a patched tf.memory() hides', async () => {
+    const r = (await runner.call('probe', 'count', ['leak', 5], 30_000)) as { tensors: number; buffers: number; naive: number; measured: boolean };
+    expect(r.naive).toBe(0);
+    expect(r.tensors).toBe(5);
+    expect(r.measured).toBe(true);
+    expect(r.buffers).toBe(5);
+  });
+
+  it('still sees the memory of tensors hidden from the engine and then disposed', async () => {
+    const r = (await runner.call('probe', 'count', ['hideAndDispose', 4], 30_000)) as { tensors: number; buffers: number };
+    expect(r.tensors).toBe(0);
+    expect(r.buffers).toBe(4);
+  });
+
+  it('counts nothing for work that disposes what it makes', async () => {
+    const r = (await runner.call('probe', 'count', ['tidy', 20], 30_000)) as { tensors: number; buffers: number };
+    expect(r).toMatchObject({ tensors: 0, buffers: 0 });
+  });
+
+  it('keeps its hooks: the engine methods and the backend cannot be replaced', async () => {
+    expect(await runner.call('export', 'getLocks', [], 10_000)).toEqual(['trackTensor', 'disposeTensor', 'gradients']);
+    expect(await runner.call('export', 'switchBackend', [], 10_000)).toMatch(/switching the TensorFlow.js backend .* is not allowed/);
+  });
+
+  it("tells autograd's answers from hand-written ones", async () => {
+    const auto = (await runner.call('probe', 'autograd', ['byAutograd'], 30_000)) as { calls: number; returnsReplaced: boolean; got: number[] };
+    expect(auto.calls).toBe(1);
+    expect(auto.returnsReplaced).toBe(true);
+    // The replacement values lie in [1, 5), not the true gradient 2x = [2, 4, 6].
+    expect(auto.got).not.toEqual([2, 4, 6]);
+    const hand = (await runner.call('probe', 'autograd', ['byHand'], 30_000)) as { calls: number; returnsReplaced: boolean; got: number[] };
+    expect(hand.calls).toBe(1);
+    expect(hand.returnsReplaced).toBe(false);
+    expect(hand.got).toEqual([2, 4, 6]);
+  });
+});
