@@ -12,6 +12,7 @@ import type { JobProgressEvent } from '../../grader/queue/grading-service';
 import { startServer, type RunningServer } from '../../server/main';
 import { FIXTURES_ROOT, SECRET_ENV, StudentRepo, WEBHOOK_SECRET, demoSolution, expectScore, tempDir, waitFor, writeCourseFile } from '../repo/git-helpers';
 import { githubPushPayload, githubRequest, post } from '../server/webhook-signing';
+import { WAIT_GUARD_MS } from '../jest/guard';
 
 
 const CLI = path.join(DIST_ROOT, 'grader', 'cli', 'main.js');
@@ -136,10 +137,14 @@ describeWithRedis('push to stored result through Redis workers', () => {
     const results = await waitFor(() => {
       const rows = running.service.store.listResults();
       return rows.length >= 20 ? rows : undefined;
-    }, 240_000, '20 stored results', 200).catch((err: unknown) => {
+    }, WAIT_GUARD_MS, '20 stored results', 200).catch((err: unknown) => {
+      // Where each push is: a push that never became a job shows its submission's state and error.
+      const submissions = running.service.store
+        .listSubmissions()
+        .map((s) => `${s.id} ${s.student_id} ${s.commit_sha.slice(0, 8)} ${s.state} a${s.attempts} available_at+${s.available_at - Date.now()}ms ${s.error ?? ''}`);
       const jobs = running.service.queue.listJobs().map((j) => `${j.id} ${j.student_id} ${j.state} a${j.attempts} i${j.interruptions} ${j.error ?? ''}`);
       const tail = (w: WorkerProcess) => w.events.slice(-8).map((e) => JSON.stringify(e));
-      throw new Error(`${String(err)}\njobs:\n${jobs.join('\n')}\nw1:\n${tail(doomed).join('\n')}\nw2:\n${tail(survivor).join('\n')}`);
+      throw new Error(`${String(err)}\nsubmissions:\n${submissions.join('\n')}\njobs:\n${jobs.join('\n')}\nw1:\n${tail(doomed).join('\n')}\nw2:\n${tail(survivor).join('\n')}`);
     });
     await running.service.waitUntilIdle(30_000);
 
