@@ -9,7 +9,7 @@
  * makes too, live here and the spec imports them from this file.
  */
 import type * as tfType from '@tensorflow/tfjs';
-import { defineProbes, studentFunction, type ProbeContext } from '../../grader/spec/probe';
+import { defineProbes, studentFunction, tensorMeter, type ProbeContext } from '../../grader/spec/probe';
 
 // ---------------------------------------------------------------------------------------------
 // Synthetic data sets, made by the spec (trusted) and by the probes (nothing here is secret).
@@ -193,9 +193,10 @@ function iterate(ctx: ProbeContext, ds: SyntheticDataset, options: LoaderOptions
   return (iteratorOf as () => Iterator<unknown>).call(result);
 }
 
-function memory(tf: typeof tfType): { bytes: number; tensors: number } {
-  const m = tf.memory();
-  return { bytes: m.numBytes, tensors: m.numTensors };
+/** Live tensors and bytes, by the runner's trusted meter (a patched tf.memory() changes nothing). */
+function memoryMeter(ctx: ProbeContext): () => { bytes: number; tensors: number } {
+  const meter = tensorMeter(ctx);
+  return () => ({ bytes: ctx.trusted.liveBuffers().bytes, tensors: meter.now() });
 }
 
 export const probes = defineProbes({
@@ -253,13 +254,14 @@ export const probes = defineProbes({
   lazy: (ctx, count, rows, cols, batchSize) => {
     const { tf } = ctx;
     const ds = indexedDataset(count as number, rows as number, cols as number, 2024);
-    const base = memory(tf);
+    const memory = memoryMeter(ctx);
+    const base = memory();
     let peakBytes = base.bytes;
     let peakTensors = base.tensors;
     let samples = 0;
     let batches = 0;
     const note = () => {
-      const m = memory(tf);
+      const m = memory();
       peakBytes = Math.max(peakBytes, m.bytes);
       peakTensors = Math.max(peakTensors, m.tensors);
     };
@@ -295,7 +297,8 @@ export const probes = defineProbes({
    */
   leaks: (ctx, ds, options) => {
     const { tf } = ctx;
-    const before = tf.memory().numTensors;
+    const meter = tensorMeter(ctx);
+    const before = meter.start;
     const whole = iterate(ctx, ds as SyntheticDataset, options as LoaderOptions, 0);
     if (typeof whole === 'string') return { notIterable: whole };
     let batches = 0;
@@ -313,7 +316,7 @@ export const probes = defineProbes({
       if (summaries.length < MAX_BATCHES) summaries.push(summarizeBatch(tf, step.value, false));
       disposeBatch(tf, step.value);
     }
-    const afterWhole = tf.memory().numTensors;
+    const afterWhole = meter.now();
     const early = iterate(ctx, ds as SyntheticDataset, options as LoaderOptions, 1);
     if (typeof early === 'string') return { notIterable: early };
     for (let k = 0; k < 2; k++) {
@@ -322,7 +325,7 @@ export const probes = defineProbes({
       disposeBatch(tf, step.value);
     }
     early.return?.();
-    const afterEarly = tf.memory().numTensors;
+    const afterEarly = meter.now();
     return { batches, whole: afterWhole - before, early: afterEarly - afterWhole, summary: { batches: summaries, ended } };
   },
 });

@@ -5,7 +5,7 @@
  * y [b] int32), and disposes each batch when the next one is asked for.
  */
 import type * as tfType from '@tensorflow/tfjs';
-import { defineProbes, studentFunction } from '../../grader/spec/probe';
+import { defineProbes, studentFunction, tensorMeter } from '../../grader/spec/probe';
 
 export interface EvalData {
   images: Uint8Array;
@@ -46,10 +46,10 @@ export const probes = defineProbes({
   evaluate: async (ctx, model, data, returnModel) => {
     const { tf } = ctx;
     const variables = () => Object.keys((tf.engine() as unknown as { state: { registeredVariables: object } }).state.registeredVariables).length;
-    const before = tf.memory().numTensors;
+    const meter = tensorMeter(ctx);
     const variablesBefore = variables();
     const result: unknown = await studentFunction(ctx, 'evaluate')(model, batchesOf(tf, data as EvalData));
-    const leaked = tf.memory().numTensors - before;
+    const leaked = meter.now() - meter.start;
     // What leaked, for the message: variables (an optimizer's, e.g. from model.compile) or intermediate tensors.
     const leakedVariables = variables() - variablesBefore;
     const compiled = (model as { optimizer?: unknown } | null)?.optimizer != null;

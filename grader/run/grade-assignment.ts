@@ -209,6 +209,16 @@ export async function gradeAssignment(options: GradeOptions): Promise<GradeResul
       const ctx: TestContext = {
         call: async (name, ...args) => (await runner()).call('export', name, args, timeLeft()),
         probe: async (name, ...args) => (await runner()).call('probe', name, args, timeLeft(), test.name),
+        probeInFreshRunner: async (name, ...args) => {
+          const t = Date.now();
+          const fresh = await RunnerClient.start(runnerOptions);
+          startupMs += Date.now() - t;
+          try {
+            return await fresh.call('probe', name, args, timeLeft(), test.name);
+          } finally {
+            retire(fresh);
+          }
+        },
         reference,
         rng: new SeededRandom(testSeed(spec.id, test, options.hiddenInputsKey)),
         tolerance: { ...spec.tolerance, ...test.tolerance },

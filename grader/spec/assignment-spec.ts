@@ -40,6 +40,12 @@ export interface TestContext {
   call(exportName: string, ...args: unknown[]): Promise<unknown>;
   /** Runs a probe from the assignment's probes.ts in the runner. */
   probe(probeName: string, ...args: unknown[]): Promise<unknown>;
+  /**
+   * Runs a probe in a runner started for this one call and killed after it: nothing the
+   * submission kept in module state from earlier calls survives into it (a reproducibility
+   * check that runs each training this way cannot be passed by replaying a memoised result).
+   */
+  probeInFreshRunner(probeName: string, ...args: unknown[]): Promise<unknown>;
   /** The reference solution, loaded in the grader's process (never in the runner). */
   reference: Record<string, unknown>;
   /** A generator seeded from the assignment id and the test name. */
