@@ -3,20 +3,24 @@
  * depth only: student code shares the runner's realm, so whatever it can reach the runner
  * can lose. The barriers are the operating system's (grader/sandbox: namespaces, an
  * unprivileged uid, rlimits) and Node's permission model; and the grader trusts nothing
- * the runner sends, so a forged reply is no better than a returned value.
+ * the runner sends: replies travel on the runner channel (channel.ts), authenticated with
+ * a key student code never sees.
  *
  * What is done here:
- * - the IPC send path (`process.send` and the `process._send` it calls) is captured and
- *   locked before anything else runs, so the runner's own replies go through the original
- *   functions;
+ * - Node's own IPC is closed (under bubblewrap the launch plan still opens it on fd 3, on a
+ *   socket pair whose other end the grader has already closed) and `process.send` and
+ *   friends are removed, so nothing looks like a way to the grader;
+ * - `process.reallyExit` (what process.exit calls) is locked, so the runner's own exit
+ *   stays an exit;
  * - ways to reach Node's internals or other processes without an import are removed from
  *   `process`: getBuiltinModule, binding, _linkedBinding, dlopen, mainModule (its
  *   `require` is the real one), kill/_kill, _debugProcess (turns on the inspector in
  *   another process), the uid and gid setters, chdir, loadEnvFile, report (writes files
- *   holding the environment) and the handle lists that expose the IPC pipe.
+ *   holding the environment) and the handle lists that expose open descriptors.
  */
 
-type Send = (message: unknown) => void;
+import * as fs from 'node:fs';
+import { IPC_FD } from './launch';
 
 /**
  * Under --frozen-intrinsics (see grader/sandbox/node-permissions.ts) Node freezes `console`
@@ -40,23 +44,42 @@ function lock(name: string, value: unknown): void {
   Object.defineProperty(process, name, { value, writable: false, configurable: false, enumerable: true });
 }
 
-/**
- * Captures the IPC send and locks `process.send` and `process._send` to their original
- * functions. Returns undefined when the process has no IPC channel.
- */
-export function captureSend(): Send | undefined {
-  const proc = process as unknown as { send?: unknown; _send?: unknown; reallyExit?: unknown };
-  const send = proc.send;
-  const rawSend = proc._send;
-  if (typeof send !== 'function') return undefined;
-  lock('send', send);
-  if (typeof rawSend === 'function') lock('_send', rawSend);
-  // process.exit calls process.reallyExit at the time of the call.
+/** Locks `process.reallyExit`, which process.exit calls at the time of the call. */
+export function lockExit(): void {
+  const proc = process as unknown as { reallyExit?: unknown };
   if (typeof proc.reallyExit === 'function') lock('reallyExit', proc.reallyExit);
-  const bound = (send as (message: unknown) => boolean).bind(process);
-  return (message: unknown) => {
-    bound(message);
-  };
+}
+
+/** Node's IPC members of `process`, removed once the channel is closed. */
+const NODE_IPC_PROPERTIES = ['send', '_send', 'channel', 'connected', 'disconnect', '_channel'] as const;
+
+/**
+ * Closes Node's IPC channel if Node opened one (NODE_CHANNEL_FD in the environment), or
+ * else the unused socket the runner client leaves on that descriptor, and removes the
+ * channel's members from `process`. Returns whether Node had opened it.
+ */
+export function closeNodeIpc(): boolean {
+  const proc = process as unknown as Record<string, unknown> & { channel?: unknown; disconnect?: () => void };
+  const had = proc.channel !== undefined && proc.channel !== null;
+  if (had && typeof proc.disconnect === 'function') {
+    try {
+      proc.disconnect();
+    } catch {
+      /* already closed */
+    }
+  } else {
+    try {
+      // Only a socket: in a process started otherwise, fd 3 may be one of libuv's own.
+      if (fs.fstatSync(IPC_FD).isSocket()) fs.closeSync(IPC_FD);
+    } catch {
+      /* not open */
+    }
+  }
+  for (const name of NODE_IPC_PROPERTIES) {
+    const descriptor = Object.getOwnPropertyDescriptor(proc, name);
+    if (descriptor?.configurable === true) delete proc[name];
+  }
+  return had;
 }
 
 /** Properties of `process` removed before student code runs. */

@@ -1,6 +1,7 @@
 /**
- * Messages between the trusted grader and the untrusted runner process (Node IPC with the
- * 'advanced' serialization, so typed arrays cross without copying into JSON).
+ * Messages between the trusted grader and the untrusted runner process, sent as
+ * authenticated frames on the runner channel (channel.ts; typed arrays cross as raw bytes,
+ * frame-codec.ts).
  *
  * Everything the runner sends is parsed with these schemas: the runner is untrusted, and a
  * message that does not parse is treated as a crash of the runner, never as data.
@@ -29,6 +30,25 @@ export interface RunnerSetup {
   disableAutograd?: string;
 }
 
+/** What the runner may send back; the client checks the same bounds again on what arrives. */
+export interface ReplyLimits {
+  /** A frame's bytes (header included). */
+  maxFrameBytes: number;
+  /** A progress frame's bytes (header included); larger reports are dropped by the runner. */
+  maxProgressBytes: number;
+  /** Progress reports a second, on average (the runner drops the rest). */
+  progressPerSecond: number;
+  /** Progress reports sent back to back at most, before the rate applies. */
+  progressBurst: number;
+}
+
+export const DEFAULT_REPLY_LIMITS: ReplyLimits = {
+  maxFrameBytes: 256 * 1024 * 1024,
+  maxProgressBytes: 16 * 1024,
+  progressPerSecond: 10,
+  progressBurst: 20,
+};
+
 export type ParentMessage =
   | {
       type: 'init';
@@ -36,6 +56,7 @@ export type ParentMessage =
       probesPath: string | null;
       backend: string;
       setup: RunnerSetup;
+      limits: ReplyLimits;
     }
   | { type: 'call'; id: number; target: 'export' | 'probe'; name: string; args: unknown[] };
 

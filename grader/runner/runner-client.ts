@@ -3,14 +3,17 @@
  * turn every way it can fail into a RunnerFailure. A failed runner is not reused; the caller
  * starts a fresh one for the next test.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import * as fs from 'node:fs';
+import type { Socket } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DIST_ROOT } from '../paths';
-import type { Launcher, LaunchPlan, LaunchRequest } from './launch';
+import { ChannelViolation, FRAME_HEADER_BYTES, FrameReader, FrameSealer, newChannelKey, TO_GRADER_FD, TO_RUNNER_FD } from './channel';
+import { CodecError, decodeFrameValue, encodeFrameValue } from './frame-codec';
+import { FIRST_EXTRA_FD, IPC_FD, type Launcher, type LaunchPlan, type LaunchRequest } from './launch';
 import { canWatchProcessTree, treeResidentKb } from './process-tree';
-import { RunnerMessageSchema, type ParentMessage, type RunnerSetup } from './protocol';
+import { DEFAULT_REPLY_LIMITS, RunnerMessageSchema, type ParentMessage, type ReplyLimits, type RunnerSetup } from './protocol';
 import { RunnerKilledError, RunnerTimeoutError, StudentCodeError, type RunnerFailure } from './runner-errors';
 import { countEn } from '../util/plural';
 
@@ -41,6 +44,23 @@ export interface RunnerOptions {
   /** How often the memory is looked at. */
   memoryPollMs?: number;
   onProgress?: (callId: number, data: unknown) => void;
+  /** Bounds on what the runner sends back (protocol.ts); the defaults when absent. */
+  replyLimits?: Partial<ReplyLimits>;
+}
+
+/** Frames the grader writes: trusted, but a call's arguments must still fit one frame. */
+const OUTGOING_FRAME_CAP = 2 ** 31 - 1;
+
+/**
+ * The stdio of a runner: stdout and stderr collected, fd 3 a socket pair the client closes
+ * at once (under bubblewrap the launch plan points Node's own IPC at fd 3, and Node aborts
+ * on a closed descriptor there), the launch's extra descriptors from fd 4, and the runner
+ * channel's two socket pairs on TO_RUNNER_FD and TO_GRADER_FD.
+ */
+function runnerStdio(extraFds: number[]): StdioOptions {
+  const free = TO_RUNNER_FD - FIRST_EXTRA_FD - extraFds.length;
+  if (free < 0) throw new Error(`a launch may hand the runner at most ${TO_RUNNER_FD - FIRST_EXTRA_FD} descriptors`);
+  return ['ignore', 'pipe', 'pipe', 'pipe', ...extraFds, ...new Array<'ignore'>(free).fill('ignore'), 'pipe', 'pipe'];
 }
 
 interface Pending {
@@ -61,6 +81,16 @@ export class RunnerClient {
   private readonly output: string[] = [];
   private memoryTimer: NodeJS.Timeout | undefined;
   private cleaned = false;
+  /** Calls to the runner; nothing may come back on it. */
+  private readonly toRunner: Socket;
+  /** Replies from the runner; nothing is written on it. */
+  private readonly toGrader: Socket;
+  private readonly sealer: FrameSealer;
+  private readonly reader: FrameReader;
+  private readonly limits: ReplyLimits;
+  /** Progress reports the client still accepts now (a token bucket, like the runner's). */
+  private progressTokens: number;
+  private progressCheckedAt = Date.now();
   backend = '';
   exports: string[] = [];
   /** The highest resident memory of the runner's tree seen by the watch, KiB. */
@@ -70,7 +100,23 @@ export class RunnerClient {
     private readonly child: ChildProcess,
     private readonly options: RunnerOptions,
     private readonly plan: LaunchPlan,
-  ) {}
+    key: Uint8Array,
+  ) {
+    this.limits = { ...DEFAULT_REPLY_LIMITS, ...options.replyLimits };
+    this.progressTokens = 2 * this.limits.progressBurst;
+    this.sealer = new FrameSealer(key, 'to-runner');
+    this.reader = new FrameReader(key, 'to-grader', this.limits.maxFrameBytes);
+    const stdio = child.stdio as unknown as Array<Socket | null | undefined>;
+    const toRunner = stdio[TO_RUNNER_FD];
+    const toGrader = stdio[TO_GRADER_FD];
+    if (toRunner === null || toRunner === undefined || toGrader === null || toGrader === undefined) throw new Error('the runner channel was not created');
+    this.toRunner = toRunner;
+    this.toGrader = toGrader;
+    // Node's IPC in the runner (when the launch plan turns it on) leads nowhere.
+    stdio[IPC_FD]?.destroy();
+    // The key first, raw: the runner reads it before anything else, and before the submission loads.
+    this.toRunner.write(key);
+  }
 
   /** Starts a runner and loads the submission; rejects with a RunnerFailure if it cannot. */
   static async start(options: RunnerOptions): Promise<RunnerClient> {
@@ -100,8 +146,7 @@ export class RunnerClient {
     let child: ChildProcess;
     try {
       child = spawn(plan.command, plan.args, {
-        stdio: ['ignore', 'pipe', 'pipe', 'ipc', ...extraFds],
-        serialization: 'advanced',
+        stdio: runnerStdio(extraFds),
         env: plan.env ?? minimalEnv(),
         cwd: plan.cwd,
         detached: true, // its own process group, so the whole tree can be killed
@@ -118,7 +163,7 @@ export class RunnerClient {
         }
       }
     }
-    const client = new RunnerClient(child, options, plan);
+    const client = new RunnerClient(child, options, plan, newChannelKey());
     client.attach();
     client.watchMemory();
     await client.handshake();
@@ -178,7 +223,12 @@ export class RunnerClient {
     };
     this.child.stdout?.on('data', collect);
     this.child.stderr?.on('data', collect);
-    this.child.on('message', (raw: unknown) => this.onMessage(raw));
+    this.toGrader.on('data', (chunk: Buffer) => this.onChannelData(chunk));
+    // Only student code would write there (the runner reads that pair).
+    this.toRunner.on('data', () => this.violation(new ChannelViolation('bytes on the grader-to-runner pair, written by student code')));
+    // The runner's end closing, or a write to a runner that died: its exit says why.
+    this.toGrader.on('error', () => undefined);
+    this.toRunner.on('error', () => undefined);
     this.child.on('error', (err) => {
       this.fail(new RunnerKilledError('the runner', `could not start: ${err.message}`));
       this.stopWatching();
@@ -223,12 +273,63 @@ export class RunnerClient {
         probesPath: this.plan.probesPath !== undefined ? this.plan.probesPath : this.options.probesPath,
         backend: this.options.backend,
         setup: this.options.setup ?? {},
+        limits: this.limits,
       };
-      this.child.send(init);
+      this.send(init);
     });
   }
 
-  private onMessage(raw: unknown): void {
+  /** Seals and writes one message to the runner. */
+  private send(message: ParentMessage): void {
+    this.toRunner.write(this.sealer.seal(encodeFrameValue(message, { reserve: FRAME_HEADER_BYTES, maxBytes: OUTGOING_FRAME_CAP })));
+  }
+
+  /**
+   * Bytes from the runner. Anything that is not an authenticated, bounded, well-formed frame
+   * is a protocol violation: the runner is killed and the call in flight fails, saying so.
+   */
+  private onChannelData(chunk: Buffer): void {
+    if (this.dead !== undefined) return;
+    let bodies: Uint8Array[];
+    try {
+      bodies = this.reader.push(chunk);
+    } catch (err) {
+      return this.violation(err);
+    }
+    for (const body of bodies) {
+      if (this.dead !== undefined) return;
+      let raw: unknown;
+      try {
+        raw = decodeFrameValue(body);
+      } catch (err) {
+        return this.violation(err);
+      }
+      this.onMessage(raw, body.length + FRAME_HEADER_BYTES);
+    }
+  }
+
+  private violation(err: unknown): void {
+    const what =
+      err instanceof ChannelViolation && /authentication/.test(err.message)
+        ? "a reply did not come from the grader's runner (it failed authentication: student code wrote on the runner's channel)"
+        : err instanceof ChannelViolation || err instanceof CodecError
+          ? `it broke the protocol: ${err.message}`
+          : `it broke the protocol: ${String(err)}`;
+    this.fail(new RunnerKilledError('the runner', what));
+    this.kill();
+  }
+
+  /** Whether a progress report may be passed on: the runner's rate, with room for bursts in transit. */
+  private takeProgressToken(): boolean {
+    const t = Date.now();
+    this.progressTokens = Math.min(2 * this.limits.progressBurst, this.progressTokens + ((t - this.progressCheckedAt) / 1000) * this.limits.progressPerSecond);
+    this.progressCheckedAt = t;
+    if (this.progressTokens < 1) return false;
+    this.progressTokens -= 1;
+    return true;
+  }
+
+  private onMessage(raw: unknown, frameBytes: number): void {
     const parsed = RunnerMessageSchema.safeParse(raw);
     if (!parsed.success) {
       this.fail(new RunnerKilledError('the runner', 'it sent a malformed message'));
@@ -249,7 +350,9 @@ export class RunnerClient {
         this.kill();
         return;
       case 'progress':
-        if (this.pending.has(msg.id)) this.options.onProgress?.(msg.id, msg.data);
+        // The runner never sends a larger one: only a broken runner does.
+        if (frameBytes > this.limits.maxProgressBytes) return this.violation(new ChannelViolation(`a progress report of ${frameBytes} bytes, over the limit of ${this.limits.maxProgressBytes}`));
+        if (this.pending.has(msg.id) && this.takeProgressToken()) this.options.onProgress?.(msg.id, msg.data);
         return;
       case 'entered': {
         const waiter = this.pending.get(msg.id);
@@ -287,7 +390,7 @@ export class RunnerClient {
       this.pending.set(id, { resolve, reject, where: label, timer });
       const msg: ParentMessage = { type: 'call', id, target, name, args };
       try {
-        this.child.send(msg);
+        this.send(msg);
       } catch (err) {
         this.pending.delete(id);
         clearTimeout(timer);

@@ -7,26 +7,79 @@ import * as fs from 'node:fs';
 import * as vm from 'node:vm';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, isBackendName } from '../tensors';
-import { captureSend, hardenProcess, mutableConsole } from './harden';
-import type { ErrorInfo, ParentMessage, RunnerSetup } from './protocol';
+import { closeNodeIpc, hardenProcess, lockExit, mutableConsole } from './harden';
+import { DEFAULT_REPLY_LIMITS, type ErrorInfo, type ParentMessage, type ReplyLimits, type RunnerSetup } from './protocol';
+import { openRunnerEnd } from './runner-channel';
 import { exportThatThrew, exportsReturningUndefined, onExportEntered, resetCallRecord, watchedExport, watchedExports } from './watch-exports';
 import { decodeValue, encodeValue } from './wire';
 import type { ProbeContext, ProbeFunction, TrustedTf } from '../spec/probe';
 import { captureTrustedTf } from './trusted-tf';
 
 const exit = process.exit.bind(process);
+const now = Date.now;
+lockExit();
 mutableConsole();
+closeNodeIpc();
 
-// Captured (and process.send/_send locked) before student code runs, so that later
-// tampering with process.send cannot redirect our own replies.
-const send: (message: unknown) => void = (() => {
-  const captured = captureSend();
-  if (captured === undefined) {
-    process.stderr.write('runner: must be started with an IPC channel\n');
-    process.exit(70);
+/** Set by the init message; until then the defaults. */
+let limits: ReplyLimits = DEFAULT_REPLY_LIMITS;
+
+const channel = openRunnerEnd(
+  (raw) => {
+    const msg = raw as ParentMessage;
+    const work = msg.type === 'init' ? handleInit(msg) : handleCall(msg);
+    work.catch((err: unknown) => {
+      process.stderr.write(`runner: ${errorInfo(err).message}\n`);
+      exit(70);
+    });
+  },
+  (reason, closed) => {
+    // The grader went away (it crashed, or killed us): nothing will ever be asked again.
+    // (Under bubblewrap and setpriv the OS kills the runner with its parent in any case.)
+    if (!closed) process.stderr.write(`runner: ${reason}\n`);
+    exit(closed ? 0 : 70);
+  },
+);
+
+/** Sends one message to the grader; a message that cannot be sent ends the runner. */
+function send(message: unknown): void {
+  try {
+    channel.send(message, limits.maxFrameBytes);
+  } catch (err) {
+    process.stderr.write(`runner: cannot send to the grader: ${errorInfo(err).message}\n`);
+    exit(70);
   }
-  return captured;
-})();
+}
+
+/** Sends a call's result; one too large or not plain data goes back as the call's error. */
+function sendResult(id: number, value: unknown): void {
+  try {
+    channel.send({ type: 'result', id, ok: true, value }, limits.maxFrameBytes);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : 'it is not plain data';
+    send({ type: 'result', id, ok: false, error: { name: 'Error', message: `the returned value cannot be sent back to the grader: ${why.slice(0, 500)}` } });
+  }
+}
+
+/**
+ * Progress reports: dropped beyond maxProgressBytes, and beyond the rate (a token bucket of
+ * progressBurst tokens refilled at progressPerSecond; the clock captured before any
+ * submission loads). The client checks both again.
+ */
+let progressTokens = DEFAULT_REPLY_LIMITS.progressBurst;
+let progressCheckedAt = now();
+function sendProgress(id: number, data: unknown): void {
+  const t = now();
+  progressTokens = Math.min(limits.progressBurst, progressTokens + ((t - progressCheckedAt) / 1000) * limits.progressPerSecond);
+  progressCheckedAt = t;
+  if (progressTokens < 1) return;
+  try {
+    channel.send({ type: 'progress', id, data }, limits.maxProgressBytes);
+    progressTokens -= 1;
+  } catch {
+    // Too large, or not plain data: a report is never worth a failure.
+  }
+}
 
 let studentExports: Record<string, unknown> = {};
 /** What probes see: the exports, each function watched (watch-exports.ts). */
@@ -88,6 +141,8 @@ function loadSubmission(code: string): Record<string, unknown> {
 }
 
 async function handleInit(msg: Extract<ParentMessage, { type: 'init' }>): Promise<void> {
+  limits = msg.limits;
+  progressTokens = limits.progressBurst;
   if (!isBackendName(msg.backend)) throw new Error(`unknown backend ${msg.backend}`);
   const backend = await initBackend(msg.backend);
   applySetup(msg.setup);
@@ -147,30 +202,16 @@ async function handleCall(msg: Extract<ParentMessage, { type: 'call' }>): Promis
       const ctx: ProbeContext = {
         student: studentView,
         tf,
-        progress: (data: unknown) => send({ type: 'progress', id: msg.id, data }),
+        progress: (data: unknown) => sendProgress(msg.id, data),
         trusted: trustedTf(),
       };
       value = await probe(ctx, ...args);
     }
-    const encoded = await encodeValue(value);
-    send({ type: 'result', id: msg.id, ok: true, value: encoded });
+    sendResult(msg.id, await encodeValue(value));
   } catch (err) {
     send({ type: 'result', id: msg.id, ok: false, error: errorInfo(err) });
   }
 }
-
-process.on('message', (raw: unknown) => {
-  const msg = raw as ParentMessage;
-  const work = msg.type === 'init' ? handleInit(msg) : handleCall(msg);
-  work.catch((err: unknown) => {
-    process.stderr.write(`runner: ${errorInfo(err).message}\n`);
-    exit(70);
-  });
-});
-
-// The grader went away (it crashed, or was killed): nothing will ever be asked again.
-// (Under bubblewrap and setpriv the OS kills the runner with its parent in any case.)
-process.on('disconnect', () => exit(0));
 
 // A student promise that rejects without a handler must not pass silently, nor kill the
 // runner between calls: it is reported on stderr.
