@@ -7,7 +7,7 @@
  * Self-contained on purpose: the sandbox binds this one compiled file (and dist/grader) into
  * the runner, nothing else of dist/assignments, so it imports only engine code.
  */
-import { defineProbes, studentFunction } from '../../grader/spec/probe';
+import { defineProbes, studentFunction, tensorMeter } from '../../grader/spec/probe';
 
 function field(value: unknown, key: string): unknown {
   return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
@@ -51,14 +51,15 @@ export const probes = defineProbes({
     const { tf } = ctx;
     const ae = studentFunction(ctx, 'buildAutoencoder')(bottleneck);
     const records: Array<{ epoch: number | null; loss: number | null; tensors: number; ms: number }> = [];
-    const tensorsBefore = tf.memory().numTensors;
+    const meter = tensorMeter(ctx);
+    const tensorsBefore = meter.start;
     const started = Date.now();
     const onEpochEnd = (epoch: unknown, loss: unknown) => {
       if (records.length >= 1000) return;
       const record = {
         epoch: typeof epoch === 'number' ? epoch : null,
         loss: typeof loss === 'number' ? loss : null,
-        tensors: tf.memory().numTensors,
+        tensors: meter.now(),
         ms: Date.now() - started,
       };
       records.push(record);
@@ -71,7 +72,7 @@ export const probes = defineProbes({
       decoder: field(ae, 'decoder'),
       epochs: records,
       tensorsBefore,
-      tensorsAfter: tf.memory().numTensors,
+      tensorsAfter: meter.now(),
       ms: Date.now() - started,
     };
   },
