@@ -1,7 +1,7 @@
 /**
  * Values on the wire between grader and runner: plain data only. Tensors travel as
  * {kind: 'tensor', shape, dtype, data}, Layers models as {kind: 'model', artifacts} (the
- * tfjs save format), everything else as structured-clone data. Used on both sides: the
+ * tfjs save format), everything else as plain data (frame-codec.ts). Used on both sides: the
  * runner decodes arguments and encodes results; the grader decodes models it evaluates.
  */
 import * as tf from '@tensorflow/tfjs';

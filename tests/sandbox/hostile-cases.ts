@@ -45,3 +45,13 @@ export const ESCAPE_CASES: HostileCase[] = [
   { name: 'symlink-reference', status: 'compile_error', note: 'solution.ts as a symbolic link to the reference' },
   { name: 'reference-path', status: 'compile_error', note: '/// <reference path="/etc/passwd" />' },
 ];
+
+/**
+ * Attacks on the runner channel (grader/runner/channel.ts). Each must leave the grader
+ * alive and earn no more than the honest wrong answer (the subtracts example: 5 points).
+ */
+export const CHANNEL_CASES: HostileCase[] = [
+  { name: 'deep-reply', status: 'graded', tests: ['error', 'error', 'failed'], note: 'replies nested 10,000 deep (a model\'s artifacts, process.send, raw frames)' },
+  { name: 'forged-reply', status: 'graded', tests: ['failed', 'failed', 'failed'], note: 'replies to the call ids it heard, in both frame formats, before the runner' },
+  { name: 'progress-flood', status: 'graded', tests: ['failed', 'failed', 'failed'], note: 'a flood of progress reports, small and 8 MB' },
+];
