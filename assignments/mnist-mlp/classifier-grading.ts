@@ -16,6 +16,7 @@ import type { FigureInput } from '../../grader/report/figures';
 import { defineAssignment, type AssignmentSpec, type Requirement, type TestContext, type TestSpec, type TestVerdict, type Visibility } from '../../grader/spec/assignment-spec';
 // Type-only: never loaded here, but it puts probes.ts in the build, which the runner loads.
 import type { probes } from './probes';
+import { notCredited } from '../../grader/spec/credit';
 import { count, NOUNS } from '../../grader/util/plural';
 import {
   allLayers,
@@ -523,6 +524,8 @@ function trained(ctx: TestContext, config: ClassifierConfig): Promise<Trained> {
 
 /** A multiple of the usual batch sizes (32, 64, 128, 256): a correct epoch feeds every image, with no partial last batch to drop. */
 const REPRO_SAMPLES = 512;
+/** Twice chance (10 classes): below it the main training taught the model nothing, and there is nothing to reproduce. */
+const TRAINED_ACCURACY = 0.2;
 /** The epochs of the reproducibility runs: two, so the order of the batches can be compared between epochs. */
 const REPRO_EPOCHS = 2;
 
@@ -1015,6 +1018,16 @@ function reproducibleTest(config: ClassifierConfig): TestSpec {
     run: (ctx) =>
       guarded(ctx, async () => {
         await gate(ctx, config);
+        // Doing nothing is reproducible too: credited only when the training did its job (the
+        // main training, shared with the accuracy tests, is above chance on the test images).
+        const main = await trained(ctx, config);
+        if (!(main.evaluation.accuracy >= TRAINED_ACCURACY)) {
+          const got: Text = {
+            en: `a model at chance on the test images (accuracy ${pct(main.evaluation.accuracy)})`,
+            ru: `модель на уровне случайного угадывания на тестовых изображениях (точность ${pct(main.evaluation.accuracy)})`,
+          };
+          return { passed: false, output: notCredited(ctx.lang, { en: 'Reproducibility', ru: 'Воспроизводимость' }, 'buildModel() + train()', say(ctx.lang, got), { en: 'a trained model', ru: 'обученной модели' }) };
+        }
         const data = await loadMnist();
         const runs = await twice(ctx, config);
         const order = judgeFeed(runs.feed, runs.samples, config.seed + 1);
