@@ -22,14 +22,16 @@ import {
   findReferenceCurve,
   finiteOrNull,
   imageBase64,
-  loadStudentModel,
+  judgeStudentModel,
   lossCurveFigure,
   ModelLoadError,
+  PredictRejected,
   say,
   shapeText,
   uint8Image,
   valuesBase64,
   type CurveSettings,
+  type JudgedModel,
   type ReferenceCurve,
   type Text,
 } from '../mnist-mlp/student-models';
@@ -141,6 +143,44 @@ function reconstruct(encoder: tf.LayersModel, decoder: tf.LayersModel, inputs: F
   return out;
 }
 
+/**
+ * reconstruct() for models held by the grading's judge process (the grader runs no student
+ * model itself): the encoder's codes for all images, then the decoder's images for all codes.
+ */
+async function reconstructInJudge(encoder: JudgedModel, decoder: JudgedModel, inputs: Float32Array, count: number, pixels: number, bottleneck: number): Promise<Float32Array> {
+  const n = Math.min(500, count);
+  let code: { values: Float32Array; shape: number[] };
+  try {
+    code = await encoder.predict(inputs.subarray(0, count * pixels), [count, 28, 28, 1]);
+  } catch (err) {
+    if (!(err instanceof PredictRejected)) throw err;
+    throw new ModelLoadError({ en: `the encoder cannot take images [${n}, 28, 28, 1]: ${err.detail}`, ru: `энкодер не принимает изображения [${n}, 28, 28, 1]: ${err.detail}` });
+  }
+  if (code.values.length !== count * bottleneck) {
+    const shown = shapeText([n, ...code.shape.slice(1)]);
+    throw new ModelLoadError({
+      en: `the trained encoder outputs ${shown} for ${n} images: the code must have ${bottleneck} numbers per image.`,
+      ru: `обученный энкодер выдаёт ${shown} для ${n} изображений: код должен состоять из ${bottleneck} чисел на изображение.`,
+    });
+  }
+  let y: { values: Float32Array; shape: number[] };
+  try {
+    y = await decoder.predict(code.values, code.shape);
+  } catch (err) {
+    if (!(err instanceof PredictRejected)) throw err;
+    const shown = shapeText([n, ...code.shape.slice(1)]);
+    throw new ModelLoadError({ en: `the decoder cannot take the encoder's codes ${shown}: ${err.detail}`, ru: `декодер не принимает коды энкодера ${shown}: ${err.detail}` });
+  }
+  if (y.values.length !== count * pixels) {
+    const shown = shapeText([n, ...y.shape.slice(1)]);
+    throw new ModelLoadError({
+      en: `the decoder outputs ${shown} for ${n} codes: expected ${pixels} pixels per image, [${n}, 28, 28, 1].`,
+      ru: `декодер выдаёт ${shown} для ${n} кодов: ожидалось ${pixels} пикселей на изображение, [${n}, 28, 28, 1].`,
+    });
+  }
+  return y.values;
+}
+
 function mse(a: Float32Array, b: Float32Array): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) {
@@ -203,14 +243,14 @@ function trained(ctx: TestContext, noise: number | undefined): Promise<Measured>
     const raw = await ctx.probe(TRAIN, train, SETTINGS.bottleneck, SETTINGS.epochs, SETTINGS.seed, noise ?? null);
     const parsed = TrainReportSchema.safeParse(raw);
     if (!parsed.success) throw new Error(`the training probe sent a malformed report: ${parsed.error.message}`);
-    const encoder = await loadStudentModel(parsed.data.encoder, `the trained encoder (bottleneck ${SETTINGS.bottleneck})`);
+    const encoder = await judgeStudentModel(ctx, parsed.data.encoder, `the trained encoder (bottleneck ${SETTINGS.bottleneck})`);
     try {
-      const decoder = await loadStudentModel(parsed.data.decoder, `the trained decoder (bottleneck ${SETTINGS.bottleneck})`);
+      const decoder = await judgeStudentModel(ctx, parsed.data.decoder, `the trained decoder (bottleneck ${SETTINGS.bottleneck})`);
       try {
         const t = await testImages();
         const pixels = 28 * 28;
-        const fromClean = reconstruct(encoder, decoder, t.clean, t.count, pixels, SETTINGS.bottleneck);
-        const fromNoisy = reconstruct(encoder, decoder, t.noisy, t.count, pixels, SETTINGS.bottleneck);
+        const fromClean = await reconstructInJudge(encoder, decoder, t.clean, t.count, pixels, SETTINGS.bottleneck);
+        const fromNoisy = await reconstructInJudge(encoder, decoder, t.noisy, t.count, pixels, SETTINGS.bottleneck);
         const pictures = Array.from({ length: Math.min(PICTURES, t.count) }, (_, i) => ({
           original: imageBase64(t.test, i),
           ...(noise !== undefined ? { noisy: valuesBase64(t.noisy.subarray(i * pixels, (i + 1) * pixels)) } : {}),
@@ -757,9 +797,9 @@ async function shapes(ctx: TestContext): Promise<TestVerdict> {
   if (!parsed.success || parsed.data.length !== BOTTLENECKS.length) throw new Error('the build probe sent a malformed report');
   const problems: Text[] = [];
   for (const [i, b] of BOTTLENECKS.entries()) {
-    const encoder = await loadStudentModel(parsed.data[i].encoder, `buildAutoencoder(${b}).encoder`);
+    const encoder = await judgeStudentModel(ctx, parsed.data[i].encoder, `buildAutoencoder(${b}).encoder`);
     try {
-      const decoder = await loadStudentModel(parsed.data[i].decoder, `buildAutoencoder(${b}).decoder`);
+      const decoder = await judgeStudentModel(ctx, parsed.data[i].decoder, `buildAutoencoder(${b}).decoder`);
       try {
         const ein = encoder.inputs.map((t) => shapeText(t.shape)).join(', ');
         const eout = encoder.outputs.map((t) => shapeText(t.shape)).join(', ');
@@ -810,18 +850,19 @@ async function outputRange(ctx: TestContext): Promise<TestVerdict> {
   const b = 16;
   const parsed = BuildSchema.safeParse(await ctx.probe(BUILD, [b]));
   if (!parsed.success || parsed.data.length !== 1) throw new Error('the build probe sent a malformed report');
-  const decoder = await loadStudentModel(parsed.data[0].decoder, `buildAutoencoder(${b}).decoder`);
+  const decoder = await judgeStudentModel(ctx, parsed.data[0].decoder, `buildAutoencoder(${b}).decoder`);
   try {
     // Codes of the size the decoder takes (the shape test judges whether that is the bottleneck).
     const width = decoder.inputs[0]?.shape.length === 2 ? (decoder.inputs[0].shape[1] ?? b) : b;
     const codes = ctx.rng.normals(256 * width, 5);
     let values: Float32Array;
     try {
-      values = tf.tidy(() => (decoder.predict(tf.tensor2d(codes, [256, width])) as tf.Tensor).toFloat().dataSync() as Float32Array);
+      values = (await decoder.predict(Float32Array.from(codes), [256, width])).values;
     } catch (err) {
+      if (!(err instanceof PredictRejected)) throw err;
       throw new ModelLoadError({
-        en: `buildAutoencoder(${b}).decoder cannot take codes [256, ${width}]: ${(err as Error).message?.split('\n')[0] ?? String(err)}`,
-        ru: `buildAutoencoder(${b}).decoder не принимает коды [256, ${width}]: ${(err as Error).message?.split('\n')[0] ?? String(err)}`,
+        en: `buildAutoencoder(${b}).decoder cannot take codes [256, ${width}]: ${err.detail}`,
+        ru: `buildAutoencoder(${b}).decoder не принимает коды [256, ${width}]: ${err.detail}`,
       });
     }
     let min = Infinity;

@@ -23,16 +23,20 @@ import {
   findReferenceCurve,
   finiteOrNull,
   imageBase64,
+  judgeStudentModel,
   layerSummary,
-  loadStudentModel,
   lossCurveFigure,
   ModelLoadError,
   predictAll,
+  predictImages,
   say,
   shapeText,
   trainableParams,
   uint8Image,
   type CurveSettings,
+  type InspectableLayer,
+  type InspectableModel,
+  type JudgedModel,
   type ReferenceCurve,
   type Text,
 } from './student-models';
@@ -243,9 +247,9 @@ const PASS_THROUGH = new Set(['Dropout', 'SpatialDropout1D', 'GaussianNoise', 'G
 const ACTIVATION_LAYERS: Record<string, string> = { Softmax: 'softmax', ReLU: 'relu', LeakyReLU: 'leakyReLU', ELU: 'elu', ThresholdedReLU: 'thresholdedReLU', PReLU: 'prelu' };
 
 /** The activation the model's output goes through last ('linear' when none), or null when it cannot tell. */
-function outputActivation(model: tf.LayersModel): string | null {
+function outputActivation(model: InspectableModel): string | null {
   const outputLayers = (model as unknown as { outputLayers?: tf.layers.Layer[] }).outputLayers;
-  let layer: tf.layers.Layer | undefined = outputLayers?.[0] ?? model.layers[model.layers.length - 1];
+  let layer: InspectableLayer | undefined = outputLayers?.[0] ?? model.layers[model.layers.length - 1];
   for (let guard = 0; layer !== undefined && guard < 100; guard++) {
     const inner: tf.layers.Layer[] | undefined = (layer as unknown as { layers?: tf.layers.Layer[] }).layers;
     if (Array.isArray(inner) && inner.length > 0) {
@@ -282,7 +286,7 @@ function outputActivationProblem(activation: string | null): Text | null {
 }
 
 /** What breaks mnist-cnn's rules: no learned spatial convolution (see CONV_LAYERS), too many trainable parameters. */
-function convRuleProblems(model: tf.LayersModel, max: number): Text[] {
+function convRuleProblems(model: InspectableModel, max: number): Text[] {
   const convProblems: Text[] = [];
   const trainable = trainableParams(model);
   const convs = allLayers(model).filter((l) => CONV_LAYERS[l.getClassName()] !== undefined);
@@ -318,9 +322,9 @@ function convRuleProblems(model: tf.LayersModel, max: number): Text[] {
 
 function architecture(ctx: TestContext, config: ClassifierConfig): Promise<Architecture> {
   return ctx.shared('architecture', async () => {
-    let model: tf.LayersModel;
+    let model: JudgedModel;
     try {
-      model = await loadStudentModel(await ctx.probe(BUILD), 'buildModel()');
+      model = await judgeStudentModel(ctx, await ctx.probe(BUILD), 'buildModel()');
     } catch (err) {
       if (err instanceof ModelLoadError) return { summary: '', trainable: 0, loadError: err.text, problems: [], convProblems: [] };
       throw err;
@@ -348,7 +352,7 @@ function architecture(ctx: TestContext, config: ClassifierConfig): Promise<Archi
         const test = (await loadMnist()).test;
         const probe = { ...testImagesOnly(test), count: Math.min(64, test.count) };
         probe.images = probe.images.subarray(0, probe.count * probe.rows * probe.cols);
-        const { values } = predictAll(model, probe, 'buildModel()');
+        const { values } = await predictImages(model, probe, 'buildModel()');
         let probabilities = true;
         for (let r = 0; r < probe.count && probabilities; r++) {
           let sum = 0;
@@ -415,8 +419,8 @@ const SHORT_EPOCHS = 1;
 const SHORT_SAMPLES = 500;
 
 /** The mean softmax cross-entropy of a model's logits against labels (NaN when the outputs are not finite). */
-function meanCrossEntropy(model: tf.LayersModel, data: Dataset): number {
-  const { values } = predictAll(model, testImagesOnly(data), 'the trained model');
+async function meanCrossEntropy(model: JudgedModel, data: Dataset): Promise<number> {
+  const { values } = await predictImages(model, testImagesOnly(data), 'the trained model');
   let sum = 0;
   for (let i = 0; i < data.count; i++) {
     const row = values.subarray(i * 10, i * 10 + 10);
@@ -435,7 +439,11 @@ function trainCall(epochs: number, seed: number): string {
 }
 
 function evaluate(model: tf.LayersModel, test: Dataset): Evaluation {
-  const { values, shape } = predictAll(model, testImagesOnly(test), 'the trained model');
+  return evaluateOutputs(predictAll(model, testImagesOnly(test), 'the trained model'), test);
+}
+
+/** The evaluation of a model's outputs on the test split ({values, shape} as predictAll gives them). */
+function evaluateOutputs({ values, shape }: { values: Float32Array; shape: number[] }, test: Dataset): Evaluation {
   if (shape.length !== 2 || shape[1] !== 10) {
     throw new ModelLoadError({
       en: `the trained model outputs ${shapeText(shape)} for ${test.count} images, expected [${test.count}, 10].`,
@@ -506,15 +514,15 @@ function trained(ctx: TestContext, config: ClassifierConfig): Promise<Trained> {
     // The engine names the student's export that threw or ran out of time (buildModel or train).
     const parsed = TrainReportSchema.safeParse(await ctx.probe(TRAIN, train, config.epochs, config.seed, SHORT_EPOCHS, SHORT_SAMPLES));
     if (!parsed.success) throw new Error(`the training probe sent a malformed report: ${parsed.error.message}`);
-    const model = await loadStudentModel(parsed.data.model, 'the trained model');
+    const model = await judgeStudentModel(ctx, parsed.data.model, 'the trained model');
     try {
       return {
         report: parsed.data,
-        evaluation: evaluate(model, data.test),
+        evaluation: evaluateOutputs(await predictImages(model, testImagesOnly(data.test), 'the trained model'), data.test),
         dataset: data.name,
         trainSamples,
         test: { rows: data.test.rows, cols: data.test.cols },
-        trainLoss: meanCrossEntropy(model, sliceDataset(data.train, 0, Math.min(trainSamples, TRAIN_LOSS_SAMPLES))),
+        trainLoss: await meanCrossEntropy(model, sliceDataset(data.train, 0, Math.min(trainSamples, TRAIN_LOSS_SAMPLES))),
       };
     } finally {
       model.dispose();
@@ -1031,13 +1039,13 @@ function reproducibleTest(config: ClassifierConfig): TestSpec {
         const data = await loadMnist();
         const runs = await twice(ctx, config);
         const order = judgeFeed(runs.feed, runs.samples, config.seed + 1);
-        const a = await loadStudentModel(runs.a, 'the first model');
-        const b = await loadStudentModel(runs.b, 'the second model');
+        const a = await judgeStudentModel(ctx, runs.a, 'the first model');
+        const b = await judgeStudentModel(ctx, runs.b, 'the second model');
         try {
           const test = { ...testImagesOnly(data.test), count: Math.min(200, data.test.count) };
           test.images = test.images.subarray(0, test.count * test.rows * test.cols);
-          const pa = predictAll(a, test, 'the first model').values;
-          const pb = predictAll(b, test, 'the second model').values;
+          const pa = (await predictImages(a, test, 'the first model')).values;
+          const pb = (await predictImages(b, test, 'the second model')).values;
           let worst = 0;
           // NaN at the same place in both is the same output (a diverged training, judged elsewhere).
           for (let i = 0; i < pa.length; i++) if (!(Number.isNaN(pa[i]) && Number.isNaN(pb[i]))) worst = Math.max(worst, Math.abs(pa[i] - pb[i]));

@@ -6,15 +6,22 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { types } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { formatShape } from '../../grader/compare/format';
 import type { Dataset, UnlabelledImages } from '../../grader/data';
+import { budgetProblem, unmeasurableText } from '../../grader/judge/budget-verdict';
+import { Judge, JudgeFailure, ModelRefused, PredictRejected, type JudgedHandle } from '../../grader/judge/judge-client';
+import { localArtifacts, nestingDepth, unknownClasses, weightBytes } from '../../grader/judge/model-artifacts';
+import { measureTopology, UnmeasurableModelError } from '../../grader/judge/model-budget';
+import { modelView, type InspectableLayer, type InspectableModel } from '../../grader/judge/model-facts';
 import { ASSIGNMENTS_ROOT } from '../../grader/paths';
 import type { FigureImage, FigureInput } from '../../grader/report/figures';
 import { isWireModel } from '../../grader/runner/wire';
-import type { Lang } from '../../grader/spec/assignment-spec';
+import type { Lang, TestContext } from '../../grader/spec/assignment-spec';
+
+export { unknownClasses };
+export type { InspectableLayer, InspectableModel };
 
 export interface Text {
   en: string;
@@ -28,6 +35,8 @@ export function say(lang: Lang, text: Text): string {
 /** Weights larger than this are not loaded (a model of the course has well under 1 M parameters). */
 export const MAX_WEIGHT_BYTES = 64 * 1024 * 1024;
 const MAX_TOPOLOGY_CHARS = 2_000_000;
+/** A course model's saved topology nests about 12 levels deep (a Sequential inside a Model: ~20). */
+const MAX_TOPOLOGY_DEPTH = 48;
 
 export class ModelLoadError extends Error {
   constructor(readonly text: Text) {
@@ -47,62 +56,12 @@ function describe(value: unknown): string {
   return Array.isArray(value) ? 'an array' : 'an object that is not a tf.LayersModel';
 }
 
-function weightBytes(data: unknown): number {
-  if (types.isArrayBuffer(data)) return data.byteLength;
-  if (Array.isArray(data)) return data.reduce((n: number, d: unknown) => n + (types.isArrayBuffer(d) ? d.byteLength : 0), 0);
-  return 0;
-}
-
 /**
- * A fresh copy of untrusted artifacts made of this process's own objects: the topology and
- * weight specs through JSON (plain data only), the weights concatenated into one ArrayBuffer.
- * (Values decoded from IPC may also belong to another realm, e.g. under jest, where tfjs's
- * `instanceof ArrayBuffer` checks fail.) The training config is dropped: only inference runs here.
+ * The artifacts of a model that came back from the runner, checked before anything loads them:
+ * a Layers model, weights and topology of bounded size and depth, built-in classes only.
+ * Throws ModelLoadError with a message for the student.
  */
-function localArtifacts(artifacts: tf.io.ModelArtifacts): tf.io.ModelArtifacts {
-  const data: unknown = artifacts.weightData;
-  const buffers = types.isArrayBuffer(data) ? [data] : Array.isArray(data) ? data.filter((d): d is ArrayBuffer => types.isArrayBuffer(d)) : [];
-  const weights = new Uint8Array(buffers.reduce((n, b) => n + b.byteLength, 0));
-  buffers.reduce((at, b) => (weights.set(new Uint8Array(b), at), at + b.byteLength), 0);
-  const modelTopology = JSON.parse(JSON.stringify(artifacts.modelTopology ?? null)) as tf.io.ModelArtifacts['modelTopology'];
-  const weightSpecs = JSON.parse(JSON.stringify(artifacts.weightSpecs ?? [])) as tf.io.WeightsManifestEntry[];
-  restoreDepthMultipliers(modelTopology, weightSpecs);
-  return { modelTopology, weightSpecs, weightData: weights.buffer };
-}
-
-/**
- * TF.js 4.22 saves a SeparableConv2D layer without its depth_multiplier, so the saved model of a
- * correct separableConv2d({depthMultiplier: 4, …}) does not load ("Shape mismatch"). The
- * multiplier is the last dimension of the layer's saved depthwise kernel: put it back.
- */
-function restoreDepthMultipliers(topology: unknown, specs: tf.io.WeightsManifestEntry[]): void {
-  const multipliers = new Map<string, number>();
-  for (const spec of specs) {
-    const match = /^(.*)\/depthwise_kernel$/.exec(spec.name);
-    if (match !== null && Array.isArray(spec.shape) && spec.shape.length === 4) multipliers.set(match[1], spec.shape[3]);
-  }
-  let visited = 0;
-  const visit = (node: unknown, depth: number) => {
-    if (node === null || typeof node !== 'object' || depth > 64 || ++visited > 200_000) return;
-    if (Array.isArray(node)) {
-      for (const item of node) visit(item, depth + 1);
-      return;
-    }
-    const layer = node as { class_name?: unknown; config?: Record<string, unknown> };
-    if (layer.class_name === 'SeparableConv2D' && layer.config !== undefined && typeof layer.config === 'object' && layer.config.depth_multiplier === undefined) {
-      const multiplier = typeof layer.config.name === 'string' ? multipliers.get(layer.config.name) : undefined;
-      if (multiplier !== undefined) layer.config.depth_multiplier = multiplier;
-    }
-    for (const value of Object.values(node)) visit(value, depth + 1);
-  };
-  visit(topology, 0);
-}
-
-/**
- * Loads a model that came back from the runner. Throws ModelLoadError with a message for the
- * student when it is not a Layers model, too large, or cannot be loaded.
- */
-export async function loadStudentModel(value: unknown, what: string): Promise<tf.LayersModel> {
+function checkedArtifacts(value: unknown, what: string): tf.io.ModelArtifacts {
   if (!isWireModel(value)) {
     throw new ModelLoadError({
       en: `${what} is ${describe(value)}, not a tf.LayersModel: build it with tf.sequential({layers: [...]}) or tf.model({inputs, outputs}).`,
@@ -123,7 +82,7 @@ export async function loadStudentModel(value: unknown, what: string): Promise<tf
   } catch {
     topologyChars = Infinity;
   }
-  if (topologyChars > MAX_TOPOLOGY_CHARS) {
+  if (topologyChars > MAX_TOPOLOGY_CHARS || nestingDepth(artifacts.modelTopology, MAX_TOPOLOGY_DEPTH) > MAX_TOPOLOGY_DEPTH) {
     throw new ModelLoadError({ en: `${what} has an unreadable or oversized topology.`, ru: `${what}: топология модели не читается или слишком велика.` });
   }
   const custom = unknownClasses(artifacts.modelTopology);
@@ -134,8 +93,28 @@ export async function loadStudentModel(value: unknown, what: string): Promise<tf
       ru: `${what} использует собственн${custom.length > 1 ? 'ые классы' : 'ый класс'} ${names} (зарегистрирован${custom.length > 1 ? 'ы' : ''} через tf.serialization.registerClass). Собственные классы слоёв не поддерживаются: проверка загружает модель в отдельном процессе, которому известны только встроенные слои TF.js. Соберите модель из встроенных слоёв (tf.layers.dense, tf.layers.conv2d, tf.layers.activation…).`,
     });
   }
+  return artifacts;
+}
+
+/**
+ * Loads a model that came back from the runner in this process, after the judge's budget
+ * check (nothing over the limits is allocated). Throws ModelLoadError with a message for the
+ * student when it is not a Layers model, too large, or cannot be loaded. Grading code that runs
+ * a student's model on the hidden data uses judgeStudentModel instead, which loads it in a
+ * judge process with limits of its own.
+ */
+export async function loadStudentModel(value: unknown, what: string): Promise<tf.LayersModel> {
+  const artifacts = localArtifacts(checkedArtifacts(value, what));
   try {
-    return await tf.loadLayersModel(tf.io.fromMemory(localArtifacts(artifacts)));
+    const budget = await measureTopology(artifacts.modelTopology, artifacts.weightSpecs ?? [], weightBytes(artifacts.weightData));
+    const problem = budgetProblem(budget, what);
+    if (problem !== null) throw new ModelLoadError(problem);
+  } catch (err) {
+    if (err instanceof UnmeasurableModelError || err instanceof RangeError) throw new ModelLoadError(unmeasurableText(what, err.message.split('\n')[0].slice(0, 300)));
+    throw err;
+  }
+  try {
+    return await tf.loadLayersModel(tf.io.fromMemory(artifacts));
   } catch (err) {
     const message = err instanceof Error ? err.message.split('\n')[0].slice(0, 300) : String(err).slice(0, 300);
     throw new ModelLoadError({
@@ -145,48 +124,98 @@ export async function loadStudentModel(value: unknown, what: string): Promise<tf
   }
 }
 
+/** A student's model held by a judge process: its description here, its tensors there. */
+export interface JudgedModel extends InspectableModel {
+  readonly outputLayers: ReadonlyArray<InspectableLayer>;
+  /** The model's MACs per image, as the judge's budget counted them. */
+  readonly macsPerImage: number;
+  /**
+   * The model's output for `inputs` (shape [n, ...]), run in the judge. Throws PredictRejected
+   * when the model cannot take them (TF.js's message) or has several outputs, ModelLoadError
+   * when the judge failed (time, memory).
+   */
+  predict(inputs: Float32Array, shape: number[], batchSize?: number): Promise<{ values: Float32Array; shape: number[] }>;
+  /** Frees the model in the judge (not awaited: the judge frees it before its next request). */
+  dispose(): void;
+}
+
+export { PredictRejected };
+
+/** The judge of one grading (one submission, one assignment): fresh for each grading. */
+export function judgeFor(ctx: Pick<TestContext, 'shared' | 'backend'>): Promise<Judge> {
+  return ctx.shared('judge', async () => new Judge({ backend: ctx.backend }));
+}
+
+function judgeError(err: unknown): unknown {
+  if (err instanceof JudgeFailure || err instanceof ModelRefused) return new ModelLoadError(err.text);
+  return err;
+}
+
 /**
- * The class names in a saved topology that TF.js does not know (custom layers, initializers…
- * registered by the student's code with tf.serialization.registerClass): such a model cannot
- * be loaded here. At most 10 names; bounded walk (the topology's size is checked before).
+ * Loads a model that came back from the runner in the grading's judge process (see
+ * grader/judge): it is measured there before any tensor is allocated, refused over the
+ * budget, and run there. Throws ModelLoadError with a message for the student.
  */
-export function unknownClasses(topology: unknown): string[] {
-  const known = tf.serialization.SerializationMap.getMap().classNameMap;
-  const found = new Set<string>();
-  let visited = 0;
-  const visit = (node: unknown, depth: number) => {
-    if (node === null || typeof node !== 'object' || depth > 64 || ++visited > 200_000 || found.size >= 10) return;
-    if (Array.isArray(node)) {
-      for (const item of node) visit(item, depth + 1);
-      return;
-    }
-    for (const [key, value] of Object.entries(node)) {
-      if (key === 'class_name' && typeof value === 'string' && !Object.prototype.hasOwnProperty.call(known, value)) found.add(value.slice(0, 100));
-      else visit(value, depth + 1);
-    }
+export async function judgeStudentModel(ctx: Pick<TestContext, 'shared' | 'backend'>, value: unknown, what: string): Promise<JudgedModel> {
+  const artifacts = localArtifacts(checkedArtifacts(value, what));
+  const judge = await judgeFor(ctx);
+  let held: JudgedHandle;
+  try {
+    held = await judge.load({ modelTopology: artifacts.modelTopology, weightSpecs: artifacts.weightSpecs ?? [], weightData: artifacts.weightData as ArrayBuffer }, what);
+  } catch (err) {
+    throw judgeError(err);
+  }
+  const view = modelView(held.facts);
+  return {
+    ...view,
+    macsPerImage: held.budget.macsPerImage,
+    predict: async (inputs, shape, batchSize = 500) => {
+      try {
+        return await judge.predict(held, inputs, shape, batchSize, what);
+      } catch (err) {
+        throw judgeError(err);
+      }
+    },
+    dispose: () => void judge.dispose(held),
   };
-  visit(topology, 0);
-  return [...found];
+}
+
+/** Runs a judged model over all images of `ds` (the messages of predictAll). */
+export async function predictImages(model: JudgedModel, ds: Dataset | UnlabelledImages, what: string, batchSize = 500): Promise<{ values: Float32Array; shape: number[] }> {
+  const pixels = ds.rows * ds.cols;
+  const inputs = new Float32Array(ds.count * pixels);
+  for (let i = 0; i < inputs.length; i++) inputs[i] = ds.images[i] / 255;
+  try {
+    return await model.predict(inputs, [ds.count, ds.rows, ds.cols, 1], batchSize);
+  } catch (err) {
+    if (!(err instanceof PredictRejected)) throw err;
+    if (err.outputs !== undefined) throw new ModelLoadError({ en: `${what} has ${err.outputs} outputs; it must have one.`, ru: `у ${what} ${err.outputs} выходов; нужен один.` });
+    const n = Math.min(batchSize, ds.count);
+    throw new ModelLoadError({
+      en: `${what} cannot take a batch of images [${n}, ${ds.rows}, ${ds.cols}, 1]: ${err.detail}`,
+      ru: `${what} не принимает батч изображений [${n}, ${ds.rows}, ${ds.cols}, 1]: ${err.detail}`,
+    });
+  }
 }
 
 /** Every layer, nested models included (a Sequential inside a functional model…). */
-export function allLayers(model: tf.LayersModel): tf.layers.Layer[] {
-  const out: tf.layers.Layer[] = [];
-  const visit = (layer: tf.layers.Layer) => {
+export function allLayers(model: InspectableModel): InspectableLayer[] {
+  const out: InspectableLayer[] = [];
+  const visit = (layer: InspectableLayer) => {
     out.push(layer);
     const inner = (layer as unknown as { layers?: unknown }).layers;
-    if (Array.isArray(inner)) for (const l of inner) visit(l as tf.layers.Layer);
+    if (Array.isArray(inner)) for (const l of inner) visit(l as InspectableLayer);
   };
   for (const l of model.layers) visit(l);
   return out;
 }
 
-export function trainableParams(model: tf.LayersModel): number {
+export function trainableParams(model: InspectableModel): number {
   return model.trainableWeights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
 }
 
 /** 'Flatten → Dense(100) → Dense(10)', for messages and reports. */
-export function layerSummary(model: tf.LayersModel): string {
+export function layerSummary(model: InspectableModel): string {
   const parts = model.layers.map((l) => {
     const shape = (() => {
       try {
