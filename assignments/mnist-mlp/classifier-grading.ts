@@ -1021,7 +1021,7 @@ function reproducibleTest(config: ClassifierConfig): TestSpec {
     name: 'training is reproducible with the seed',
     points: config.points.reproducible,
     visibility: 'hidden',
-    requirements: gated(config, 'seeded', 'shuffle-per-epoch', 'model-io'),
+    requirements: gated(config, 'seeded', 'shuffle-per-epoch', 'model-io', 'learns'),
     timeoutMs: config.trainBudgetMs,
     run: (ctx) =>
       guarded(ctx, async () => {
