@@ -20,7 +20,7 @@ import { checkContract } from './contract-checks';
 import type { ContractSpec } from './contract-types';
 import { bundleSubmission } from './bundle';
 import { capWarnings, fileDiagnostic, sortDiagnostics, type CompileDiagnostic } from './diagnostics';
-import { DEFAULT_TYPE_CHECK_LIMITS, typeCheckInChild, warmUpTypeChecker, type TypeCheckLimits, type TypeCheckOutcome } from './type-check-child';
+import { DEFAULT_TYPE_CHECK_LIMITS, prestartTypeChecker, typeCheckInChild, type TypeCheckLimits, type TypeCheckOutcome } from './type-check-child';
 
 export type CompileOutcome =
   | {
@@ -122,7 +122,7 @@ export async function compileSubmission(opts: CompileOptions): Promise<CompileOu
 
   const limits = opts.typeCheckLimits ?? DEFAULT_TYPE_CHECK_LIMITS;
   // The checker's process starts (or is already warm) while the folder is read and bundled.
-  if (opts.typeCheck !== false) warmUpTypeChecker(limits.heapMb);
+  if (opts.typeCheck !== false) prestartTypeChecker(limits.heapMb);
 
   // 1. Presence.
   const dirStat = findStat(dir);

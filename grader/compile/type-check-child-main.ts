@@ -5,7 +5,7 @@
  * so the checker runs here, where the parent can stop it (time) and V8 can (heap), and not in
  * the grader's own process. Exits when its parent goes away.
  */
-import { TypeCheckRequestSchema, type TypeCheckReply } from './type-check-protocol';
+import { TypeCheckChildRequestSchema, type TypeCheckReply } from './type-check-protocol';
 import { typeCheckOrWarn, warmUpInProcess } from './type-check';
 
 function reply(message: TypeCheckReply): void {
@@ -13,10 +13,14 @@ function reply(message: TypeCheckReply): void {
 }
 
 function handle(raw: unknown): void {
-  const parsed = TypeCheckRequestSchema.safeParse(raw);
+  const parsed = TypeCheckChildRequestSchema.safeParse(raw);
   if (!parsed.success) {
     const id = typeof raw === 'object' && raw !== null && 'id' in raw && typeof raw.id === 'number' ? raw.id : -1;
     reply({ type: 'failed', id, name: 'BadRequest', message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+    return;
+  }
+  if (parsed.data.type === 'warm-up') {
+    warmUpInProcess();
     return;
   }
   const { id, dir, entry, sources, contract } = parsed.data;
@@ -33,7 +37,7 @@ function handle(raw: unknown): void {
 if (require.main === module) {
   process.on('disconnect', () => process.exit(0));
   process.on('message', handle);
-  // Requests wait in the channel until this returns: the parent sends none before 'ready'.
-  warmUpInProcess();
+  // No warm-up of its own: a child started for a check that is about to come would only
+  // parse the libraries twice; a long-lived grader asks for it ('warm-up') while it waits.
   reply({ type: 'ready' });
 }

@@ -9,7 +9,8 @@
  * child that cannot start or dies for no known reason) are thrown.
  *
  * One warm child is kept between checks (TypeScript loaded, its libraries and tfjs's
- * declarations parsed), so a normal check costs about what it cost in process. A child that
+ * declarations parsed after the first check, or by warmUpTypeChecker), so a normal check
+ * costs about what it cost in process. A child that
  * hit a limit or failed is killed and the next check starts a fresh one. An idle child does
  * not keep the grader's process alive, and exits when its parent goes away.
  */
@@ -24,7 +25,7 @@ import { TypeCheckReplySchema, type TypeCheckRequest } from './type-check-protoc
 export const TYPE_CHECK_CHILD_MAIN = path.join(DIST_ROOT, 'grader', 'compile', 'type-check-child-main.js');
 
 export interface TypeCheckLimits {
-  /** Wall-clock time for one check, from the moment the (warm) child receives it. */
+  /** Wall-clock time for one check, from the moment the started child receives it (a cold child parses the libraries within it). */
   timeoutMs: number;
   /** The child's V8 heap (--max-old-space-size). */
   heapMb: number;
@@ -37,7 +38,7 @@ export interface TypeCheckLimits {
  */
 export const DEFAULT_TYPE_CHECK_LIMITS: Readonly<TypeCheckLimits> = Object.freeze({ timeoutMs: 20_000, heapMb: 512 });
 
-/** Start-up (node, TypeScript, parsing the libraries) is the grader's cost, with its own wide limit. */
+/** Start-up (node, loading TypeScript) is the grader's cost, with its own wide limit. */
 const START_TIMEOUT_MS = 120_000;
 
 /** Checks one child does before it is replaced (bounds whatever a long life accumulates). */
@@ -114,12 +115,20 @@ class TypeCheckChild {
     this.hold(false);
   }
 
+  /** Has the child parse the libraries now (it answers nothing; a check sent later waits for it). */
+  warmUp(): void {
+    if (this.usable) this.process.send({ type: 'warm-up' }, () => undefined);
+  }
+
   get usable(): boolean {
     return !this.exited && this.process.connected;
   }
 
   kill(): void {
-    if (!this.exited) this.process.kill('SIGKILL');
+    if (this.exited) return;
+    // Held until it has gone, so that whoever awaits `gone` sees it go.
+    this.hold(true);
+    this.process.kill('SIGKILL');
   }
 
   /** While a check is in progress the child keeps the event loop alive; idle, it does not. */
@@ -236,13 +245,24 @@ function giveBack(child: TypeCheckChild): void {
 }
 
 /**
- * Starts the warm type-check child now (if none is waiting), so that its start-up overlaps
- * other work; the next check uses it. Cheap to call again.
+ * Starts a type-check child now (if none is waiting), so that its start-up overlaps the
+ * reading and bundling of the folder; the next check uses it. Cheap to call again.
  */
-export function warmUpTypeChecker(heapMb: number = DEFAULT_TYPE_CHECK_LIMITS.heapMb): void {
-  if (idle !== undefined && idle.usable && idle.heapMb === heapMb) return;
+export function prestartTypeChecker(heapMb: number = DEFAULT_TYPE_CHECK_LIMITS.heapMb): TypeCheckChild {
+  if (idle !== undefined && idle.usable && idle.heapMb === heapMb) return idle;
   idle?.kill();
   idle = startChild(heapMb);
+  return idle;
+}
+
+/**
+ * For a long-lived grader (a grading process waiting for its first job, a server): starts
+ * the type-check child and has it parse TypeScript's libraries and tfjs's declarations
+ * now, so that the first check is as fast as the later ones.
+ */
+export function warmUpTypeChecker(heapMb: number = DEFAULT_TYPE_CHECK_LIMITS.heapMb): void {
+  const child = prestartTypeChecker(heapMb);
+  void child.ready.then(() => child.warmUp(), () => undefined);
 }
 
 /**

@@ -19,6 +19,11 @@ export const TypeCheckRequestSchema = z.object({
 });
 export type TypeCheckRequest = z.infer<typeof TypeCheckRequestSchema>;
 
+/** Parse TypeScript's libraries and tfjs's declarations now, before the first check comes. */
+export const WarmUpRequestSchema = z.object({ type: z.literal('warm-up') });
+
+export const TypeCheckChildRequestSchema = z.discriminatedUnion('type', [TypeCheckRequestSchema, WarmUpRequestSchema]);
+
 export const CompileDiagnosticSchema = z.object({
   file: z.string(),
   line: z.number().int().nonnegative(),
@@ -30,7 +35,7 @@ export const CompileDiagnosticSchema = z.object({
 });
 
 export const TypeCheckReplySchema = z.discriminatedUnion('type', [
-  /** Sent once, when the child has loaded TypeScript and parsed the libraries. */
+  /** Sent once, when the child has loaded TypeScript. */
   z.object({ type: z.literal('ready') }),
   z.object({ type: z.literal('checked'), id: z.number().int(), diagnostics: z.array(CompileDiagnosticSchema) }),
   /** The grader's own failure (a broken contract file): `name` is the error's class. */
