@@ -163,7 +163,14 @@ export class RunnerClient {
         }
       }
     }
-    const client = new RunnerClient(child, options, plan, newChannelKey());
+    let client: RunnerClient;
+    try {
+      client = new RunnerClient(child, options, plan, newChannelKey());
+    } catch (err) {
+      child.kill('SIGKILL');
+      plan.cleanup?.();
+      throw new RunnerKilledError('the runner', `could not open its channel: ${(err as Error).message}`);
+    }
     client.attach();
     client.watchMemory();
     await client.handshake();
