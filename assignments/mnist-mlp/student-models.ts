@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { formatShape } from '../../grader/compare/format';
 import type { Dataset, UnlabelledImages } from '../../grader/data';
-import { budgetProblem, unmeasurableText } from '../../grader/judge/budget-verdict';
+import { budgetProblem, loadFailedText, unmeasurableText } from '../../grader/judge/budget-verdict';
 import { Judge, JudgeFailure, ModelRefused, PredictRejected, type JudgedHandle } from '../../grader/judge/judge-client';
 import { localArtifacts, nestingDepth, unknownClasses, weightBytes } from '../../grader/judge/model-artifacts';
 import { measureTopology, UnmeasurableModelError } from '../../grader/judge/model-budget';
@@ -116,11 +116,7 @@ export async function loadStudentModel(value: unknown, what: string): Promise<tf
   try {
     return await tf.loadLayersModel(tf.io.fromMemory(artifacts));
   } catch (err) {
-    const message = err instanceof Error ? err.message.split('\n')[0].slice(0, 300) : String(err).slice(0, 300);
-    throw new ModelLoadError({
-      en: `${what} could not be loaded from its saved form (${message}). Use the built-in layers of tf.layers only (custom layer classes are not supported).`,
-      ru: `${what} не удалось загрузить из сохранённого вида (${message}). Используйте только встроенные слои tf.layers (собственные классы слоёв не поддерживаются).`,
-    });
+    throw new ModelLoadError(loadFailedText(what, err instanceof Error ? err.message.split('\n')[0].slice(0, 300) : String(err).slice(0, 300)));
   }
 }
 

@@ -55,7 +55,15 @@ export function budgetProblem(budget: ModelBudget, what: string): LocalizedText 
 /** The refusal of a topology that cannot even be measured (UnmeasurableModelError's reason). */
 export function unmeasurableText(what: string, reason: string): LocalizedText {
   return {
-    en: `${what} could not be read from its saved form (${reason}). Use the built-in layers of tf.layers with fixed input shapes.`,
-    ru: `${what} не удалось прочитать из сохранённого вида (${reason}). Используйте встроенные слои tf.layers с заданной формой входа.`,
+    en: `${what} could not be loaded from its saved form (${reason}). Use the built-in layers of tf.layers with fixed input shapes.`,
+    ru: `${what} не удалось загрузить из сохранённого вида (${reason}). Используйте встроенные слои tf.layers с заданной формой входа.`,
+  };
+}
+
+/** The refusal of a topology that TF.js could not load (its first line of error). */
+export function loadFailedText(what: string, message: string): LocalizedText {
+  return {
+    en: `${what} could not be loaded from its saved form (${message}). Use the built-in layers of tf.layers only (custom layer classes are not supported).`,
+    ru: `${what} не удалось загрузить из сохранённого вида (${message}). Используйте только встроенные слои tf.layers (собственные классы слоёв не поддерживаются).`,
   };
 }

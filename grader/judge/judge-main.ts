@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, isBackendName } from '../tensors';
-import { budgetProblem, unmeasurableText } from './budget-verdict';
+import { budgetProblem, loadFailedText, unmeasurableText } from './budget-verdict';
 import type { JudgeReply, JudgeRequest, LoadRequest, PredictRequest } from './judge-protocol';
 import { localArtifacts, weightBytes } from './model-artifacts';
 import { batchSizeFor, measureTopology, UnmeasurableModelError, type ModelBudget } from './model-budget';
@@ -47,15 +47,7 @@ async function load(request: LoadRequest): Promise<JudgeReply> {
     model = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
   } catch (err) {
     if (isFatal(err)) throw err;
-    const message = firstLine(err);
-    return {
-      type: 'refused',
-      id,
-      text: {
-        en: `${what} could not be loaded from its saved form (${message}). Use the built-in layers of tf.layers only (custom layer classes are not supported).`,
-        ru: `${what} не удалось загрузить из сохранённого вида (${message}). Используйте только встроенные слои tf.layers (собственные классы слоёв не поддерживаются).`,
-      },
-    };
+    return { type: 'refused', id, text: loadFailedText(what, firstLine(err)) };
   }
   const handle = nextHandle++;
   models.set(handle, { model, budget });

@@ -7,6 +7,7 @@
  *                                      tests
  *   dist/grader/runner/runner-main.js  the runner
  *   dist/grader/compile/type-check-child-main.js  the type checker's child process
+ *   dist/grader/judge/judge-main.js    the judge, which loads and runs students' models
  *   dist/probes/<id>.js                the probes of each assignment, without those only
  *                                      hidden tests call
  *
@@ -239,6 +240,8 @@ export async function bundleKitGrader(ctx: BundleContext, graderDir: string): Pr
   await build('the runner', path.join(ctx.sourceRoot, 'grader', 'runner', 'runner-main.ts'), path.join('dist', 'grader', 'runner', 'runner-main.js'));
   // The type checker runs in a child process of its own (grader/compile/type-check-child.ts).
   await build('the type checker', path.join(ctx.sourceRoot, 'grader', 'compile', 'type-check-child-main.ts'), path.join('dist', 'grader', 'compile', 'type-check-child-main.js'));
+  // Students' models are loaded and run in a judge process (grader/judge/judge-client.ts).
+  await build('the judge', path.join(ctx.sourceRoot, 'grader', 'judge', 'judge-main.ts'), path.join('dist', 'grader', 'judge', 'judge-main.js'));
   for (const a of ctx.assignments) {
     if (a.probesSource !== null) await build(`the probes of ${a.id}`, a.probesSource, path.join('dist', 'probes', `${a.id}.js`));
   }

@@ -106,8 +106,8 @@ describe('a grading judge', () => {
   });
 
   it('refuses malformed, deeply nested and shapeless topologies', async () => {
-    expect((await refusal(ctx, wireModel({ class_name: 'Sequential', config: { layers: 'not a list' } }, weights([])))).text.en).toMatch(/could not be read from its saved form/);
-    expect((await refusal(ctx, wireModel(['not', 'a', 'model'], weights([])))).text.en).toMatch(/could not be read from its saved form \(the saved topology is not an object\)/);
+    expect((await refusal(ctx, wireModel({ class_name: 'Sequential', config: { layers: 'not a list' } }, weights([])))).text.en).toMatch(/could not be loaded from its saved form/);
+    expect((await refusal(ctx, wireModel(['not', 'a', 'model'], weights([])))).text.en).toMatch(/could not be loaded from its saved form \(the saved topology is not an object\)/);
     expect((await refusal(ctx, deeplyNested(2_000))).text.en).toMatch(/unreadable or oversized topology/);
     // Sizes left open: the cost could not be bounded, whatever the images.
     const open = wireModel(sequential([layer('UpSampling2D', 'up', { size: [50, 50], data_format: 'channels_last' })], [null, null, null, 1]), weights([]));

@@ -73,7 +73,7 @@ describe('grader kit', () => {
     expect(files.map((f) => path.relative(out, f).split(path.sep).join('/')).sort()).toEqual(kit.files);
     const graderFiles = kit.files.filter((f) => f.startsWith('.grader/'));
     for (const f of graderFiles) {
-      expect(f).toMatch(/^\.grader\/(package\.json|README\.md|bin\/grader\.js|dist\/cli\.js|dist\/grader\/runner\/runner-main\.js|dist\/grader\/compile\/type-check-child-main\.js|dist\/probes\/[a-z0-9-]+\.js|expected\/[a-z0-9-]+\.json|assignments\/[a-z0-9-]+\/(contract\.ts|reference-curve\.json))$/);
+      expect(f).toMatch(/^\.grader\/(package\.json|README\.md|bin\/grader\.js|dist\/cli\.js|dist\/grader\/runner\/runner-main\.js|dist\/grader\/compile\/type-check-child-main\.js|dist\/grader\/judge\/judge-main\.js|dist\/probes\/[a-z0-9-]+\.js|expected\/[a-z0-9-]+\.json|assignments\/[a-z0-9-]+\/(contract\.ts|reference-curve\.json))$/);
     }
     for (const f of kit.files.filter((x) => !x.startsWith('.grader/'))) {
       expect(f).toMatch(/^([a-z0-9-]+\/(solution\.ts|contract\.ts|README(\.ru)?\.md)|package\.json|tsconfig\.json|kit\.json|README\.md|\.gitignore|\.githooks\/pre-push)$/);
