@@ -155,6 +155,29 @@ describe('a grading judge', () => {
 });
 
 describe('a judge over its limits', () => {
+  it('is retired when it answers with an error, and the next request gets a fresh one', async () => {
+    const judge = new Judge({ backend: tf.getBackend() });
+    try {
+      const held = await judge.load(smallModel().artifacts as never, 'the trained model');
+      const pid = judge.pid;
+      // Inputs that do not fill their shape: the judge answers 'error' (a grader bug, never the student's).
+      const err = await judge.predict(held, new Float32Array(5), [3, 28, 28, 1], 500, 'the trained model').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(JudgeFailure);
+      expect((err as JudgeFailure).kind).toBe('broken');
+      expect((err as JudgeFailure).text.en).toMatch(/judge process, which runs the trained model, failed/);
+      expect(judge.pid).toBeUndefined();
+      const again = await judge.load(smallModel().artifacts as never, 'the trained model');
+      expect(judge.pid).toBeDefined();
+      expect(judge.pid).not.toBe(pid);
+      const inputs = Float32Array.from(IMAGES.images, (b) => b / 255);
+      const { values } = await judge.predict(again, inputs, [3, 28, 28, 1], 500, 'the trained model');
+      const expected = expectedLogits();
+      values.forEach((v, i) => expect(v).toBeCloseTo(expected[i], 4));
+    } finally {
+      judge.close();
+    }
+  });
+
   it('is stopped when it runs out of time, and the next judge works', async () => {
     const judge = new Judge({ backend: tf.getBackend(), requestTimeoutMs: 1 });
     try {
