@@ -8,6 +8,8 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { assignmentSourceFiles, probeNames } from '../../grader/kit/assignment-sources';
+import { analyzeHidden, indexHidden } from '../../grader/kit/strip-hidden';
 import { buildKit, kitDependencies, KitOutputNotEmptyError, type KitOutcome } from '../../grader/kit/build-kit';
 import { scanKit } from '../../grader/kit/leak-scan';
 import { ExpectedFileSchema } from '../../grader/kit/replay-format';
@@ -99,11 +101,19 @@ describe('grader kit', () => {
     const referenceLine = momentum.split('\n').find((l) => l.includes('nextVelocities = velocities.map'));
     expect(referenceLine).toBeDefined();
     const hiddenName = assignments.find((a) => a.id === 'backprop')?.spec.tests.find((t) => t.visibility === 'hidden')?.name ?? '';
-    fs.appendFileSync(cli, `\n// assignments/backprop/spec.ts\nfunction finiteDifferenceExpectation(ctx, net) {}\nvar probes9 = defineProbes({ twice: () => 1 });\n${referenceLine}\n`);
+    // A probe only hidden tests call (found, not named here: probes are renamed as specs change).
+    const assignmentsDir = path.join(PACKAGE_ROOT, 'assignments');
+    const sources = [...new Set(assignments.flatMap((a) => assignmentSourceFiles(path.join(a.dir, 'spec.ts'), assignmentsDir)))].sort();
+    const hidden = analyzeHidden(new Map(sources.map((f) => [f, fs.readFileSync(f, 'utf8')])), indexHidden(sources));
+    const hiddenProbe = assignments
+      .flatMap((a) => (a.spec.probes === undefined ? [] : probeNames(path.join(a.dir, a.spec.probes), fs.readFileSync(path.join(a.dir, a.spec.probes), 'utf8')).map((name) => ({ id: a.id, name }))))
+      .find((p) => hidden.hiddenOnlyStrings.has(p.name));
+    if (hiddenProbe === undefined) throw new Error('no assignment has a probe that only hidden tests call: nothing to plant');
+    fs.appendFileSync(cli, `\n// assignments/backprop/spec.ts\nfunction finiteDifferenceExpectation(ctx, net) {}\nvar probes9 = defineProbes({ ${hiddenProbe.name}: () => 1 });\n${referenceLine}\n`);
     fs.appendFileSync(path.join(copy, '.grader', 'expected', 'backprop.json'), `\n${JSON.stringify(hiddenName)}\n`);
     const report = scanKit({ kitDir: copy, catalogueRoot: PACKAGE_ROOT, assignments, sourceRoot: PACKAGE_ROOT });
     const found = report.findings.map((f) => `${f.kind}:${f.assignment}`);
-    expect(found).toEqual(expect.arrayContaining(['reference-line:momentum-sgd', 'hidden-name:backprop', 'hidden-declaration:backprop', 'hidden-probe:mnist-mlp']));
+    expect(found).toEqual(expect.arrayContaining(['reference-line:momentum-sgd', 'hidden-name:backprop', 'hidden-declaration:backprop', `hidden-probe:${hiddenProbe.id}`]));
   });
 
   it('records the reference for visible tests only, and replaces the solution-bearing helpers', () => {
