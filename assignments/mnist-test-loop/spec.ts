@@ -326,17 +326,20 @@ async function checkValues(ctx: TestContext, c: Case): Promise<TestVerdict> {
 
 /**
  * Weights unchanged and no leaks are credited only when the same call did its job: evaluate
- * returned {loss, accuracy} as finite numbers, accuracy a fraction. Returning nothing touches
- * no weight and leaks nothing, and earns nothing for it.
+ * returned {loss, accuracy} as finite, non-negative numbers, not both zero. Returning nothing
+ * (or zeros) touches no weight and leaks nothing, and earns nothing for it. Deliberately not a
+ * check of the values (the principle of grader/spec/credit.ts): an accuracy reported as a
+ * percentage or a mean of batch means costs the value tests' points, not these too.
  */
 function uncreditedMetrics(ctx: TestContext, c: Case, result: unknown, property: Text): string | undefined {
   const loss = typeof result === 'object' && result !== null ? (result as Record<string, unknown>).loss : undefined;
   const accuracy = typeof result === 'object' && result !== null ? (result as Record<string, unknown>).accuracy : undefined;
-  const ok = typeof loss === 'number' && Number.isFinite(loss) && loss >= 0 && typeof accuracy === 'number' && accuracy >= 0 && accuracy <= 1;
-  if (ok) return undefined;
-  return notCredited(ctx.lang, property, callText(ctx, c), describeText(result, ctx.lang, 'value'), {
-    en: '{loss, accuracy} (a finite loss and an accuracy between 0 and 1)',
-    ru: '{loss, accuracy} (конечной потери и точности от 0 до 1)',
+  const numbers = typeof loss === 'number' && Number.isFinite(loss) && loss >= 0 && typeof accuracy === 'number' && Number.isFinite(accuracy) && accuracy >= 0;
+  if (numbers && (loss !== 0 || accuracy !== 0)) return undefined;
+  const got = numbers ? `{loss: 0, accuracy: 0}` : describeText(result, ctx.lang, 'value');
+  return notCredited(ctx.lang, property, callText(ctx, c), got, {
+    en: 'the loss and accuracy of the model on the batches (finite, non-negative numbers)',
+    ru: 'потери и точности модели на батчах (конечных неотрицательных чисел)',
   });
 }
 
