@@ -46,6 +46,11 @@ export function gitClient(baseDir: string | undefined, options: GitClientOptions
     // simple-git refuses protocol, hooks and ssh settings unless told; ours only restrict git.
     unsafe: { allowUnsafeProtocolOverride: true, allowUnsafeHooksPath: true, allowUnsafeSshCommand: true },
     maxConcurrentProcesses: 4,
+    // A command is done when its output is closed, never "50 ms after it exited" (simple-git's
+    // default): on a busy machine the process is descheduled past that delay, libuv runs the
+    // timer before it reads the pipe, and the command returns empty output. `cat-file -t`
+    // returned "" for a commit that was there, and a student's push failed as "not found".
+    completion: { onClose: true, onExit: false },
     ...(options.abort !== undefined ? { abort: options.abort } : {}),
   });
   return git.env(gitEnv());

@@ -58,6 +58,9 @@ function isEntryType(t: string | undefined): t is TreeEntry['type'] {
 
 const NOT_FOUND = /not our ref|couldn't find remote ref|no such remote ref|unadvertised object|bad object|did not send all necessary objects|remote did not send/i;
 
+/** What `git cat-file` says when the object is not in the repository. */
+const MISSING_OBJECT = /could not get object info|not a valid object name|bad object|unable to read/i;
+
 /** Runs one task at a time per key, in order. */
 class KeyedMutex {
   private readonly tails = new Map<string, Promise<unknown>>();
@@ -123,13 +126,23 @@ export class RepoCache {
     }
   }
 
+  /**
+   * Whether the cache holds `sha` as a commit. Only git's own "no such object" means no: any
+   * other failure (git killed, out of processes) is a RepoCacheError to retry, never a verdict
+   * that the student's commit is gone.
+   */
   private async hasCommit(dir: string, sha: string): Promise<boolean> {
+    let type: string;
     try {
-      const type = await this.git(dir).raw(['cat-file', '-t', sha]);
-      return type.trim() === 'commit';
-    } catch {
-      return false;
+      type = await this.git(dir).raw(['cat-file', '-t', sha]);
+    } catch (err) {
+      const text = gitErrorText(err);
+      if (MISSING_OBJECT.test(text)) return false;
+      throw new RepoCacheError(`cat-file -t ${sha.slice(0, 12)} in ${dir}: ${text}`);
     }
+    if (type.trim() === 'commit') return true;
+    if (type.trim() === '') throw new RepoCacheError(`cat-file -t ${sha.slice(0, 12)} in ${dir} printed nothing`);
+    return false;
   }
 
   /**
