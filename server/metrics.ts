@@ -5,6 +5,7 @@
  */
 import type { Request, Response } from 'express';
 import { z } from 'zod';
+import { PUSH_STATES } from '../grader/queue/push-state';
 import { parseRow } from '../grader/store/rows';
 import { GRADER_VERSION } from '../grader/version';
 import type { AppContext } from './app';
@@ -23,6 +24,8 @@ export function metricsText(ctx: AppContext): string {
   lines.push('# HELP grader_info The grader version.', '# TYPE grader_info gauge', `grader_info{version="${label(GRADER_VERSION)}",course="${label(ctx.config.course)}"} 1`);
   lines.push('# HELP grader_queue_jobs Grading jobs by state.', '# TYPE grader_queue_jobs gauge');
   for (const [state, n] of Object.entries(status.queue)) lines.push(`grader_queue_jobs{state="${state}"} ${n}`);
+  lines.push('# HELP grader_submissions Accepted pushes by state (received, preparing, retrying, prepared, failed).', '# TYPE grader_submissions gauge');
+  for (const state of PUSH_STATES) lines.push(`grader_submissions{state="${state}"} ${status.submissions[state]}`);
   lines.push('# HELP grader_submissions_pending Pushes received and not yet fetched.', '# TYPE grader_submissions_pending gauge', `grader_submissions_pending ${status.pendingSubmissions}`);
   lines.push('# HELP grader_submissions_preparing Pushes being fetched now.', '# TYPE grader_submissions_preparing gauge', `grader_submissions_preparing ${status.preparing}`);
 

@@ -24,7 +24,7 @@ import { chooseLanguage } from './i18n/language';
 import { metricsRoute } from './metrics';
 import { dashboardPage } from './pages/dashboard-page';
 import { gradebookExport, resultExport } from './pages/exports';
-import { overrideScore, regradeAssignment, regradeJob, releaseHidden } from './pages/instructor-actions';
+import { overrideScore, regradeAssignment, retrySubmission, regradeJob, releaseHidden } from './pages/instructor-actions';
 import type { Viewer } from './pages/report-access';
 import { reportEvents } from './pages/report-events';
 import { reportPage } from './pages/report-page';
@@ -84,6 +84,7 @@ export function registerRoutes(app: Express, ctx: AppContext): void {
   app.post('/reports/:job/regrade', form, page, csrf, regradeJob(ctx));
   app.post('/reports/:job/override', form, page, csrf, overrideScore(ctx));
   app.post('/assignments/:assignment/regrade', form, page, csrf, regradeAssignment(ctx));
+  app.post('/submissions/:submission/retry', form, page, csrf, retrySubmission(ctx));
   app.post('/assignments/:assignment/release', form, page, csrf, releaseHidden(ctx, true));
   app.post('/assignments/:assignment/unrelease', form, page, csrf, releaseHidden(ctx, false));
   app.get('/export/gradebook.csv', instructorApi(ctx), gradebookExport(ctx));

@@ -26,7 +26,8 @@ import type { GradeJobContext, GradeJobPayload, JobOutcome } from './grade-job';
 import { JobQueue, type QueueCounts } from './job-queue';
 import type { JobProgress } from './job-progress';
 import { LocalExecutor, type Executor } from './local-executor';
-import { prepareSubmission } from './prepare-submission';
+import { StudentNotInRosterError, prepareSubmission } from './prepare-submission';
+import { pushStatus, type PushState, type PushStatus } from './push-state';
 import { DEFAULT_PREFIX } from './redis-messages';
 import { RedisExecutor } from './redis-executor';
 
@@ -305,15 +306,17 @@ export class GradingService extends EventEmitter {
       this.executor.pump();
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      const retryable = err instanceof RepoError ? err.retryable : !(typeof err === 'object' && err !== null && 'code' in err && err.code === 'NOT_IN_ROSTER');
+      const notInRoster = err instanceof StudentNotInRosterError;
+      const retryable = err instanceof RepoError ? err.retryable : !notInRoster;
+      const code = err instanceof RepoError ? err.code : notInRoster ? err.code : 'INTERNAL';
       const attempt = submission.attempts + 1;
       if (retryable && attempt < this.config.limits.fetchAttempts) {
         const inMs = backoffMs(attempt, { baseMs: this.retry.fetchBaseMs, maxMs: this.retry.fetchMaxMs });
-        this.store.retrySubmission(submission.id, { error: message, availableAt: this.now() + inMs });
+        this.store.retrySubmission(submission.id, { error: message, code, availableAt: this.now() + inMs });
         this.emitEvent({ type: 'prepare-retry', submissionId: submission.id, error: message, inMs });
       } else {
         const final = retryable ? `${message} (gave up after ${attempt} attempts)` : message;
-        this.store.failSubmission(submission.id, final);
+        this.store.failSubmission(submission.id, final, code);
         this.emitEvent({ type: 'prepare-failed', submissionId: submission.id, error: final });
       }
     }
@@ -384,14 +387,32 @@ export class GradingService extends EventEmitter {
     return 'stored';
   }
 
-  status(): { course: string; mode: string; queue: QueueCounts; preparing: number; pendingSubmissions: number } {
+  status(): { course: string; mode: string; queue: QueueCounts; preparing: number; pendingSubmissions: number; submissions: Record<PushState, number> } {
+    const preparing = [...this.preparing.keys()];
+    const stored = this.store.countSubmissionsByState(preparing);
     return {
       course: this.config.course,
       mode: this.executor instanceof RedisExecutor ? 'redis' : 'local',
       queue: this.queue.counts(),
       preparing: this.preparing.size,
       pendingSubmissions: this.store.countSubmissions('received'),
+      submissions: { ...stored, preparing: preparing.length },
     };
+  }
+
+  /**
+   * Fetches a failed push again (an instructor's action: the remote is back, the repository
+   * was made smaller, the student was added back to the roster). False when it had not failed.
+   */
+  retryFailedSubmission(submissionId: number): boolean {
+    const retried = this.store.retryFailedSubmission(submissionId, this.now());
+    if (retried) this.pumpPreparer();
+    return retried;
+  }
+
+  /** Where an accepted push is (see push-state.ts). */
+  pushStatus(submission: SubmissionRow): PushStatus {
+    return pushStatus(submission, this.preparing.has(submission.id));
   }
 
   /** True when nothing is received, being prepared, queued or running. */

@@ -19,6 +19,7 @@ import {
 
 const MinRowSchema = z.object({ t: z.number().nullable() });
 const CountRowSchema = z.object({ n: z.number().int() });
+const StateCountRowSchema = z.object({ status: z.enum(['received', 'retrying', 'prepared', 'failed']), n: z.number().int() });
 
 export interface NewSubmission {
   studentId: string;
@@ -118,16 +119,49 @@ export class GradeStore {
 
   markPrepared(id: number, p: { now: number; fetchMs: number; notes: readonly string[] }): void {
     this.db
-      .prepare(`UPDATE submissions SET state = 'prepared', prepared_at = ?, fetch_ms = ?, notes = ?, attempts = attempts + 1, error = NULL WHERE id = ?`)
+      .prepare(`UPDATE submissions SET state = 'prepared', prepared_at = ?, fetch_ms = ?, notes = ?, attempts = attempts + 1, error = NULL, error_code = NULL WHERE id = ?`)
       .run(p.now, p.fetchMs, JSON.stringify(p.notes), id);
   }
 
-  retrySubmission(id: number, p: { error: string; availableAt: number }): void {
-    this.db.prepare(`UPDATE submissions SET attempts = attempts + 1, available_at = ?, error = ? WHERE id = ?`).run(p.availableAt, p.error, id);
+  retrySubmission(id: number, p: { error: string; code: string; availableAt: number }): void {
+    this.db.prepare(`UPDATE submissions SET attempts = attempts + 1, available_at = ?, error = ?, error_code = ? WHERE id = ?`).run(p.availableAt, p.error, p.code, id);
   }
 
-  failSubmission(id: number, error: string): void {
-    this.db.prepare(`UPDATE submissions SET state = 'failed', attempts = attempts + 1, error = ? WHERE id = ?`).run(error, id);
+  failSubmission(id: number, error: string, code: string): void {
+    this.db.prepare(`UPDATE submissions SET state = 'failed', attempts = attempts + 1, error = ?, error_code = ? WHERE id = ?`).run(error, code, id);
+  }
+
+  /** A failed submission is received again, due now, its attempts counted afresh. */
+  retryFailedSubmission(id: number, now: number): boolean {
+    const info = this.db
+      .prepare(`UPDATE submissions SET state = 'received', attempts = 0, available_at = ?, error = NULL, error_code = NULL WHERE id = ? AND state = 'failed'`)
+      .run(now, id);
+    return info.changes > 0;
+  }
+
+  /** Submissions that have not reached the grading queue: received (also waiting to retry) and failed. */
+  listUnpreparedSubmissions(limit: number): SubmissionRow[] {
+    const rows = this.db.prepare(`SELECT * FROM submissions WHERE state != 'prepared' ORDER BY received_at DESC, id DESC LIMIT ?`).all(limit);
+    return rows.map((r) => parseRow(SubmissionRowSchema, r, 'submission'));
+  }
+
+  /**
+   * Submissions by stored state, received split into those never tried and those waiting
+   * for another attempt (`exclude`: ids being prepared now, counted by the caller).
+   */
+  countSubmissionsByState(exclude: readonly number[] = []): { received: number; retrying: number; prepared: number; failed: number } {
+    const rows = this.db
+      .prepare(
+        `SELECT CASE WHEN state = 'received' AND attempts > 0 THEN 'retrying' ELSE state END AS status, COUNT(*) AS n
+         FROM submissions WHERE id NOT IN (SELECT value FROM json_each(?)) GROUP BY 1`,
+      )
+      .all(JSON.stringify(exclude));
+    const counts = { received: 0, retrying: 0, prepared: 0, failed: 0 };
+    for (const raw of rows) {
+      const row = parseRow(StateCountRowSchema, raw, 'state count');
+      counts[row.status] = row.n;
+    }
+    return counts;
   }
 
   insertResult(r: NewResult): void {

@@ -136,4 +136,10 @@ export const MIGRATIONS: readonly string[] = [
     released_by   TEXT    NOT NULL
   );
   `,
+  `
+  -- Why a submission's last fetch failed, as a stable code (REMOTE_UNREACHABLE,
+  -- COMMIT_NOT_FOUND, REPO_TOO_LARGE, REPO_CACHE, NOT_IN_ROSTER, INTERNAL): the student's page
+  -- shows the error text only when it is about the student's own repository.
+  ALTER TABLE submissions ADD COLUMN error_code TEXT;
+  `,
 ];

@@ -33,6 +33,7 @@ export const SubmissionRowSchema = z.object({
   fetch_ms: z.number().int().nullable(),
   notes,
   error: z.string().nullable(),
+  error_code: z.string().nullable(),
 });
 export type SubmissionRow = z.infer<typeof SubmissionRowSchema>;
 

@@ -117,6 +117,29 @@ const TEXT = {
   errorTitle: { en: 'Something went wrong', ru: 'Что-то пошло не так' },
   errorText: { en: 'The server failed; the error was logged.', ru: 'Сервер дал сбой; ошибка записана в журнал.' },
   queueStatus: { en: 'Queue', ru: 'Очередь' },
+  pushesTitle: { en: 'Pushes without a result yet', ru: 'Посылки, ещё не давшие результата' },
+  pushesNone: { en: 'Every accepted push has been prepared for grading.', ru: 'Все принятые посылки переданы на проверку.' },
+  pushesHelp: {
+    en: 'A push is received, then fetched (preparing); a failed fetch is tried again later (retrying) until it succeeds or gives up (failed, with the reason). The pushes below have not reached the grading queue.',
+    ru: 'Посылка принимается, затем скачивается (подготовка); неудачная попытка повторяется позже (повтор), пока не удастся или не будет прекращена (сбой, с причиной). Посылки ниже ещё не попали в очередь проверки.',
+  },
+  push_received: { en: 'received, waiting to be fetched', ru: 'получена, ждёт скачивания' },
+  push_preparing: { en: 'being fetched', ru: 'скачивается' },
+  push_retrying: { en: 'fetch failed, will be tried again', ru: 'скачать не удалось, будет повтор' },
+  push_prepared: { en: 'prepared', ru: 'передана на проверку' },
+  push_failed: { en: 'not graded', ru: 'не проверена' },
+  retryFetch: { en: 'Fetch again', ru: 'Скачать снова' },
+  fetchRetryQueued: { en: 'The push will be fetched again.', ru: 'Посылка будет скачана снова.' },
+  fetchRetryBusy: { en: 'That push has not failed; nothing to retry.', ru: 'Эта посылка не завершилась сбоем; повторять нечего.' },
+  nextAttempt: { en: 'next attempt', ru: 'следующая попытка' },
+  serverProblem: {
+    en: 'A problem on the grading server, not in your repository.',
+    ru: 'Сбой на сервере проверки, а не в вашем репозитории.',
+  },
+  serverProblemFailed: {
+    en: 'A problem on the grading server, not in your repository: ask the instructors to regrade.',
+    ru: 'Сбой на сервере проверки, а не в вашем репозитории: попросите преподавателей перепроверить.',
+  },
   skipToContent: { en: 'Skip to the content', ru: 'Перейти к содержимому' },
 } as const;
 

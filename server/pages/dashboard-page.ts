@@ -14,6 +14,10 @@ import { uiText, type UiText } from '../i18n/ui-text';
 import { assignmentTitle } from './assignment-titles';
 import { formatTime, sendPage } from './page-context';
 import { histogramSvg } from './score-charts';
+import { pushView } from './student-page';
+
+/** The newest pushes without a result shown on the dashboard (the student pages list them all). */
+const PUSHES_SHOWN = 50;
 
 const STATUSES: readonly CellStatus[] = ['none', 'queued', 'running', 'graded', 'compile_error', 'missing', 'error'];
 
@@ -123,6 +127,13 @@ export function dashboardPage(ctx: AppContext) {
         total: formatPoints(Math.round(r.total * 100) / 100),
       })),
       empty: rows.length === 0,
+      pushes: ctx.service.store.listUnpreparedSubmissions(PUSHES_SHOWN).map((sub) => ({
+        student: sub.student_id,
+        href: `/students/${encodeURIComponent(sub.student_id)}`,
+        commit: sub.commit_sha.slice(0, 7),
+        received: formatTime(sub.received_at, lang),
+        ...pushView(ctx, sub, true, lang),
+      })),
       stats,
       csrf: csrfToken(ctx.keys, session),
     });

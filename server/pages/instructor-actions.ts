@@ -34,6 +34,20 @@ export function regradeJob(ctx: AppContext) {
   };
 }
 
+/** Fetches a failed push again; back to the page it was asked from (dashboard or student page). */
+export function retrySubmission(ctx: AppContext) {
+  return (req: Request, res: Response): void => {
+    const id = Number(req.params.submission);
+    const submission = Number.isSafeInteger(id) ? ctx.service.store.findSubmission(id) : undefined;
+    if (submission === undefined) {
+      notFound(req, res, ctx);
+      return;
+    }
+    const retried = ctx.service.retryFailedSubmission(submission.id);
+    res.redirect(303, `/students/${encodeURIComponent(submission.student_id)}?notice=${retried ? 'fetch-retry' : 'fetch-busy'}`);
+  };
+}
+
 export function regradeAssignment(ctx: AppContext) {
   return (req: Request, res: Response): void => {
     const assignment = findAssignment(ctx.config, String(req.params.assignment));

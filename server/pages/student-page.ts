@@ -9,8 +9,10 @@ import type { StudentConfig } from '../../grader/config/course-config-schema';
 import { applyPenalty } from '../../grader/config/late-policy';
 import { findStudent } from '../../grader/config/load-course-config';
 import { formatPoints } from '../../grader/report/report-html';
-import type { ResultRow } from '../../grader/store/rows';
+import type { Lang } from '../../grader/spec/assignment-spec';
+import type { ResultRow, SubmissionRow } from '../../grader/store/rows';
 import type { AppContext } from '../app';
+import { csrfToken, type InstructorSession } from '../auth/instructor-session';
 import { studentLink } from '../auth/student-links';
 import { langOf } from '../i18n/language';
 import { uiText } from '../i18n/ui-text';
@@ -43,6 +45,29 @@ function shownScore(result: ResultRow, showHidden: boolean): { score: number; ma
   return { score: 0, max: 0 };
 }
 
+/**
+ * A push that has not reached the grading queue says where it is and why, in words for its
+ * reader: a student reads the error only when it is about their own repository (the server's
+ * troubles, with its paths, are for instructors).
+ */
+export function pushView(ctx: AppContext, s: SubmissionRow, instructor: boolean, lang: Lang): { pushState: string; pushText: string; pushReason: string; retryId: number | undefined } {
+  const t = uiText(lang);
+  const status = ctx.service.pushStatus(s);
+  if (status.state === 'prepared') return { pushState: '', pushText: '', pushReason: '', retryId: undefined };
+  const parts: string[] = [];
+  if (status.error !== undefined) {
+    if (instructor || status.errorIsStudents) parts.push(status.error);
+    else parts.push(status.state === 'failed' ? t.serverProblemFailed : t.serverProblem);
+  }
+  if (status.state === 'retrying' && status.nextAttemptAt !== undefined) parts.push(`${t.nextAttempt}: ${formatTime(status.nextAttemptAt, lang)}`);
+  return {
+    pushState: status.state,
+    pushText: t[`push_${status.state}`],
+    pushReason: parts.join(' · '),
+    retryId: instructor && status.state === 'failed' ? s.id : undefined,
+  };
+}
+
 export function studentPage(ctx: AppContext, viewerOf: ViewerOf) {
   return (req: Request, res: Response): void => {
     const viewer = viewerOf(req, res);
@@ -65,6 +90,7 @@ export function studentPage(ctx: AppContext, viewerOf: ViewerOf) {
     const submissions = ctx.service.store.listSubmissions(student.id).reverse();
     const rows = submissions.map((s) => ({
       received: formatTime(s.received_at, lang),
+      ...pushView(ctx, s, viewer.kind === 'instructor', lang),
       commit: s.commit_sha.slice(0, 7),
       source: s.source,
       error: viewer.kind === 'instructor' ? (s.error ?? '') : '',
@@ -107,6 +133,8 @@ export function studentPage(ctx: AppContext, viewerOf: ViewerOf) {
       instructor: viewer.kind === 'instructor',
       link: viewer.kind === 'instructor' ? studentLink(ctx.config, student.id, ctx.keys) : '',
       rows,
+      notice: req.query.notice === 'fetch-retry' ? t.fetchRetryQueued : req.query.notice === 'fetch-busy' ? t.fetchRetryBusy : '',
+      csrf: viewer.kind === 'instructor' ? csrfToken(ctx.keys, res.locals.session as InstructorSession) : '',
       empty: rows.length === 0,
       chart,
     });

@@ -46,12 +46,14 @@ describe('server pages', () => {
   let app: Express;
   let config: ReturnType<typeof loadCourseConfig>;
   const commits: Record<string, string> = {};
+  let bobRepo: StudentRepo;
   const envBefore = { ...process.env };
 
   beforeAll(async () => {
     Object.assign(process.env, SECRET_ENV);
     root = tempDir('pages');
     const repos = { alice: new StudentRepo(root, 'alice'), bob: new StudentRepo(root, 'bob'), carol: new StudentRepo(root, 'carol') };
+    bobRepo = repos.bob;
     const file = writeCourseFile(root, { students: Object.values(repos).map((r) => ({ id: r.id, repo: r.url })), concurrency: 2 });
     config = loadCourseConfig(file);
     db = openDatabase(config.databaseFile);
@@ -273,5 +275,35 @@ describe('server pages', () => {
     const page = await agent.get(`/reports/${job.id}`);
     expect(page.text).toContain('Earlier results of this submission');
     expect(page.text).toContain('regraded by instructor');
+  });
+
+  it('shows a push that did not reach the queue, and why, to the student and the instructor; an instructor fetches it again', async () => {
+    // A commit announced before it was pushed: the fetch cannot find it, and says so.
+    const commit = bobRepo.commit({ 'demo-add/solution.ts': demoSolution('correct') });
+    const { submission } = service.receivePush({ studentId: 'bob', commit, branch: 'main', source: 'manual' });
+    await waitFor(() => (service.store.getSubmission(submission.id).state === 'failed' ? true : undefined), 60_000, 'the fetch to fail');
+    const metrics = await request(app).get('/metrics');
+    expect(metrics.text).toContain('grader_submissions{state="failed"} 1');
+    expect(metrics.text).toContain('grader_submissions{state="prepared"} 3');
+
+    const own = await request(app).get(studentLink(config, 'bob'));
+    expect(own.text).toMatch(new RegExp(`${commit.slice(0, 7)}[\\s\\S]*?data-push-state="failed">not graded</span>`));
+    // The reason is about the student's own repository, so the student reads it too.
+    expect(own.text).toContain(`commit ${commit.slice(0, 12)} is not in`);
+    expect(own.text).not.toContain('Fetch again');
+
+    const agent = await signedIn();
+    const dash = await agent.get('/dashboard');
+    expect(dash.text).toMatch(new RegExp(`<tr data-push-state="failed">[\\s\\S]*?${commit.slice(0, 7)}[\\s\\S]*?action="/submissions/${submission.id}/retry"`));
+    const token = csrfOf(dash.text);
+    bobRepo.push();
+    const retry = await agent.post(`/submissions/${submission.id}/retry`).type('form').send({ _csrf: token });
+    expect(retry.status).toBe(303);
+    expect(retry.headers.location).toBe('/students/bob?notice=fetch-retry');
+    const stored = await waitFor(() => service.store.listResults({ studentId: 'bob' }).find((r) => r.commit_sha === commit), 60_000, 'the fetched-again push graded');
+    expect(stored.final_score).toBe(10);
+    const again = await agent.post(`/submissions/${submission.id}/retry`).type('form').send({ _csrf: token });
+    expect(again.headers.location).toBe('/students/bob?notice=fetch-busy');
+    expect((await agent.get('/dashboard')).text).toContain('Every accepted push has been prepared for grading.');
   });
 });

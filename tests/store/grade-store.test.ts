@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { openDatabase, schemaVersion } from '../../grader/store/database';
+import { pushStatus } from '../../grader/queue/push-state';
 import { GradeStore } from '../../grader/store/grade-store';
 import { MIGRATIONS } from '../../grader/store/migrations';
 import { tempDir } from '../repo/git-helpers';
@@ -47,18 +48,29 @@ describe('GradeStore', () => {
     expect(store.submissionsToPrepare(10_000, 10, [first.submission.id]).map((s) => s.student_id)).toEqual(['bob']);
   });
 
-  it('tracks preparation: retry later, prepared with notes, failed', () => {
+  it('tracks preparation: retry later, prepared with notes, failed, each with its push state and count', () => {
     const store = new GradeStore(openDatabase(':memory:'));
     const { submission } = store.recordSubmission({ studentId: 'alice', commit: sha('a'), branch: 'main', source: 'github', receivedAt: 1000 });
-    store.retrySubmission(submission.id, { error: 'host down', availableAt: 9000 });
-    expect(store.getSubmission(submission.id)).toMatchObject({ attempts: 1, available_at: 9000, error: 'host down', state: 'received' });
+    expect(pushStatus(store.getSubmission(submission.id), false)).toEqual({ state: 'received', nextAttemptAt: 1000, errorIsStudents: false });
+    expect(pushStatus(store.getSubmission(submission.id), true).state).toBe('preparing');
+    store.retrySubmission(submission.id, { error: 'host down', code: 'REMOTE_UNREACHABLE', availableAt: 9000 });
+    expect(store.getSubmission(submission.id)).toMatchObject({ attempts: 1, available_at: 9000, error: 'host down', error_code: 'REMOTE_UNREACHABLE', state: 'received' });
+    expect(pushStatus(store.getSubmission(submission.id), false)).toEqual({ state: 'retrying', nextAttemptAt: 9000, error: 'host down', errorIsStudents: true });
+    expect(store.countSubmissionsByState()).toEqual({ received: 0, retrying: 1, prepared: 0, failed: 0 });
+    expect(store.countSubmissionsByState([submission.id])).toEqual({ received: 0, retrying: 0, prepared: 0, failed: 0 });
     expect(store.nextSubmissionDue()).toBe(9000);
     store.markPrepared(submission.id, { now: 9500, fetchMs: 12, notes: ['x: unchanged'] });
-    expect(store.getSubmission(submission.id)).toMatchObject({ state: 'prepared', notes: ['x: unchanged'], fetch_ms: 12, error: null });
+    expect(store.getSubmission(submission.id)).toMatchObject({ state: 'prepared', notes: ['x: unchanged'], fetch_ms: 12, error: null, error_code: null });
     expect(store.nextSubmissionDue()).toBeUndefined();
     const { submission: s2 } = store.recordSubmission({ studentId: 'bob', commit: sha('b'), branch: 'main', source: 'github', receivedAt: 1000 });
-    store.failSubmission(s2.id, 'gone');
+    store.failSubmission(s2.id, 'gone', 'COMMIT_NOT_FOUND');
     expect(store.getSubmission(s2.id)).toMatchObject({ state: 'failed', error: 'gone' });
+    expect(pushStatus(store.getSubmission(s2.id), false)).toEqual({ state: 'failed', error: 'gone', errorIsStudents: true });
+    const { submission: s3 } = store.recordSubmission({ studentId: 'cid', commit: sha('c'), branch: 'main', source: 'poll', receivedAt: 1000 });
+    store.retrySubmission(s3.id, { error: 'the local repository cache failed: disk full', code: 'REPO_CACHE', availableAt: 9000 });
+    // The server's own trouble is not the student's to read.
+    expect(pushStatus(store.getSubmission(s3.id), false)).toMatchObject({ state: 'retrying', errorIsStudents: false });
+    expect(store.countSubmissionsByState()).toEqual({ received: 0, retrying: 1, prepared: 1, failed: 1 });
   });
 
   it('remembers polled heads and poll errors', () => {
