@@ -132,6 +132,7 @@ describeIfChromium('the pages in Chromium', () => {
     expect(await page.locator('.tests h2').first().textContent()).toBe('Тесты');
     await page.goto(`${server.url}/dashboard`);
     expect(await page.locator('h2').first().textContent()).toBe('Статистика группы');
+    expect(await page.locator('h2').nth(1).textContent()).toBe('Посылки, ещё не давшие результата');
     await shot(page, '4-dashboard-ru');
     expect(errors).toEqual([]);
     await context.close();
