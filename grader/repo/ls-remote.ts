@@ -2,7 +2,7 @@
  * The head of one branch of a remote, without fetching (`git ls-remote`): what polling
  * compares against the last known head.
  */
-import { gitClient, gitErrorText } from './git-client';
+import { gitErrorText, runRemoteGit } from './git-client';
 import { RemoteUnreachableError } from './repo-errors';
 import { redactUrl } from './repo-url';
 
@@ -10,7 +10,7 @@ import { redactUrl } from './repo-url';
 export async function remoteHead(url: string, branch: string, timeoutMs: number): Promise<string | null> {
   let text: string;
   try {
-    text = await gitClient(undefined, { timeoutMs }).listRemote(['--heads', url, `refs/heads/${branch}`]);
+    text = await runRemoteGit(['ls-remote', '--heads', '--', url, `refs/heads/${branch}`], { timeoutMs });
   } catch (err) {
     throw new RemoteUnreachableError(redactUrl(url), gitErrorText(err).replace(url, redactUrl(url)));
   }

@@ -12,7 +12,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SimpleGit } from 'simple-git';
-import { gitClient, gitErrorText } from './git-client';
+import { gitClient, gitErrorText, runRemoteGit } from './git-client';
 import { CommitNotFoundError, RemoteUnreachableError, RepoCacheError, RepoTooLargeError, formatBytes } from './repo-errors';
 import { redactUrl } from './repo-url';
 
@@ -111,8 +111,8 @@ export class RepoCache {
     return path.join(this.options.root, `${studentId}.git`);
   }
 
-  private git(dir: string, abort?: AbortSignal): SimpleGit {
-    return gitClient(dir, { timeoutMs: this.options.timeoutMs, abort });
+  private git(dir: string): SimpleGit {
+    return gitClient(dir, { timeoutMs: this.options.timeoutMs });
   }
 
   private async ensureInit(dir: string): Promise<void> {
@@ -181,16 +181,12 @@ export class RepoCache {
       if (seen > limit) abort.abort();
     }, 200);
     try {
-      await this.git(dir, abort.signal).raw([
-        'fetch',
-        '--quiet',
-        '--no-tags',
-        '--no-recurse-submodules',
-        '--no-write-fetch-head',
-        '--depth=1',
-        source.url,
-        sha,
-      ]);
+      // Not simple-git: a stalled remote must stop git's helpers too (runRemoteGit).
+      await runRemoteGit(['fetch', '--quiet', '--no-tags', '--no-recurse-submodules', '--no-write-fetch-head', '--depth=1', '--', source.url, sha], {
+        cwd: dir,
+        timeoutMs: this.options.timeoutMs,
+        abort: abort.signal,
+      });
     } catch (err) {
       if (abort.signal.aborted) {
         this.evictNow(dir);

@@ -1,9 +1,12 @@
 /**
  * Real git for tests: bare repositories on the file system (the "host"), a work clone per
- * student, real commits and real pushes over the file system. Also a course file for them.
+ * student, real commits and real pushes over the file system. Also a course file for them,
+ * and a git host over HTTP whose repositories can be made to hang.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PACKAGE_ROOT } from '../../grader/paths';
@@ -163,4 +166,123 @@ export function expectScore(row: { result_json: string; score: number } | undefi
   const tests = GradeResultSchema.parse(parsed).tests;
   if (tests.some((t) => t.status === 'timeout')) return;
   expect(row?.score).toBe(expected);
+}
+
+/**
+ * A git host over smart HTTP (git-http-backend behind a small Node server) serving the bare
+ * repositories under `projectRoot`, one of which can be made to STALL: its requests are
+ * accepted and never answered, as a hung host or a dead proxy does, until `release`.
+ */
+export class GitHttpHost {
+  private server: http.Server | undefined;
+  private readonly stalled = new Set<string>();
+  private readonly held = new Map<string, Set<net.Socket>>();
+  /** Requests held without an answer so far (each is one git command that hung). */
+  stalledRequests = 0;
+
+  constructor(readonly projectRoot: string) {}
+
+  async start(): Promise<void> {
+    this.server = http.createServer((req, res) => this.handle(req, res));
+    const server = this.server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  }
+
+  get port(): number {
+    const address = this.server?.address();
+    if (address === null || address === undefined || typeof address === 'string') throw new Error('the git host is not listening');
+    return address.port;
+  }
+
+  /** The clone URL of a bare repository under the project root. */
+  url(bare: string): string {
+    return `http://127.0.0.1:${this.port}/${path.relative(this.projectRoot, bare)}`;
+  }
+
+  /** From now on, requests for this repository hang. */
+  stall(bare: string): void {
+    this.stalled.add(path.relative(this.projectRoot, bare));
+  }
+
+  /** Answers again; connections held so far are dropped (their git was stopped long ago). */
+  release(bare: string): void {
+    const name = path.relative(this.projectRoot, bare);
+    this.stalled.delete(name);
+    for (const socket of this.held.get(name) ?? []) socket.destroy();
+    this.held.delete(name);
+  }
+
+  async close(): Promise<void> {
+    for (const sockets of this.held.values()) for (const s of sockets) s.destroy();
+    this.held.clear();
+    const server = this.server;
+    if (server === undefined) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://host');
+    const name = decodeURIComponent(url.pathname).split('/').filter((s) => s !== '')[0] ?? '';
+    if (this.stalled.has(name)) {
+      this.stalledRequests += 1;
+      const sockets = this.held.get(name) ?? new Set<net.Socket>();
+      sockets.add(req.socket);
+      this.held.set(name, sockets);
+      return;
+    }
+    const header = (h: string) => {
+      const v = req.headers[h];
+      return Array.isArray(v) ? v.join(', ') : (v ?? '');
+    };
+    const cgi = spawn('/usr/lib/git-core/git-http-backend', [], {
+      env: {
+        ...cleanEnv(),
+        GIT_PROJECT_ROOT: this.projectRoot,
+        GIT_HTTP_EXPORT_ALL: '1',
+        PATH_INFO: decodeURIComponent(url.pathname),
+        QUERY_STRING: url.search.replace(/^\?/, ''),
+        REQUEST_METHOD: req.method ?? 'GET',
+        CONTENT_TYPE: header('content-type'),
+        ...(req.headers['content-length'] !== undefined ? { CONTENT_LENGTH: header('content-length') } : {}),
+        HTTP_CONTENT_ENCODING: header('content-encoding'),
+        GIT_PROTOCOL: header('git-protocol'),
+        REMOTE_ADDR: '127.0.0.1',
+        REMOTE_USER: 'test',
+      },
+      stdio: ['pipe', 'pipe', 'ignore'],
+    });
+    req.pipe(cgi.stdin);
+    cgi.stdin.on('error', () => undefined);
+    let head = Buffer.alloc(0);
+    let headersDone = false;
+    cgi.stdout.on('data', (chunk: Buffer) => {
+      if (headersDone) {
+        res.write(chunk);
+        return;
+      }
+      head = Buffer.concat([head, chunk]);
+      const end = head.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      headersDone = true;
+      let status = 200;
+      for (const line of head.subarray(0, end).toString('latin1').split('\r\n')) {
+        const colon = line.indexOf(':');
+        const key = line.slice(0, colon).trim();
+        const value = line.slice(colon + 1).trim();
+        if (key.toLowerCase() === 'status') status = Number.parseInt(value, 10);
+        else res.setHeader(key, value);
+      }
+      res.writeHead(status);
+      res.write(head.subarray(end + 4));
+    });
+    cgi.once('close', () => {
+      if (!headersDone) res.writeHead(500);
+      res.end();
+    });
+    cgi.once('error', () => {
+      res.writeHead(500);
+      res.end();
+    });
+  }
 }
