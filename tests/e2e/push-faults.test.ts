@@ -1,10 +1,13 @@
 /**
  * Fault injection on the whole pipeline, on real parts: 100 students push to bare
  * repositories on the file system, half announced by signed webhooks and half found by
- * polling; a tenth of the remotes are gone while their pushes are fetched (the fetch fails
- * and is retried; polling fails and finds them later); the server (`grader serve`, a child
- * process) is killed with SIGKILL once while pushes are being prepared and once while jobs
- * are being graded, and started again on the same SQLite file each time.
+ * polling; a fifth of the remotes are gone while their pushes are fetched (the fetch fails
+ * and is retried; polling fails and finds them later); another fifth are served over HTTP by
+ * a host that STALLS (accepts their requests and never answers) for a while: their fetches
+ * and ls-remotes are stopped after the course's git timeout and retried, and the other
+ * students' pushes are prepared meanwhile; the server (`grader serve`, a child process) is
+ * killed with SIGKILL once while pushes are being prepared and once while jobs are being
+ * graded, and started again on the same SQLite file each time.
  *
  * The guarantee asserted: every accepted push ends graded exactly once (one stored result
  * for its commit, the right score) or failed with a reason; no job is left queued or
@@ -18,14 +21,16 @@ import { z } from 'zod';
 import { DIST_ROOT } from '../../grader/paths';
 import { openDatabase, type Database } from '../../grader/store/database';
 import { GradeStore } from '../../grader/store/grade-store';
-import { SECRET_ENV, StudentRepo, WEBHOOK_SECRET, demoSolution, expectScore, tempDir, waitFor, writeCourseFile } from '../repo/git-helpers';
+import { GitHttpHost, SECRET_ENV, StudentRepo, WEBHOOK_SECRET, demoSolution, expectScore, tempDir, waitFor, writeCourseFile } from '../repo/git-helpers';
 import { WAIT_GUARD_MS } from '../jest/guard';
 import { githubPushPayload, githubRequest, post } from '../server/webhook-signing';
 
 const CLI = path.join(DIST_ROOT, 'grader', 'cli', 'main.js');
 const STUDENTS = 100;
-/** Every FAULTY-th student's remote is gone while the push is fetched. */
+/** Of every FAULTY students, two have their remote gone while the push is fetched, two a remote that hangs. */
 const FAULTY = 10;
+/** The course's git timeout in the suite: a git command silent this long is stopped. */
+const GIT_TIMEOUT_SECONDS = 5;
 
 interface Server {
   child: ChildProcess;
@@ -61,6 +66,7 @@ describe('the push pipeline under faults', () => {
   let root: string;
   let db: Database | undefined;
   let server: Server | undefined;
+  let host: GitHttpHost | undefined;
   const envBefore = { ...process.env };
 
   beforeAll(() => {
@@ -71,6 +77,7 @@ describe('the push pipeline under faults', () => {
   afterAll(async () => {
     if (server !== undefined && server.child.exitCode === null && server.child.signalCode === null) await kill(server);
     db?.close();
+    await host?.close();
     for (const k of Object.keys(SECRET_ENV)) if (!(k in envBefore)) delete process.env[k];
     fs.rmSync(root, { recursive: true, force: true });
   });
@@ -79,6 +86,8 @@ describe('the push pipeline under faults', () => {
     const students = Array.from({ length: STUDENTS }, (_, i) => new StudentRepo(root, `s${String(i).padStart(3, '0')}`));
     const byWebhook = (i: number) => i % 2 === 0;
     const faulty = (i: number) => i % FAULTY === 3 || i % FAULTY === 4;
+    const stalls = (i: number) => i % FAULTY === 6 || i % FAULTY === 7;
+    const healthy = (i: number) => !faulty(i) && !stalls(i);
     const expected = (i: number) => (i % 3 === 0 ? 5 : 10);
     const commits = students.map((s, i) => {
       // Each student's own content, so no two jobs share a result by content.
@@ -90,7 +99,19 @@ describe('the push pipeline under faults', () => {
     students.forEach((s, i) => {
       if (faulty(i)) fs.renameSync(s.bare, away(s));
     });
-    const file = writeCourseFile(root, { students: students.map((s) => ({ id: s.id, repo: s.url })), concurrency: 2 });
+    // The stalling students' repositories are reached over HTTP, through a host that hangs.
+    host = new GitHttpHost(path.join(root, 'remotes'));
+    await host.start();
+    const gitHost = host;
+    const repoUrl = (s: StudentRepo, i: number) => (stalls(i) ? gitHost.url(s.bare) : s.url);
+    students.forEach((s, i) => {
+      if (stalls(i)) gitHost.stall(s.bare);
+    });
+    const file = writeCourseFile(root, {
+      students: students.map((s, i) => ({ id: s.id, repo: repoUrl(s, i) })),
+      concurrency: 2,
+      extra: { limits: { gitTimeoutSeconds: GIT_TIMEOUT_SECONDS } },
+    });
 
     server = await serve(file);
     db = openDatabase(path.join(root, 'data', 'grader.sqlite'));
@@ -98,7 +119,7 @@ describe('the push pipeline under faults', () => {
     const count = (sql: string) => CountSchema.parse(db?.prepare(sql).get()).n;
 
     const replies = await Promise.all(
-      students.flatMap((s, i) => (byWebhook(i) ? [post(server?.url ?? '', '/webhooks/github', githubRequest(githubPushPayload({ cloneUrl: s.url, after: commits[i] }), WEBHOOK_SECRET))] : [])),
+      students.flatMap((s, i) => (byWebhook(i) ? [post(server?.url ?? '', '/webhooks/github', githubRequest(githubPushPayload({ cloneUrl: repoUrl(s, i), after: commits[i] }), WEBHOOK_SECRET))] : [])),
     );
     expect(replies.map((r) => r.status)).toEqual(replies.map(() => 202));
 
@@ -116,9 +137,34 @@ describe('the push pipeline under faults', () => {
       'a failed fetch of every gone remote announced by webhook',
       50,
     );
+    // The hanging remotes: every push announced by webhook had a fetch stopped and waits for
+    // its next attempt (retrying, with the reason), and meanwhile every other student's push
+    // was prepared, the ones found by polling too: a hung remote holds up nobody else.
+    const stalledByWebhook = students.filter((_, i) => stalls(i) && byWebhook(i)).map((s) => s.id);
+    const healthyIds = students.filter((_, i) => healthy(i)).map((s) => s.id);
+    const describePushes = () =>
+      store
+        .listSubmissions()
+        .map((s) => `${s.student_id} ${s.commit_sha.slice(0, 8)} ${s.source} ${s.state} a${s.attempts} ${s.error ?? ''}`)
+        .join('\n');
+    await waitFor(
+      () => {
+        const rows = store.listSubmissions();
+        const stalledRetrying = stalledByWebhook.every((id) => rows.some((r) => r.student_id === id && r.state === 'received' && r.attempts > 0 && /stopped answering/.test(r.error ?? '')));
+        const othersPrepared = healthyIds.every((id) => rows.some((r) => r.student_id === id && r.state === 'prepared'));
+        return stalledRetrying && othersPrepared ? true : undefined;
+      },
+      WAIT_GUARD_MS,
+      'a stopped fetch of every hanging remote announced by webhook, and every other push prepared meanwhile',
+      50,
+    ).catch((err: unknown) => {
+      throw new Error(`${String(err)}\npushes:\n${describePushes()}`);
+    });
+    const stalledRetried = store.listSubmissions().filter((r) => stalledByWebhook.includes(r.student_id) && r.attempts > 0).length;
     const retriedFetches = count(`SELECT COUNT(*) AS n FROM submissions WHERE state = 'received' AND attempts > 0`);
     students.forEach((s, i) => {
       if (faulty(i)) fs.renameSync(away(s), s.bare);
+      if (stalls(i)) gitHost.release(s.bare);
     });
 
     // Kill 2, while jobs are being graded.
@@ -149,7 +195,8 @@ describe('the push pipeline under faults', () => {
     const failed = store.listSubmissions().filter((s) => s.state === 'failed');
     const interrupted = count(`SELECT COALESCE(SUM(interruptions), 0) AS n FROM jobs`);
     console.log(
-      `push faults: ${STUDENTS} pushes (${replies.length} by webhook, ${STUDENTS - replies.length} by polling), ${students.filter((_, i) => faulty(i)).length} remotes gone for a while; ` +
+      `push faults: ${STUDENTS} pushes (${replies.length} by webhook, ${STUDENTS - replies.length} by polling), ${students.filter((_, i) => faulty(i)).length} remotes gone and ${students.filter((_, i) => stalls(i)).length} hanging for a while ` +
+        `(${gitHost.stalledRequests} git requests hung, ${stalledRetried} hung fetches retried); ` +
         `kill 1 with ${unpreparedAtKill} pushes unprepared, kill 2 with ${runningAtKill} jobs running; ${retriedFetches} fetches retried, ${interrupted} jobs interrupted; ` +
         `graded ${results.length}, failed ${failed.length}`,
     );
