@@ -13,6 +13,7 @@ export interface BenchModuleEntry {
 export const BENCH_MODULES: readonly BenchModuleEntry[] = [
   { name: 'training-throughput', load: () => import('./training-throughput') },
   { name: 'sandbox-overhead', load: () => import('./sandbox-overhead') },
+  { name: 'boundary-overhead', load: () => import('./boundary-overhead') },
   { name: 'grading-latency', load: () => import('./grading-latency') },
   { name: 'push-latency', load: () => import('./push-latency') },
   { name: 'kit-check', load: () => import('./kit-check') },
