@@ -95,21 +95,19 @@ export const probes = defineProbes({
     let rows = 0;
     let extra = 0;
     const boundaries: number[] = [];
-    if (first !== undefined) {
-      const original = first.call;
-      first.call = function (this: unknown, inputs: unknown, kwargs: unknown) {
-        const x = Array.isArray(inputs) ? inputs[0] : inputs;
-        const engine = tf.engine() as unknown as { state: { gradientDepth: number } };
-        if (engine.state.gradientDepth > 0 && x instanceof tf.Tensor && !x.isDisposed && x.size % pixels === 0) {
-          const n = x.size / pixels;
-          if (rows + n <= limit) {
-            fed.set(x.dataSync() as Float32Array, rows * pixels);
-            rows += n;
-          } else extra += n;
-        }
-        return original.call(this, inputs, kwargs);
-      };
-    }
+    // Through the runner's trusted hooks: locked onto the layer, counting only batches whose
+    // output the differentiated loss uses (made-up batches fed to the watch do not count).
+    const wrapped =
+      typeof first === 'object' &&
+      first !== null &&
+      ctx.trusted.watchLayerInputs(first, (values) => {
+        if (values.length === 0 || values.length % pixels !== 0) return;
+        const n = values.length / pixels;
+        if (rows + n <= limit) {
+          fed.set(values, rows * pixels);
+          rows += n;
+        } else extra += n;
+      });
     const initial = fingerprint(encoder).concat(fingerprint(field(ae, 'decoder')));
     const onEpochEnd = () => {
       boundaries.push(rows + extra);
@@ -126,6 +124,6 @@ export const probes = defineProbes({
     };
     disposeModel(encoder);
     disposeModel(field(ae, 'decoder'));
-    return { wrapped: first !== undefined, fed: fed.slice(0, rows * pixels), rows, extra, boundaries, initial, final };
+    return { wrapped, fed: fed.slice(0, rows * pixels), rows, extra, boundaries, initial, final };
   },
 });

@@ -90,6 +90,7 @@ const TrainReportSchema = z.object({
 type TrainReport = z.infer<typeof TrainReportSchema>;
 const FeedSchema = z.object({
   wrapped: z.boolean(),
+  refused: z.boolean().optional(),
   order: z.array(z.number().int()).max(1_000_000),
   extra: z.number(),
   boundaries: z.array(z.number()).max(100_000),
@@ -174,8 +175,8 @@ function requirementsOf(config: ClassifierConfig): Requirement[] {
     {
       id: 'shuffle-per-epoch',
       text: {
-        en: 'Every epoch passes over every training sample once, in a new order each epoch (the shuffle seeded by options.seed and the epoch), not the file order nor one order shuffled once and repeated.',
-        ru: 'Каждая эпоха проходит по каждому обучающему примеру один раз, в новом порядке на каждой эпохе (перемешивание с зерном из options.seed и номера эпохи), а не в порядке файла и не в одном порядке, перемешанном один раз и повторяемом.',
+        en: 'Every epoch passes over every training sample once, in a new order each epoch (the shuffle seeded by options.seed and the epoch), not the file order nor one order shuffled once and repeated; the images are fed as they are, scaled (no augmentation), so that the order can be checked.',
+        ru: 'Каждая эпоха проходит по каждому обучающему примеру один раз, в новом порядке на каждой эпохе (перемешивание с зерном из options.seed и номера эпохи), а не в порядке файла и не в одном порядке, перемешанном один раз и повторяемом; изображения подаются как есть, масштабированными (без аугментации), чтобы порядок можно было проверить.',
       },
     },
     {
@@ -943,6 +944,15 @@ function judgeFeed(feed: Feed | undefined, samples: number, seed: number): { pro
     en: 'The order of the samples could not be observed',
     ru: 'Порядок примеров наблюдать не удалось',
   };
+  if (feed?.refused === true) {
+    return {
+      problem: {
+        en: `the grader could not watch the model's first layer: its call method was made unchangeable. The grader checks the order of the samples by watching what the first layer is fed; do not redefine a layer's methods.`,
+        ru: `проверка не смогла наблюдать за первым слоем модели: его метод call сделан неизменяемым. Порядок примеров проверяется по тому, что подаётся первому слою; не переопределяйте методы слоёв.`,
+      },
+      note: unknown,
+    };
+  }
   if (feed === undefined || !feed.wrapped || feed.order.length === 0) {
     return { note: { en: `${unknown.en} (the model's first layer got no batch while gradients were taken).`, ru: `${unknown.ru} (первый слой модели не получил ни одного батча при вычислении градиентов).` } };
   }
@@ -958,12 +968,15 @@ function judgeFeed(feed: Feed | undefined, samples: number, seed: number): { pro
   const epochs = [feed.order.slice(0, b0), feed.order.slice(b0, b1)];
   const unmatched = epochs.flat().filter((i) => i < 0).length;
   if (unmatched > 0.1 * b1) {
-    // Augmented or otherwise transformed images: nothing to compare.
+    // Images altered beyond scaling: the order cannot be checked, so it is not credited (an
+    // alteration is not part of the exercise, and one changed pixel would otherwise switch
+    // the check off).
     return {
-      note: {
-        en: `${unknown.en}: ${unmatched} of the ${b1} images fed to the model do not match a training image (augmented or transformed?).`,
-        ru: `${unknown.ru}: ${unmatched} из ${b1} поданных модели изображений не совпадают ни с одним обучающим (аугментация или преобразование?).`,
+      problem: {
+        en: `${unmatched} of the ${b1} images fed to the model while it trained are not training images, not even up to scaling (x / 255, or (x / 255 − mean) / std): the order of the samples cannot be checked. Feed the training images themselves, scaled, in batches (no augmentation, noise or other change: it is not part of this exercise).`,
+        ru: `${unmatched} из ${b1} изображений, поданных модели при обучении, не являются обучающими изображениями даже с точностью до масштаба (x / 255 или (x / 255 − mean) / std): порядок примеров проверить нельзя. Подавайте сами обучающие изображения, масштабированные, батчами (без аугментации, шума и других изменений: они не входят в это упражнение).`,
       },
+      note: unknown,
     };
   }
   // A dropped or padded partial last batch is tolerated.

@@ -34,6 +34,8 @@ export interface TrainReport {
 export interface Feed {
   /** Whether a first layer could be wrapped. */
   wrapped: boolean;
+  /** The first layer's `call` could not be wrapped: the submission made it unchangeable. */
+  refused?: boolean;
   /** Per fed row, the index of the training image it is (-1: none), up to the limit. */
   order: number[];
   /** Rows fed beyond the limit (not matched). */
@@ -78,17 +80,17 @@ function close(a: Float32Array, b: Float32Array): boolean {
 }
 
 /**
- * Wraps the model's first real layer so that every batch it gets while a gradient is being taken
- * (a training step, whatever the style: fit, fitDataset, trainOnBatch, optimizer.minimize over
- * predict or apply) is matched, row by row, to the training image it is.
+ * Watches the model's first real layer (through the runner's trusted hooks, which a submission
+ * can neither undo nor feed made-up batches to: see grader/runner/trusted-tf.ts): every batch
+ * it gets while a gradient is being taken of a loss that depends on it (a training step,
+ * whatever the style: fit, fitDataset, trainOnBatch, optimizer.minimize over predict or apply)
+ * is matched, row by row, to the training image it is.
  */
-function watchFeed(tf: typeof tfType, model: unknown, data: Rows, limit: number): { feed: Feed; epochEnd: () => void } {
+function watchFeed(ctx: ProbeContext, model: unknown, data: Rows, limit: number): { feed: Feed; epochEnd: () => void } {
   const pixels = data.rows * data.cols;
-  const layers = ((model as { layers?: unknown[] })?.layers ?? []).filter((l) => (l as { getClassName?: () => string }).getClassName?.() !== 'InputLayer') as Array<{
-    call: (inputs: unknown, kwargs: unknown) => unknown;
-  }>;
+  const layers = ((model as { layers?: unknown[] })?.layers ?? []).filter((l) => (l as { getClassName?: () => string }).getClassName?.() !== 'InputLayer') as object[];
   const first = layers[0];
-  const feed: Feed = { wrapped: first !== undefined, order: [], extra: 0, boundaries: [], largestCall: 0 };
+  const feed: Feed = { wrapped: false, order: [], extra: 0, boundaries: [], largestCall: 0 };
   const index = new Map<string, number[]>();
   const reference: Float32Array[] = [];
   for (let i = 0; i < data.count; i++) {
@@ -107,21 +109,16 @@ function watchFeed(tf: typeof tfType, model: unknown, data: Rows, limit: number)
     for (let i = 0; i < reference.length; i++) if (close(row, reference[i])) return i;
     return -1;
   };
-  if (first !== undefined) {
-    const original = first.call;
-    first.call = function (this: unknown, inputs: unknown, kwargs: unknown) {
-      const x = Array.isArray(inputs) ? inputs[0] : inputs;
-      const engine = tf.engine() as unknown as { state: { gradientDepth: number } };
-      if (engine.state.gradientDepth > 0 && x instanceof tf.Tensor && !x.isDisposed && x.size % pixels === 0 && x.size > 0) {
-        const n = x.size / pixels;
-        feed.largestCall = Math.max(feed.largestCall, n);
-        if (feed.order.length + n <= limit) {
-          const values = x.dataSync();
-          for (let r = 0; r < n; r++) feed.order.push(match(normalized(values, r * pixels, pixels)));
-        } else feed.extra += n;
-      }
-      return original.call(this, inputs, kwargs);
-    };
+  if (typeof first === 'object' && first !== null) {
+    feed.wrapped = ctx.trusted.watchLayerInputs(first, (values) => {
+      if (values.length === 0 || values.length % pixels !== 0) return;
+      const n = values.length / pixels;
+      feed.largestCall = Math.max(feed.largestCall, n);
+      if (feed.order.length + n <= limit) {
+        for (let r = 0; r < n; r++) feed.order.push(match(normalized(values, r * pixels, pixels)));
+      } else feed.extra += n;
+    });
+    feed.refused = !feed.wrapped;
   }
   return { feed, epochEnd: () => void feed.boundaries.push(feed.order.length + feed.extra) };
 }
@@ -129,7 +126,7 @@ function watchFeed(tf: typeof tfType, model: unknown, data: Rows, limit: number)
 async function buildAndTrain(ctx: ProbeContext, data: unknown, epochs: number, seed: number, report: boolean, watch = false): Promise<TrainReport & { feed?: Feed }> {
   const tf: typeof tfType = ctx.tf;
   const model = studentFunction(ctx, 'buildModel')() as tfType.LayersModel;
-  const watcher = watch ? watchFeed(tf, model, data as Rows, 3 * (data as Rows).count * epochs) : null;
+  const watcher = watch ? watchFeed(ctx, model, data as Rows, 3 * (data as Rows).count * epochs) : null;
   const records: EpochRecord[] = [];
   const weightTensors = model instanceof tf.LayersModel ? model.weights.length : 0;
   const meter = tensorMeter(ctx);

@@ -22,6 +22,12 @@
  *   tf.variableGrads and optimizer.minimize) is wrapped; a watch counts its calls and can
  *   overwrite, in place, the gradients it returns with known random values (see the
  *   autograd-graph probe). Outside a watch it only passes the call through.
+ * - What a layer is fed in training: `watchLayerInputs` locks a wrapper onto the layer's
+ *   `call` (a submission can neither swap it out nor keep it from being installed unnoticed)
+ *   and reports a batch only when the layer got it inside the engine's gradients() (this
+ *   hook's own count, not engine.state.gradientDepth) and the layer's output is on the tape
+ *   path to the value being differentiated: calling the wrapper with made-up inputs whose
+ *   output the loss does not use reports nothing.
  */
 import type * as tfType from '@tensorflow/tfjs';
 import type { AutogradWatch, TrustedTf } from '../spec/probe';
@@ -42,6 +48,11 @@ const mapDelete = uncurry(Map.prototype.delete);
 const defineProperty = Object.defineProperty;
 const getPrototypeOf = Object.getPrototypeOf;
 const apply = Reflect.apply;
+const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
+const objectKeys = Object.keys;
+const isArray = Array.isArray;
+const arrayPush = uncurry(Array.prototype.push as (this: unknown[], ...items: unknown[]) => number);
+const arrayPop = uncurry(Array.prototype.pop as (this: unknown[]) => unknown);
 const setSize = uncurry(Object.getOwnPropertyDescriptor(Set.prototype, 'size')?.get as (this: Set<unknown>) => number);
 
 function lockValue(target: object, name: string, value: unknown): void {
@@ -129,6 +140,54 @@ function writableValues(backend: Record<string, unknown>, wasmHeap: (() => Array
   return values instanceof Float32Array ? values : undefined;
 }
 
+interface FeedBatch {
+  x: object;
+  /** Ids of what the layer returned for it. */
+  outIds: number[];
+  onBatch: (values: ArrayLike<number>, shape: number[]) => void;
+}
+
+/** A tensor's id, read as an own data property (never a getter a submission put there). */
+function tensorId(t: unknown): number | undefined {
+  if (typeof t !== 'object' || t === null) return undefined;
+  const d = getOwnPropertyDescriptor(t, 'id');
+  return d !== undefined && 'value' in d && typeof d.value === 'number' ? d.value : undefined;
+}
+
+/**
+ * Reports the batches of `frame` whose layer output the value `y` depends on, by walking the
+ * gradient tape back from y (the engine's own record of the kernels run inside f).
+ */
+function settleFeed(frame: FeedBatch[], y: unknown, tape: unknown, read: (x: object) => { values: ArrayLike<number>; shape: number[] } | undefined): void {
+  if (frame.length === 0) return;
+  const yId = tensorId(y);
+  if (yId === undefined || !isArray(tape)) return;
+  const needed = new Set<number>();
+  setAdd(needed, yId);
+  const nodes = tape as unknown[];
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    const node = nodes[i] as { outputs?: unknown; inputs?: unknown } | null;
+    if (typeof node !== 'object' || node === null || !isArray(node.outputs)) continue;
+    let used = false;
+    for (const o of node.outputs as unknown[]) {
+      const id = tensorId(o);
+      if (id !== undefined && setHas(needed, id)) used = true;
+    }
+    if (!used || typeof node.inputs !== 'object' || node.inputs === null) continue;
+    for (const key of objectKeys(node.inputs)) {
+      const id = tensorId((node.inputs as Record<string, unknown>)[key]);
+      if (id !== undefined) setAdd(needed, id);
+    }
+  }
+  for (const batch of frame) {
+    let reaches = false;
+    for (const id of batch.outIds) if (setHas(needed, id)) reaches = true;
+    if (!reaches) continue;
+    const seen = read(batch.x);
+    if (seen !== undefined) batch.onBatch(seen.values, seen.shape);
+  }
+}
+
 export function captureTrustedTf(tf: typeof tfType): TrustedTf {
   const engine = tf.engine() as unknown as Record<string, unknown>;
   const backend = (engine.backend ?? null) as Record<string, unknown> | null;
@@ -194,11 +253,65 @@ export function captureTrustedTf(tf: typeof tfType): TrustedTf {
     );
   }
 
+  // The engine's state, read through a lock: the engine and this file see the same object.
+  let engineState = engine.state as { activeTape?: unknown } | undefined;
+  lockAccessor(
+    engine,
+    'state',
+    () => engineState,
+    (v) => {
+      engineState = v as typeof engineState;
+    },
+  );
+
+  // A tensor's values as the backend holds them (the raw wasm heap, or cpu's storage, as the
+  // autograd watch reads them), the tensor's fields read as own data properties.
+  const ownValue = (o: object, key: string): unknown => {
+    const d = getOwnPropertyDescriptor(o, key);
+    return d !== undefined && 'value' in d ? d.value : undefined;
+  };
+  const readTensor = (x: object): { values: ArrayLike<number>; shape: number[] } | undefined => {
+    const dataId = ownValue(x, 'dataId');
+    const shape = ownValue(x, 'shape');
+    const dtype = ownValue(x, 'dtype');
+    if (typeof dataId !== 'object' || dataId === null || !isArray(shape) || typeof dtype !== 'string' || ownValue(x, 'isDisposedInternal') === true) return undefined;
+    let size = 1;
+    for (const d of shape as unknown[]) size *= typeof d === 'number' ? d : NaN;
+    if (!(size >= 0)) return undefined;
+    try {
+      const values = writableValues(backend, wasmHeap, { dataId, size, dtype });
+      return values === undefined ? undefined : { values: new Float32Array(values), shape: [...(shape as number[])] };
+    } catch {
+      return undefined;
+    }
+  };
+
+  // Layer feeds: batches a watched layer got during the gradients() call being run.
+  const feedFrames: FeedBatch[][] = [];
+  let feedWatches = 0;
+
   // Autograd.
   let watch: { calls: number; replace: boolean; replaced: Array<{ dataId: object; values: Float32Array }>; random: () => number } | null = null;
   const gradients = engine.gradients as Fn;
   lockValue(engine, 'gradients', function (this: unknown, ...args: unknown[]) {
-    const out = apply(gradients, this, args) as { grads?: unknown };
+    let out: { grads?: unknown };
+    if (feedWatches > 0 && typeof args[0] === 'function') {
+      const f = args[0] as Fn;
+      const frame: FeedBatch[] = [];
+      args[0] = function (this: unknown) {
+        const y = apply(f, this, []);
+        settleFeed(frame, y, engineState?.activeTape, readTensor);
+        return y;
+      };
+      arrayPush(feedFrames, frame);
+      try {
+        out = apply(gradients, this, args) as { grads?: unknown };
+      } finally {
+        arrayPop(feedFrames);
+      }
+    } else {
+      out = apply(gradients, this, args) as { grads?: unknown };
+    }
     const w = watch;
     if (w === null) return out;
     w.calls++;
@@ -219,6 +332,32 @@ export function captureTrustedTf(tf: typeof tfType): TrustedTf {
   });
 
   return {
+    watchLayerInputs: (layer: object, onBatch: (values: ArrayLike<number>, shape: number[]) => void): boolean => {
+      const original = (layer as { call?: unknown }).call;
+      if (typeof original !== 'function') return false;
+      const wrapper = function (this: unknown, inputs: unknown, kwargs: unknown) {
+        const out = apply(original as Fn, this, [inputs, kwargs]);
+        const frame = feedFrames[feedFrames.length - 1];
+        if (frame !== undefined && this === layer) {
+          const x = isArray(inputs) ? (inputs as unknown[])[0] : inputs;
+          const outIds: number[] = [];
+          for (const t of isArray(out) ? (out as unknown[]) : [out]) {
+            const id = tensorId(t);
+            if (id !== undefined) arrayPush(outIds, id);
+          }
+          if (typeof x === 'object' && x !== null && outIds.length > 0) arrayPush(frame, { x, outIds, onBatch });
+        }
+        return out;
+      };
+      try {
+        defineProperty(layer, 'call', { value: wrapper, writable: false, configurable: false, enumerable: false });
+      } catch {
+        return false;
+      }
+      if ((layer as { call?: unknown }).call !== wrapper) return false;
+      feedWatches++;
+      return true;
+    },
     liveTensors: () => setSize(liveTensors),
     liveBuffers: () => ({ count: buffers.count, bytes: buffers.bytes, measured: countsBuffers }),
     watchAutograd: (replace: boolean, seed: number): AutogradWatch => {

@@ -31,6 +31,14 @@ export interface TrustedTf {
    * (drawn from `seed`), listed in `replaced`.
    */
   watchAutograd(replace: boolean, seed: number): AutogradWatch;
+  /**
+   * Locks a wrapper onto `layer.call` and calls `onBatch(values, shape)` (read from the
+   * backend) for every input the layer gets
+   * inside a gradients() call whose differentiated value depends on the layer's output (a
+   * training step, whatever the style). False when the wrapper could not be installed (the
+   * layer's `call` made unchangeable, or not a function).
+   */
+  watchLayerInputs(layer: object, onBatch: (values: ArrayLike<number>, shape: number[]) => void): boolean;
 }
 
 export interface AutogradWatch {

@@ -32,6 +32,15 @@ beforeAll(() => {
         const got = Array.from(out.dataSync());
         return { calls: watch.calls, returnsReplaced: watch.replaced.some((r) => r.values.length === got.length && got.every((v, i) => v === r.values[i])), got };
       },
+      feed: async (ctx, name) => {
+        const tf = ctx.tf;
+        const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [2], units: 3, kernelInitializer: tf.initializers.ones() }), tf.layers.dense({ units: 1 })] });
+        ctx.student.prepare?.(model);
+        const batches = [];
+        const installed = ctx.trusted.watchLayerInputs(model.layers[0], (values) => batches.push(Array.from(values)));
+        await ctx.student[name](model);
+        return { installed, batches };
+      },
     };`,
   );
 });
@@ -112,5 +121,82 @@ describe.each(['wasm', 'cpu'] as const)('trusted TF.js on %s', (backend) => {
     expect(hand.calls).toBe(1);
     expect(hand.returnsReplaced).toBe(false);
     expect(hand.got).toEqual([2, 4, 6]);
+  });
+});
+
+/**
+ * What a model's first layer is fed while gradients are taken: watched through trusted hooks
+ * that a submission can neither swap out, silence unnoticed, nor feed made-up batches to.
+ * The clean batch is [[1, 2], [3, 4]]; a made-up one is [[9, 9]].
+ */
+const FEEDER = `const tf = require('@tensorflow/tfjs');
+  const clean = () => tf.tensor2d([[1, 2], [3, 4]]);
+  const target = () => tf.tensor2d([[1], [0]]);
+  const step = (model, loss) => { const opt = tf.train.sgd(0.01); opt.minimize(loss); opt.dispose(); };
+  exports.byMinimize = (model) => step(model, () => tf.losses.meanSquaredError(target(), model.apply(clean())));
+  exports.byFit = async (model) => { model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' }); await model.fit(clean(), target(), { epochs: 1, batchSize: 2, shuffle: false }); };
+  exports.outsideGradients = (model) => { model.predict(clean()); };
+  // Reads the watch off the layer and feeds it a made-up batch inside a gradient whose loss does
+  // not use that output; the real step runs on the clean batch through the layers' weights only.
+  exports.feedsTheWatch = (model) => {
+    const layer = model.layers[0];
+    const watch = layer.call;
+    const [k1, b1] = layer.getWeights();
+    step(model, () => {
+      watch.call(layer, tf.tensor2d([[9, 9]]), {});
+      const h = tf.matMul(clean(), layer.kernel.read()).add(layer.bias.read());
+      return tf.losses.meanSquaredError(target(), model.layers[1].apply(h));
+    });
+  };
+  // Swaps the watch out for the layer's own call.
+  exports.swapsTheWatch = (model) => {
+    const layer = model.layers[0];
+    const own = Object.getPrototypeOf(layer).call;
+    try { layer.call = own; } catch {}
+    try { Object.defineProperty(layer, 'call', { value: own }); } catch {}
+    exports.byMinimize(model);
+  };
+  // Locks the layer's call before the grader can watch it.
+  exports.prepare = (model) => {
+    if (!exports.lockFirst) return;
+    const layer = model.layers[0];
+    const own = layer.call;
+    Object.defineProperty(layer, 'call', { get: () => own, set: () => undefined, configurable: false });
+  };
+  exports.lockFirst = false;
+  exports.setLock = (on) => { exports.lockFirst = on; };`;
+
+describe.each(['wasm', 'cpu'] as const)('the layer feed watch on %s', (backend) => {
+  let runner: RunnerClient;
+  beforeAll(async () => {
+    runner = await RunnerClient.start({ bundlePath: bundle(`feeder-${backend}`, FEEDER), probesPath, backend, heapMb: 256, startTimeoutMs: 60_000 });
+  }, 90_000);
+  afterAll(() => runner.kill());
+  const feed = async (name: string) => (await runner.call('probe', 'feed', [name], 30_000)) as { installed: boolean; batches: number[][] };
+
+  it('sees the batch a training step feeds, with minimize and with fit', async () => {
+    expect(await feed('byMinimize')).toEqual({ installed: true, batches: [[1, 2, 3, 4]] });
+    expect(await feed('byFit')).toEqual({ installed: true, batches: [[1, 2, 3, 4]] });
+  });
+
+  it('sees nothing outside a gradient', async () => {
+    expect(await feed('outsideGradients')).toEqual({ installed: true, batches: [] });
+  });
+
+  it('ignores a made-up batch fed to the watch whose output the loss does not use', async () => {
+    expect(await feed('feedsTheWatch')).toEqual({ installed: true, batches: [] });
+  });
+
+  it('cannot be swapped out', async () => {
+    expect(await feed('swapsTheWatch')).toEqual({ installed: true, batches: [[1, 2, 3, 4]] });
+  });
+
+  it("says so when the layer's call was locked before the watch", async () => {
+    await runner.call('export', 'setLock', [true], 10_000);
+    try {
+      expect(await feed('byMinimize')).toEqual({ installed: false, batches: [] });
+    } finally {
+      await runner.call('export', 'setLock', [false], 10_000);
+    }
   });
 });
