@@ -83,3 +83,34 @@ describe('testSeed and hiddenInputsKey', () => {
     expect(key).not.toContain(COMMIT_A);
   });
 });
+
+describe('hidden inputs per commit in a course assignment', () => {
+  it("draws momentum-sgd's hidden Rosenbrock start per commit, and grades the correct solution in full with either", async () => {
+    const sgd = getAssignment('momentum-sgd');
+    const { exampleAsSubmission, listExamples } = await import('../../grader/spec/examples');
+    const example = listExamples(sgd).find((e) => e.name === 'correct');
+    if (example === undefined) throw new Error('momentum-sgd has no correct example');
+    const submission = exampleAsSubmission(sgd, example);
+    try {
+      const startOf = async (key: string) => {
+        const result = await gradeAssignment({ assignment: sgd, submissionDir: submission, backend: 'wasm', hiddenInputsKey: key });
+        expect(result.score).toBe(result.max_score);
+        const test = result.tests.find((t) => t.name === 'minimize on the Rosenbrock function');
+        // The figure's student path starts at the drawn start.
+        const figures = (test?.details as { figures?: Array<{ paths?: Array<{ role: string; points: number[][] }> }> } | undefined)?.figures;
+        return figures?.[0]?.paths?.find((p) => p.role === 'student')?.points[0];
+      };
+      const a = await startOf(hiddenInputsKey(COURSE_SECRET, COMMIT_A));
+      const b = await startOf(hiddenInputsKey(COURSE_SECRET, COMMIT_B));
+      for (const start of [a, b]) {
+        expect(start).toHaveLength(2);
+        expect(Math.abs((start?.[0] ?? NaN) + 1.2)).toBeLessThanOrEqual(0.2);
+        expect(Math.abs((start?.[1] ?? NaN) - 1)).toBeLessThanOrEqual(0.2);
+      }
+      expect(a).not.toEqual(b);
+      expect(await startOf(hiddenInputsKey(COURSE_SECRET, COMMIT_A))).toEqual(a);
+    } finally {
+      fs.rmSync(submission, { recursive: true, force: true });
+    }
+  });
+});

@@ -81,7 +81,10 @@ describe('the correct example', () => {
     // The loss is evaluated once per step (before it), and the returned params end the path.
     expect(student.points).toHaveLength(ROSENBROCK_OPTIONS.steps + 1);
     expect(reference.points).toHaveLength(ROSENBROCK_OPTIONS.steps + 1);
-    expect(student.points[0]).toEqual([-1.2, 1]);
+    // The start is drawn by the hidden test's generator, within 0.2 of the classic (−1.2, 1).
+    expect(student.points[0]).toEqual(reference.points[0]);
+    expect(Math.abs((student.points[0][0] ?? NaN) + 1.2)).toBeLessThanOrEqual(0.2);
+    expect(Math.abs((student.points[0][1] ?? NaN) - 1)).toBeLessThanOrEqual(0.2);
     student.points.forEach(([x, y], i) => {
       const [rx, ry] = reference.points[i];
       expect(Math.abs((x ?? NaN) - (rx ?? NaN))).toBeLessThan(1e-3);
