@@ -12,17 +12,22 @@ export interface InputChange {
   how: 'disposed' | 'changed';
 }
 
-/** Remembers x and y; later says how a call changed them. */
-function watchInputs(call: InputChange['call'], inputs: Record<'x' | 'y', Tensor>): () => InputChange[] {
-  const values = { x: Array.from(inputs.x.dataSync()), y: Array.from(inputs.y.dataSync()) };
+/**
+ * Remembers x and y; later says how a call changed them. Values are read with the runner's
+ * trusted reader (the backend's memory), not the tensors' own dataSync/isDisposed, which a
+ * submission could patch to hide a change.
+ */
+function watchInputs(read: Read, call: InputChange['call'], inputs: Record<'x' | 'y', Tensor>): () => InputChange[] {
+  const values = { x: read(inputs.x) ?? [], y: read(inputs.y) ?? [] };
   return () =>
     (['x', 'y'] as const).flatMap((input): InputChange[] => {
-      const t = inputs[input];
-      if (t.isDisposed) return [{ call, input, how: 'disposed' }];
-      const now = Array.from(t.dataSync());
+      const now = read(inputs[input]);
+      if (now === null) return [{ call, input, how: 'disposed' }];
       return now.length !== values[input].length || now.some((v, i) => !Object.is(v, values[input][i])) ? [{ call, input, how: 'changed' }] : [];
     });
 }
+
+type Read = (t: unknown) => number[] | null;
 
 /** Disposes what a call returned, except the caller's own tensors. */
 function disposeResult(ctx: ProbeContext, result: unknown, keep: Tensor[]): void {
@@ -91,7 +96,7 @@ export const probes = defineProbes({
     const results: Record<string, unknown> = {};
     for (const call of ['f', 'gradF'] as const) {
       if (changes.length > 0) break;
-      const check = watchInputs(call, inputs);
+      const check = watchInputs(ctx.trusted.values, call, inputs);
       let result: unknown;
       try {
         result = studentFunction(ctx, call)(inputs.x, inputs.y);

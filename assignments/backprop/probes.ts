@@ -19,12 +19,12 @@ interface LayerLike {
   b: Tensor;
 }
 
-function valuesOf(t: Tensor): number[] {
-  return Array.from(t.dataSync());
-}
 
 /** Remembers the layers array, its objects, their tensors, x and y; later says what changed. */
-function watch(call: InputChange['call'], layers: LayerLike[], x: Tensor, y: Tensor): () => InputChange[] {
+function watch(read: (t: unknown) => number[] | null, call: InputChange['call'], layers: LayerLike[], x: Tensor, y: Tensor): () => InputChange[] {
+  // Values read with the runner's trusted reader (the backend's memory), not the tensors' own
+  // dataSync/isDisposed, which a submission could patch to hide a change.
+  const valuesOf = (t: Tensor): number[] => read(t) ?? [];
   const entries = [...layers];
   const tensors: Array<{ input: string; tensor: Tensor; values: number[] }> = [
     ...entries.flatMap((l, k) => [
@@ -47,9 +47,9 @@ function watch(call: InputChange['call'], layers: LayerLike[], x: Tensor, y: Ten
       if (l.b !== owners[k].b) changes.push({ call, input: `layers[${k}].b`, how: 'replaced' });
     });
     for (const { input, tensor, values } of tensors) {
-      if (tensor.isDisposed) changes.push({ call, input, how: 'disposed' });
+      const now = read(tensor);
+      if (now === null) changes.push({ call, input, how: 'disposed' });
       else {
-        const now = valuesOf(tensor);
         if (now.length !== values.length || now.some((v, i) => !Object.is(v, values[i]))) changes.push({ call, input, how: 'changed' });
       }
     }
@@ -87,7 +87,7 @@ export const probes = defineProbes({
       { call: 'backward' as const, run: () => studentFunction(ctx, 'backward')(list, tx, ty) },
     ];
     for (const { call, run } of calls) {
-      const check = watch(call, list, tx, ty);
+      const check = watch(ctx.trusted.values, call, list, tx, ty);
       let result: unknown;
       try {
         result = run();

@@ -125,17 +125,22 @@ function tensorList(ctx: ProbeContext, value: unknown): Tensor[] {
   return Array.isArray(value) ? value.filter((t): t is Tensor => t instanceof ctx.tf.Tensor) : [];
 }
 
-/** Remembers an array of tensors; later says how it was changed. */
-function watchTensors(call: InputChange['call'], input: string, list: Tensor[]): () => InputChange[] {
+/**
+ * Remembers an array of tensors; later says how it was changed. Values are read with the
+ * runner's trusted reader (the backend's memory), not the tensors' own dataSync/isDisposed,
+ * which a submission could patch to hide a change.
+ */
+function watchTensors(read: (t: unknown) => number[] | null, call: InputChange['call'], input: string, list: Tensor[]): () => InputChange[] {
   const items = [...list];
-  const values = items.map((t) => Array.from(t.dataSync()));
+  const values = items.map((t) => read(t) ?? []);
   return () => {
     const changes: InputChange[] = [];
     if (list.length !== items.length) changes.push({ call, input, how: 'resized' });
     items.forEach((t, index) => {
       if (list[index] !== t && index < list.length) changes.push({ call, input, index, how: 'replaced' });
-      if (t.isDisposed) changes.push({ call, input, index, how: 'disposed' });
-      else if (Array.from(t.dataSync()).some((v, j) => !Object.is(v, values[index][j]))) {
+      const now = read(t);
+      if (now === null) changes.push({ call, input, index, how: 'disposed' });
+      else if (now.length !== values[index].length || now.some((v, j) => !Object.is(v, values[index][j]))) {
         changes.push({ call, input, index, how: 'changed' });
       }
     });
@@ -169,9 +174,9 @@ export const probes = defineProbes({
     const isTensor = (v: unknown) => v instanceof ctx.tf.Tensor;
     const changes: InputChange[] = [];
     const stepChecks = [
-      watchTensors('momentumStep', 'params', params as Tensor[]),
-      watchTensors('momentumStep', 'velocities', velocities as Tensor[]),
-      watchTensors('momentumStep', 'grads', grads as Tensor[]),
+      watchTensors(ctx.trusted.values, 'momentumStep', 'params', params as Tensor[]),
+      watchTensors(ctx.trusted.values, 'momentumStep', 'velocities', velocities as Tensor[]),
+      watchTensors(ctx.trusted.values, 'momentumStep', 'grads', grads as Tensor[]),
       watchOptions('momentumStep', options as Record<string, unknown>),
     ];
     const step = studentFunction(ctx, 'momentumStep')(params, velocities, grads, options);
@@ -182,7 +187,7 @@ export const probes = defineProbes({
     const built = buildLoss(ctx.tf, problem as Problem);
     try {
       const minimizeChecks = [
-        watchTensors('minimize', 'init', init as Tensor[]),
+        watchTensors(ctx.trusted.values, 'minimize', 'init', init as Tensor[]),
         watchOptions('minimize', minimizeOptions as Record<string, unknown>),
       ];
       results.minimize = snapshot(studentFunction(ctx, 'minimize')(built.loss, init, minimizeOptions), isTensor);
@@ -190,7 +195,7 @@ export const probes = defineProbes({
 
       const init0 = (init as Tensor[]).map((t) => (t.isDisposed ? t : t.clone()));
       const zeroOptions = { ...(minimizeOptions as object), steps: 0 };
-      const zeroChecks = [watchTensors('minimize', 'init', init0), watchOptions('minimize', zeroOptions)];
+      const zeroChecks = [watchTensors(ctx.trusted.values, 'minimize', 'init', init0), watchOptions('minimize', zeroOptions)];
       const zero = studentFunction(ctx, 'minimize')(built.loss, init0, zeroOptions);
       results.minimizeZero = snapshot(zero, isTensor);
       if (zero === init0) zeroSteps = 'array';

@@ -51,7 +51,9 @@ const apply = Reflect.apply;
 const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
 const objectKeys = Object.keys;
 const isArray = Array.isArray;
+const arrayFrom = Array.from as (values: ArrayLike<number>) => number[];
 const arrayPush = uncurry(Array.prototype.push as (this: unknown[], ...items: unknown[]) => number);
+const weakMapGet = uncurry(WeakMap.prototype.get as (this: WeakMap<object, unknown>, key: object) => unknown);
 const arrayPop = uncurry(Array.prototype.pop as (this: unknown[]) => unknown);
 const setSize = uncurry(Object.getOwnPropertyDescriptor(Set.prototype, 'size')?.get as (this: Set<unknown>) => number);
 
@@ -286,6 +288,40 @@ export function captureTrustedTf(tf: typeof tfType): TrustedTf {
     }
   };
 
+  // Any tensor's values, for the probes' before/after comparisons ("inputs are left alone"):
+  // looked up in the backend's own map of its data (the storage's WeakMap, locked on, read
+  // with the frozen intrinsic get) and read from the raw wasm heap or cpu's stored array, so a
+  // dataSync, isDisposed or readSync a submission patched (on the tensor or a prototype) is
+  // never what a probe sees.
+  const storage = (onWasm ? backend.dataIdMap : backend.data) as Record<string, unknown> | undefined;
+  const innerMap = storage?.data;
+  const canRead = typeof innerMap === 'object' && innerMap !== null && innerMap instanceof WeakMap;
+  if (canRead && storage !== undefined) {
+    lockValue(storage, 'data', innerMap);
+    if (onWasm) lockValue(backend, 'dataIdMap', storage);
+  }
+  const tensorValues = (t: unknown): number[] | null => {
+    if (!canRead || typeof t !== 'object' || t === null) return null;
+    const dataId = ownValue(t, 'dataId');
+    if (typeof dataId !== 'object' || dataId === null || ownValue(t, 'isDisposedInternal') !== false) return null;
+    const entry = weakMapGet(innerMap as WeakMap<object, unknown>, dataId) as Record<string, unknown> | undefined;
+    if (entry === undefined) return null;
+    if (onWasm) {
+      const offset = entry.memoryOffset;
+      const dtype = entry.dtype;
+      const shape = entry.shape;
+      if (typeof offset !== 'number' || !isArray(shape) || wasmHeap === undefined) return null;
+      let size = 1;
+      for (const d of shape as unknown[]) size *= typeof d === 'number' ? d : NaN;
+      if (!(size >= 0)) return null;
+      const heap = wasmHeap();
+      const view = dtype === 'float32' ? new Float32Array(heap, offset, size) : dtype === 'int32' ? new Int32Array(heap, offset, size) : dtype === 'bool' ? new Uint8Array(heap, offset, size) : null;
+      return view === null ? null : arrayFrom(view);
+    }
+    const values = entry.values;
+    return ArrayBuffer.isView(values) && !(values instanceof DataView) ? arrayFrom(values as unknown as ArrayLike<number>) : null;
+  };
+
   // Layer feeds: batches a watched layer got during the gradients() call being run.
   const feedFrames: FeedBatch[][] = [];
   let feedWatches = 0;
@@ -332,6 +368,7 @@ export function captureTrustedTf(tf: typeof tfType): TrustedTf {
   });
 
   return {
+    values: tensorValues,
     watchLayerInputs: (layer: object, onBatch: (values: ArrayLike<number>, shape: number[]) => void): boolean => {
       const original = (layer as { call?: unknown }).call;
       if (typeof original !== 'function') return false;

@@ -38,6 +38,11 @@ export interface TrustedTf {
    * training step, whatever the style). False when the wrapper could not be installed (the
    * layer's `call` made unchangeable, or not a function).
    */
+  /**
+   * A tensor's values as the backend holds them (null: disposed, or not a tensor of this
+   * backend): what a probe compares before and after a call, never the tensor's own dataSync.
+   */
+  values(tensor: unknown): number[] | null;
   watchLayerInputs(layer: object, onBatch: (values: ArrayLike<number>, shape: number[]) => void): boolean;
 }
 

@@ -32,6 +32,12 @@ beforeAll(() => {
         const got = Array.from(out.dataSync());
         return { calls: watch.calls, returnsReplaced: watch.replaced.some((r) => r.values.length === got.length && got.every((v, i) => v === r.values[i])), got };
       },
+      values: (ctx, name) => {
+        const t = ctx.tf.tensor1d([1, 2, 3]);
+        const before = ctx.trusted.values(t);
+        ctx.student[name](t);
+        return { before, after: ctx.trusted.values(t), naive: Array.from(t.dataSync()), naiveDisposed: t.isDisposed };
+      },
       feed: async (ctx, name) => {
         const tf = ctx.tf;
         const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [2], units: 3, kernelInitializer: tf.initializers.ones() }), tf.layers.dense({ units: 1 })] });
@@ -198,5 +204,53 @@ describe.each(['wasm', 'cpu'] as const)('the layer feed watch on %s', (backend) 
     } finally {
       await runner.call('export', 'setLock', [false], 10_000);
     }
+  });
+});
+
+/**
+ * A submission that changes a tensor it was given in place (through the backend's memory) and
+ * hides it: dataSync patched on the prototype to answer the old values, isDisposed to answer
+ * false. The trusted reader sees the change (and a disposal); the naive reads do not.
+ */
+const MUTATOR = `const tf = require('@tensorflow/tfjs');
+  const seen = new WeakMap();
+  const proto = Object.getPrototypeOf(tf.tensor1d([0]));
+  const dataSync = proto.dataSync;
+  proto.dataSync = function () { return seen.has(this) ? seen.get(this) : dataSync.call(this); };
+  Object.defineProperty(proto, 'isDisposed', { get() { return false; }, configurable: true });
+  exports.mutate = (t) => {
+    seen.set(t, Float32Array.from(dataSync.call(t)));
+    const backend = tf.engine().backend;
+    if (backend.dataIdMap) {
+      const { memoryOffset } = backend.dataIdMap.get(t.dataId);
+      new Float32Array(backend.wasm.HEAPU8.buffer, memoryOffset, 3).set([7, 8, 9]);
+    } else {
+      backend.data.get(t.dataId).values.set([7, 8, 9]);
+    }
+  };
+  exports.dispose = (t) => { seen.set(t, Float32Array.from(dataSync.call(t))); t.dispose(); };
+  exports.nothing = () => undefined;`;
+
+describe.each(['wasm', 'cpu'] as const)('the trusted reader on %s', (backend) => {
+  let runner: RunnerClient;
+  beforeAll(async () => {
+    runner = await RunnerClient.start({ bundlePath: bundle(`mutator-${backend}`, MUTATOR), probesPath, backend, heapMb: 256, startTimeoutMs: 60_000 });
+  }, 90_000);
+  afterAll(() => runner.kill());
+  const values = async (name: string) => (await runner.call('probe', 'values', [name], 30_000)) as { before: number[] | null; after: number[] | null; naive: number[]; naiveDisposed: boolean };
+
+  it('sees an in-place change that a patched dataSync hides', async () => {
+    expect(await values('mutate')).toEqual({ before: [1, 2, 3], after: [7, 8, 9], naive: [1, 2, 3], naiveDisposed: false });
+  });
+
+  it('sees a disposal that a patched isDisposed hides', async () => {
+    const r = await values('dispose');
+    expect(r.before).toEqual([1, 2, 3]);
+    expect(r.after).toBeNull();
+    expect(r.naiveDisposed).toBe(false);
+  });
+
+  it('reads what is there when nothing happened', async () => {
+    expect(await values('nothing')).toMatchObject({ before: [1, 2, 3], after: [1, 2, 3] });
   });
 });
