@@ -19,7 +19,6 @@ interface LayerLike {
   b: Tensor;
 }
 
-
 /** Remembers the layers array, its objects, their tensors, x and y; later says what changed. */
 function watch(read: (t: unknown) => number[] | null, call: InputChange['call'], layers: LayerLike[], x: Tensor, y: Tensor): () => InputChange[] {
   // Values read with the runner's trusted reader (the backend's memory), not the tensors' own

@@ -70,6 +70,8 @@ export interface RemoteGitOptions extends GitClientOptions {
 
 /** How long git and its helpers get to exit after SIGTERM, then after SIGKILL. */
 const STOP_GRACE_MS = 2_000;
+/** Git's error output kept for the message (the rest is read and dropped). */
+const STDERR_KEEP_BYTES = 64 * 1024;
 
 /**
  * Runs a git command that talks to a remote; resolves with its standard output once git's
@@ -131,8 +133,11 @@ export function runRemoteGit(args: string[], options: RemoteGitOptions): Promise
       stdout.push(chunk);
       arm();
     });
+    let stderrBytes = 0;
     child.stderr.on('data', (chunk: Buffer) => {
-      stderr.push(chunk);
+      // Only the start is kept: a remote's messages are not the grader's memory to fill.
+      if (stderrBytes < STDERR_KEEP_BYTES) stderr.push(chunk.subarray(0, STDERR_KEEP_BYTES - stderrBytes));
+      stderrBytes += chunk.length;
       arm();
     });
     child.once('error', (err) => settle(err));

@@ -129,16 +129,17 @@ function ledgerOfCpu(backend: Record<string, unknown>, ledger: BufferLedger): bo
   return true;
 }
 
+/** What the backend stores for a tensor's data (wasm: memoryOffset, shape, dtype; cpu: values). */
+type DataEntry = Record<string, unknown> | undefined;
+
 /** Float32 values of a tensor's buffer, writable in place (wasm heap or cpu storage), or undefined. */
-function writableValues(backend: Record<string, unknown>, wasmHeap: (() => ArrayBuffer) | undefined, tensor: { dataId: object; size: number; dtype: string }): Float32Array | undefined {
-  if (tensor.dtype !== 'float32') return undefined;
+function writableValues(entry: DataEntry, wasmHeap: (() => ArrayBuffer) | undefined, tensor: { size: number; dtype: string }): Float32Array | undefined {
+  if (tensor.dtype !== 'float32' || entry === undefined) return undefined;
   if (wasmHeap !== undefined) {
-    const map = backend.dataIdMap as { get(id: object): { memoryOffset?: number } | undefined };
-    const offset = map.get(tensor.dataId)?.memoryOffset;
+    const offset = entry.memoryOffset;
     return typeof offset === 'number' ? new Float32Array(wasmHeap(), offset, tensor.size) : undefined;
   }
-  const storage = backend.data as { get(id: object): { values?: unknown } | undefined };
-  const values = storage.get(tensor.dataId)?.values;
+  const values = entry.values;
   return values instanceof Float32Array ? values : undefined;
 }
 
@@ -160,7 +161,7 @@ function tensorId(t: unknown): number | undefined {
  * Reports the batches of `frame` whose layer output the value `y` depends on, by walking the
  * gradient tape back from y (the engine's own record of the kernels run inside f).
  */
-function settleFeed(frame: FeedBatch[], y: unknown, tape: unknown, read: (x: object) => { values: ArrayLike<number>; shape: number[] } | undefined): void {
+function settleFeed(frame: FeedBatch[], y: unknown, tape: unknown, read: (x: unknown) => { values: number[]; shape: number[] } | null): void {
   if (frame.length === 0) return;
   const yId = tensorId(y);
   if (yId === undefined || !isArray(tape)) return;
@@ -186,7 +187,7 @@ function settleFeed(frame: FeedBatch[], y: unknown, tape: unknown, read: (x: obj
     for (const id of batch.outIds) if (setHas(needed, id)) reaches = true;
     if (!reaches) continue;
     const seen = read(batch.x);
-    if (seen !== undefined) batch.onBatch(seen.values, seen.shape);
+    if (seen !== null) batch.onBatch(seen.values, seen.shape);
   }
 }
 
@@ -266,33 +267,17 @@ export function captureTrustedTf(tf: typeof tfType): TrustedTf {
     },
   );
 
-  // A tensor's values as the backend holds them (the raw wasm heap, or cpu's storage, as the
-  // autograd watch reads them), the tensor's fields read as own data properties.
+  // Tensors' values, for the probes' before/after comparisons ("inputs are left alone"), the
+  // layer-feed watch and the autograd watch: looked up in the backend's own map of its data
+  // (the storage's WeakMap, locked on, read with the frozen intrinsic get) and read from the
+  // raw wasm heap or cpu's stored array; the tensor's fields read as own data properties. A
+  // dataSync, isDisposed, readSync or DataStorage.get a submission patched is never what a
+  // probe sees. A backend without such a map (tfjs-node) is read with the dataSync captured
+  // here, which reaches the backend's (patchable) readSync: no worse than before.
   const ownValue = (o: object, key: string): unknown => {
     const d = getOwnPropertyDescriptor(o, key);
     return d !== undefined && 'value' in d ? d.value : undefined;
   };
-  const readTensor = (x: object): { values: ArrayLike<number>; shape: number[] } | undefined => {
-    const dataId = ownValue(x, 'dataId');
-    const shape = ownValue(x, 'shape');
-    const dtype = ownValue(x, 'dtype');
-    if (typeof dataId !== 'object' || dataId === null || !isArray(shape) || typeof dtype !== 'string' || ownValue(x, 'isDisposedInternal') === true) return undefined;
-    let size = 1;
-    for (const d of shape as unknown[]) size *= typeof d === 'number' ? d : NaN;
-    if (!(size >= 0)) return undefined;
-    try {
-      const values = writableValues(backend, wasmHeap, { dataId, size, dtype });
-      return values === undefined ? undefined : { values: new Float32Array(values), shape: [...(shape as number[])] };
-    } catch {
-      return undefined;
-    }
-  };
-
-  // Any tensor's values, for the probes' before/after comparisons ("inputs are left alone"):
-  // looked up in the backend's own map of its data (the storage's WeakMap, locked on, read
-  // with the frozen intrinsic get) and read from the raw wasm heap or cpu's stored array, so a
-  // dataSync, isDisposed or readSync a submission patched (on the tensor or a prototype) is
-  // never what a probe sees.
   const storage = (onWasm ? backend.dataIdMap : backend.data) as Record<string, unknown> | undefined;
   const innerMap = storage?.data;
   const canRead = typeof innerMap === 'object' && innerMap !== null && innerMap instanceof WeakMap;
@@ -300,11 +285,20 @@ export function captureTrustedTf(tf: typeof tfType): TrustedTf {
     lockValue(storage, 'data', innerMap);
     if (onWasm) lockValue(backend, 'dataIdMap', storage);
   }
+  const entryOf = (dataId: object): DataEntry => (canRead ? (weakMapGet(innerMap as WeakMap<object, unknown>, dataId) as DataEntry) : undefined);
+  const dataSync = (tf.Tensor.prototype as unknown as { dataSync: Fn }).dataSync;
   const tensorValues = (t: unknown): number[] | null => {
-    if (!canRead || typeof t !== 'object' || t === null) return null;
+    if (typeof t !== 'object' || t === null) return null;
     const dataId = ownValue(t, 'dataId');
     if (typeof dataId !== 'object' || dataId === null || ownValue(t, 'isDisposedInternal') !== false) return null;
-    const entry = weakMapGet(innerMap as WeakMap<object, unknown>, dataId) as Record<string, unknown> | undefined;
+    if (!canRead) {
+      try {
+        return arrayFrom(apply(dataSync, t, []) as ArrayLike<number>);
+      } catch {
+        return null;
+      }
+    }
+    const entry = entryOf(dataId);
     if (entry === undefined) return null;
     if (onWasm) {
       const offset = entry.memoryOffset;
@@ -320,6 +314,11 @@ export function captureTrustedTf(tf: typeof tfType): TrustedTf {
     }
     const values = entry.values;
     return ArrayBuffer.isView(values) && !(values instanceof DataView) ? arrayFrom(values as unknown as ArrayLike<number>) : null;
+  };
+  const readTensor = (x: unknown): { values: number[]; shape: number[] } | null => {
+    const values = tensorValues(x);
+    const shape = values === null ? undefined : ownValue(x as object, 'shape');
+    return values === null || !isArray(shape) ? null : { values, shape: [...(shape as number[])] };
   };
 
   // Layer feeds: batches a watched layer got during the gradients() call being run.
@@ -356,7 +355,7 @@ export function captureTrustedTf(tf: typeof tfType): TrustedTf {
     for (const g of out.grads as Array<{ dataId: object; size: number; dtype: string }>) {
       if (typeof g !== 'object' || g === null || setHas(seen, g.dataId)) continue;
       setAdd(seen, g.dataId);
-      const values = writableValues(backend, wasmHeap, g);
+      const values = writableValues(entryOf(g.dataId), wasmHeap, g);
       if (values === undefined) continue;
       // Values far from any gradient of the exercise, so that a coincidence cannot pass.
       const replacement = new Float32Array(values.length);

@@ -32,17 +32,16 @@ export interface TrustedTf {
    */
   watchAutograd(replace: boolean, seed: number): AutogradWatch;
   /**
-   * Locks a wrapper onto `layer.call` and calls `onBatch(values, shape)` (read from the
-   * backend) for every input the layer gets
-   * inside a gradients() call whose differentiated value depends on the layer's output (a
-   * training step, whatever the style). False when the wrapper could not be installed (the
-   * layer's `call` made unchangeable, or not a function).
-   */
-  /**
    * A tensor's values as the backend holds them (null: disposed, or not a tensor of this
    * backend): what a probe compares before and after a call, never the tensor's own dataSync.
    */
   values(tensor: unknown): number[] | null;
+  /**
+   * Locks a wrapper onto `layer.call` and calls `onBatch(values, shape)` (read from the
+   * backend) for every input the layer gets inside a gradients() call whose differentiated
+   * value depends on the layer's output (a training step, whatever the style). False when the
+   * wrapper could not be installed (the layer's `call` made unchangeable, or not a function).
+   */
   watchLayerInputs(layer: object, onBatch: (values: ArrayLike<number>, shape: number[]) => void): boolean;
 }
 
