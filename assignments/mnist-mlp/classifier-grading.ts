@@ -175,8 +175,8 @@ function requirementsOf(config: ClassifierConfig): Requirement[] {
     {
       id: 'shuffle-per-epoch',
       text: {
-        en: 'Every epoch passes over every training sample once, in a new order each epoch (the shuffle seeded by options.seed and the epoch), not the file order nor one order shuffled once and repeated; the images are fed as they are, scaled (no augmentation), so that the order can be checked.',
-        ru: 'Каждая эпоха проходит по каждому обучающему примеру один раз, в новом порядке на каждой эпохе (перемешивание с зерном из options.seed и номера эпохи), а не в порядке файла и не в одном порядке, перемешанном один раз и повторяемом; изображения подаются как есть, масштабированными (без аугментации), чтобы порядок можно было проверить.',
+        en: 'Every epoch passes over every training sample once, in a new order each epoch (the shuffle seeded by options.seed and the epoch), not the file order nor one order shuffled once and repeated; the images are fed as they are, scaled to [0, 1] (no augmentation), so that the order can be checked.',
+        ru: 'Каждая эпоха проходит по каждому обучающему примеру один раз, в новом порядке на каждой эпохе (перемешивание с зерном из options.seed и номера эпохи), а не в порядке файла и не в одном порядке, перемешанном один раз и повторяемом; изображения подаются как есть, приведёнными к [0, 1] (без аугментации), чтобы порядок можно было проверить.',
       },
     },
     {
@@ -973,8 +973,8 @@ function judgeFeed(feed: Feed | undefined, samples: number, seed: number): { pro
     // the check off).
     return {
       problem: {
-        en: `${unmatched} of the ${b1} images fed to the model while it trained are not training images, not even up to scaling (x / 255, or (x / 255 − mean) / std): the order of the samples cannot be checked. Feed the training images themselves, scaled, in batches (no augmentation, noise or other change: it is not part of this exercise).`,
-        ru: `${unmatched} из ${b1} изображений, поданных модели при обучении, не являются обучающими изображениями даже с точностью до масштаба (x / 255 или (x / 255 − mean) / std): порядок примеров проверить нельзя. Подавайте сами обучающие изображения, масштабированные, батчами (без аугментации, шума и других изменений: они не входят в это упражнение).`,
+        en: `${unmatched} of the ${b1} images fed to the model while it trained are not training images, not even up to scaling: the order of the samples cannot be checked. Feed the training images themselves, scaled to [0, 1] (x / 255), in batches (no augmentation, noise or other change: it is not part of this exercise).`,
+        ru: `${unmatched} из ${b1} изображений, поданных модели при обучении, не являются обучающими изображениями даже с точностью до масштаба: порядок примеров проверить нельзя. Подавайте сами обучающие изображения, приведённые к [0, 1] (x / 255), батчами (без аугментации, шума и других изменений: они не входят в это упражнение).`,
       },
       note: unknown,
     };
