@@ -22,6 +22,21 @@ export const LatePolicySchema = z
   })
   .strict();
 
+/**
+ * Which of a student's pushes counts for an assignment (see grader/store/counted-score.ts):
+ * - latest: the latest push received by the due date; a push after it counts instead only
+ *   when its score after the penalty is higher (a late push can raise the score, never lower it);
+ * - best: the highest score after the penalty of any push;
+ * - latest-on-time: the latest push received by the due date; later pushes are graded and
+ *   shown, never counted;
+ * - latest-always: the latest push, late or not, even when it scores lower.
+ */
+export const COUNTED_POLICIES = ['latest', 'best', 'latest-on-time', 'latest-always'] as const;
+export type CountedPolicy = (typeof COUNTED_POLICIES)[number];
+const CountedPolicySchema = z.enum(COUNTED_POLICIES, {
+  errorMap: () => ({ message: `expected one of: ${COUNTED_POLICIES.join(', ')}` }),
+});
+
 export const AssignmentEntrySchema = z
   .object({
     id: z.string().regex(ID, 'an assignment id: letters, digits, . _ - (the folder name under assignments/)'),
@@ -29,6 +44,19 @@ export const AssignmentEntrySchema = z
     enabled: z.boolean().default(true),
     /** Overrides the course's late policy for this assignment, field by field. */
     latePolicy: LatePolicySchema.partial().optional(),
+    /** Overrides the course's choice of the push that counts. */
+    counts: CountedPolicySchema.optional(),
+  })
+  .strict();
+
+/** One student's own due date for one assignment (the late policy and cutoff follow it). */
+export const ExtensionEntrySchema = z
+  .object({
+    student: z.string().regex(ID, 'a student id from the roster'),
+    assignment: z.string().regex(ID, 'an assignment id from the assignments list'),
+    due: IsoDateTimeSchema,
+    /** Why (shown to instructors only). */
+    note: z.string().max(500).optional(),
   })
   .strict();
 
@@ -80,8 +108,11 @@ export const CourseFileSchema = z
     course: z.string().regex(ID, 'a course id: letters, digits, . _ -'),
     title: z.string().max(200).optional(),
     latePolicy: LatePolicySchema.default({ percentPerDay: 0 }),
+    /** Which push counts, for every assignment that does not say otherwise. */
+    counts: CountedPolicySchema.default('latest'),
     assignments: z.array(AssignmentEntrySchema).min(1, 'list at least one assignment'),
     roster: z.array(StudentEntrySchema).min(1, 'list at least one student'),
+    extensions: z.array(ExtensionEntrySchema).default([]),
     secrets: SecretsEntrySchema,
     /** SQLite file, repository caches and work trees live here (relative to this file). */
     dataDir: z.string().min(1),
@@ -106,6 +137,16 @@ export interface AssignmentConfig {
   readonly dueMs: number;
   readonly due: string;
   readonly latePolicy: Readonly<LatePolicy>;
+  readonly counts: CountedPolicy;
+}
+
+export interface ExtensionConfig {
+  readonly studentId: string;
+  readonly assignmentId: string;
+  readonly due: string;
+  /** ms since the epoch. */
+  readonly dueMs: number;
+  readonly note?: string;
 }
 
 export interface StudentConfig {
@@ -133,6 +174,8 @@ export interface CourseConfig {
   readonly title?: string;
   readonly assignments: readonly AssignmentConfig[];
   readonly roster: readonly StudentConfig[];
+  /** Per-student due dates (grader/config/due-dates.ts reads them). */
+  readonly extensions: readonly ExtensionConfig[];
   readonly secrets: {
     readonly webhookSecret: Secret;
     readonly instructorToken: Secret;

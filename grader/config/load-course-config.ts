@@ -144,6 +144,23 @@ function extraProblems(raw: unknown, baseDir: string, env: NodeJS.ProcessEnv, ch
     });
   }
 
+  if (Array.isArray(raw.extensions)) {
+    const students = new Set(Array.isArray(raw.roster) ? raw.roster.map((e: unknown) => stringAt(e, 'id')) : []);
+    const assignments = new Set(assignmentIds.map(([, id]) => id));
+    const seen = new Map<string, number>();
+    raw.extensions.forEach((entry: unknown, i) => {
+      const student = stringAt(entry, 'student');
+      const assignment = stringAt(entry, 'assignment');
+      if (student !== undefined && !students.has(student)) problems.push(`extensions[${i}].student: no student '${student}' in the roster`);
+      if (assignment !== undefined && !assignments.has(assignment)) problems.push(`extensions[${i}].assignment: no assignment '${assignment}' in the assignments list`);
+      if (student === undefined || assignment === undefined) return;
+      const key = `${student}/${assignment}`;
+      const prev = seen.get(key);
+      if (prev !== undefined) problems.push(`extensions[${i}]: ${student} already has an extension for ${assignment} (extensions[${prev}]); keep one`);
+      else seen.set(key, i);
+    });
+  }
+
   let catalogueOk = true;
   for (const key of ['datasetDir', 'catalogueRoot'] as const) {
     const value = raw[key];
@@ -213,11 +230,19 @@ export function resolveCourseConfig(raw: unknown, file: string, options: LoadCou
       due: a.due,
       dueMs: Date.parse(a.due),
       latePolicy: { ...data.latePolicy, ...a.latePolicy },
+      counts: a.counts ?? data.counts,
     })),
     roster: data.roster.map((s) => {
       const repo = fetchUrl(s.repo, baseDir);
       return { id: s.id, name: s.name, repo, repoKey: repoKey(repo), branch: s.branch };
     }),
+    extensions: data.extensions.map((e) => ({
+      studentId: e.student,
+      assignmentId: e.assignment,
+      due: e.due,
+      dueMs: Date.parse(e.due),
+      ...(e.note !== undefined ? { note: e.note } : {}),
+    })),
     secrets: {
       webhookSecret: new Secret((env[secrets.webhookSecretEnv] ?? '').trim(), secrets.webhookSecretEnv),
       instructorToken,

@@ -298,6 +298,7 @@ export class GradingService extends EventEmitter {
       const jobs = this.store.db
         .transaction(() => {
           const added = this.queue.addJobs(submission, prepared.jobs, now);
+          this.store.recordAttempts(submission, prepared.attempts);
           this.store.markPrepared(submission.id, { now, fetchMs: prepared.fetchMs, notes: prepared.notes });
           return added;
         })

@@ -22,6 +22,11 @@ export interface NewJob {
   assignmentId: string;
   treeSha: string;
   daysLate: number;
+  /**
+   * Does this job make the same student's waiting jobs for the assignment unnecessary?
+   * Default true; false where every push is a candidate (the 'best' policy).
+   */
+  supersedes?: boolean;
 }
 
 export interface JobFailure {
@@ -61,6 +66,8 @@ export class JobQueue {
             .run(submission.id, submission.student_id, job.assignmentId, submission.commit_sha, job.treeSha, submission.received_at, job.daysLate, now, now);
           if (info.changes === 0) continue;
           const id = Number(info.lastInsertRowid);
+          // Every graded folder is an attempt (the grade book chooses among attempts).
+          this.store.recordAttempts(submission, [{ assignmentId: job.assignmentId, treeSha: job.treeSha, accepted: true }]);
           // A push received later (prepared first because this one waited for a retry) wins.
           const newer = this.db
             .prepare(
@@ -68,6 +75,10 @@ export class JobQueue {
                  AND days_late = ? AND state IN ('queued', 'running', 'done') ORDER BY received_at DESC LIMIT 1`,
             )
             .get(submission.student_id, job.assignmentId, id, submission.received_at, job.daysLate);
+          if (job.supersedes === false) {
+            added.push(this.getJob(id));
+            continue;
+          }
           if (newer !== undefined) {
             const newerId = parseRow(IdRowSchema, newer, 'job id').id;
             this.db.prepare(`UPDATE jobs SET state = 'superseded', superseded_by = ?, finished_at = ? WHERE id = ?`).run(newerId, now, id);

@@ -4,16 +4,19 @@
  * is waiting to be, is not graded again; one received after the hard cutoff is not graded).
  */
 import type { CourseConfig } from '../config/course-config-schema';
+import { dueFor } from '../config/due-dates';
 import { lateness } from '../config/late-policy';
 import { findStudent } from '../config/load-course-config';
 import type { RepoCache } from '../repo/repo-cache';
-import type { GradeStore } from '../store/grade-store';
+import type { GradeStore, NewAttempt } from '../store/grade-store';
 import type { SubmissionRow } from '../store/rows';
 import { GRADER_VERSION } from '../version';
 import type { JobQueue, NewJob } from './job-queue';
 
 export interface PreparedSubmission {
   jobs: NewJob[];
+  /** Every assignment folder found, graded anew or not (what the student submitted). */
+  attempts: NewAttempt[];
   notes: string[];
   fetchMs: number;
 }
@@ -39,6 +42,7 @@ export async function prepareSubmission(
   const entries = await deps.repos.listTopLevel(source, submission.commit_sha);
 
   const jobs: NewJob[] = [];
+  const attempts: NewAttempt[] = [];
   const notes: string[] = [];
   const enabled = config.assignments.filter((a) => a.enabled);
   let folders = 0;
@@ -51,7 +55,11 @@ export async function prepareSubmission(
       notes.push(`${assignment.id}: is ${what}, not a folder; not graded (links and submodules are never followed)`);
       continue;
     }
-    // An unchanged folder is not news, on time or not: only a changed one can be too late.
+    const due = dueFor(config, student.id, assignment);
+    const late = lateness(assignment.latePolicy, due.dueMs, submission.received_at);
+    attempts.push({ assignmentId: assignment.id, treeSha: entry.sha, accepted: late.accepted });
+    // An unchanged folder is not graded again (its result counts for this push too, by
+    // content): only a changed one can be too late.
     const pending = deps.queue.findPendingJobForTree(student.id, assignment.id, entry.sha);
     if (pending !== undefined) {
       notes.push(`${assignment.id}: unchanged since commit ${pending.commit_sha.slice(0, 12)}, which is being graded`);
@@ -62,15 +70,15 @@ export async function prepareSubmission(
       notes.push(`${assignment.id}: unchanged since commit ${graded.commit_sha.slice(0, 12)}, already graded`);
       continue;
     }
-    const late = lateness(assignment.latePolicy, assignment.dueMs, submission.received_at);
     if (!late.accepted) {
-      notes.push(`${assignment.id}: received ${late.daysLate} day(s) after the due date ${assignment.due}, past the hard cutoff of ${assignment.latePolicy.hardCutoffDays} day(s); not graded`);
+      notes.push(`${assignment.id}: received ${late.daysLate} day(s) after the due date ${due.due}, past the hard cutoff of ${assignment.latePolicy.hardCutoffDays} day(s); not graded`);
       continue;
     }
-    jobs.push({ assignmentId: assignment.id, treeSha: entry.sha, daysLate: late.daysLate });
+    // Under 'best' every version is a candidate: a newer push must not cancel an older one's grading.
+    jobs.push({ assignmentId: assignment.id, treeSha: entry.sha, daysLate: late.daysLate, supersedes: assignment.counts !== 'best' });
   }
   if (folders === 0) {
     notes.push(`no assignment folder in this commit; expected one of: ${enabled.map((a) => `${a.id}/`).join(', ')}`);
   }
-  return { jobs, notes, fetchMs };
+  return { jobs, attempts, notes, fetchMs };
 }

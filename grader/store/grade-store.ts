@@ -5,11 +5,13 @@
 import { z } from 'zod';
 import type { Database } from './database';
 import {
+  AttemptRowSchema,
   BranchHeadRowSchema,
   ResultRowSchema,
   SubmissionRowSchema,
   findRow,
   parseRow,
+  type AttemptRow,
   type BranchHeadRow,
   type ResultRow,
   type SubmissionRow,
@@ -55,6 +57,14 @@ export interface NewResult {
   totalMs: number;
   storedAt: number;
   resultJson: string;
+}
+
+/** An assignment folder a push carried (see the attempts table). */
+export interface NewAttempt {
+  assignmentId: string;
+  treeSha: string;
+  /** False when received after the hard cutoff: recorded, never counted. */
+  accepted: boolean;
 }
 
 export interface ResultFilter {
@@ -121,6 +131,26 @@ export class GradeStore {
     this.db
       .prepare(`UPDATE submissions SET state = 'prepared', prepared_at = ?, fetch_ms = ?, notes = ?, attempts = attempts + 1, error = NULL, error_code = NULL WHERE id = ?`)
       .run(p.now, p.fetchMs, JSON.stringify(p.notes), id);
+  }
+
+  /** Records the folders a prepared push carried (once per push and assignment). */
+  recordAttempts(submission: SubmissionRow, attempts: readonly NewAttempt[]): void {
+    const insert = this.db.prepare(
+      `INSERT INTO attempts (submission_id, student_id, assignment_id, commit_sha, tree_sha, received_at, accepted)
+       VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (submission_id, assignment_id) DO NOTHING`,
+    );
+    for (const a of attempts) insert.run(submission.id, submission.student_id, a.assignmentId, submission.commit_sha, a.treeSha, submission.received_at, a.accepted ? 1 : 0);
+  }
+
+  /** A student's attempts (of one assignment, or all), in receipt order. */
+  listAttempts(filter: ResultFilter = {}): AttemptRow[] {
+    return this.db
+      .prepare(
+        `SELECT * FROM attempts WHERE (@studentId IS NULL OR student_id = @studentId)
+         AND (@assignmentId IS NULL OR assignment_id = @assignmentId) ORDER BY received_at, id`,
+      )
+      .all({ studentId: filter.studentId ?? null, assignmentId: filter.assignmentId ?? null })
+      .map((r) => parseRow(AttemptRowSchema, r, 'attempt'));
   }
 
   retrySubmission(id: number, p: { error: string; code: string; availableAt: number }): void {

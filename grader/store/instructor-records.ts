@@ -46,17 +46,35 @@ export class InstructorRecords {
       .map((r) => parseRow(ScoreOverrideRowSchema, r, 'override'));
   }
 
-  /** The override in force for each job that has one (its latest row, unless withdrawn). */
-  activeOverrides(): Map<number, ScoreOverrideRow> {
-    const rows = this.db
-      .prepare(`SELECT * FROM score_overrides o WHERE id = (SELECT MAX(id) FROM score_overrides WHERE job_id = o.job_id)`)
-      .all()
+  /** Every override of a student's assignment, oldest first (whichever push it was given on). */
+  listOverridesFor(studentId: string, assignmentId: string): ScoreOverrideRow[] {
+    return this.db
+      .prepare('SELECT * FROM score_overrides WHERE student_id = ? AND assignment_id = ? ORDER BY id')
+      .all(studentId, assignmentId)
       .map((r) => parseRow(ScoreOverrideRowSchema, r, 'override'));
-    return new Map(rows.filter((r) => r.score !== null).map((r) => [r.job_id, r]));
   }
 
-  findActiveOverride(jobId: number): ScoreOverrideRow | undefined {
-    const last = findRow(ScoreOverrideRowSchema, this.db.prepare('SELECT * FROM score_overrides WHERE job_id = ? ORDER BY id DESC LIMIT 1').get(jobId), 'override');
+  /**
+   * The overrides in force: for each student and assignment its latest row, unless that
+   * withdraws it. An override stays attached to the student and assignment (not to the push
+   * it was given on) until an instructor withdraws it: a later push does not undo it.
+   */
+  activeOverrides(): ScoreOverrideRow[] {
+    return this.db
+      .prepare(
+        `SELECT * FROM score_overrides o WHERE id = (SELECT MAX(id) FROM score_overrides p WHERE p.student_id = o.student_id AND p.assignment_id = o.assignment_id)`,
+      )
+      .all()
+      .map((r) => parseRow(ScoreOverrideRowSchema, r, 'override'))
+      .filter((r) => r.score !== null);
+  }
+
+  findActiveOverrideFor(studentId: string, assignmentId: string): ScoreOverrideRow | undefined {
+    const last = findRow(
+      ScoreOverrideRowSchema,
+      this.db.prepare('SELECT * FROM score_overrides WHERE student_id = ? AND assignment_id = ? ORDER BY id DESC LIMIT 1').get(studentId, assignmentId),
+      'override',
+    );
     return last !== undefined && last.score !== null ? last : undefined;
   }
 

@@ -142,4 +142,24 @@ export const MIGRATIONS: readonly string[] = [
   -- shows the error text only when it is about the student's own repository.
   ALTER TABLE submissions ADD COLUMN error_code TEXT;
   `,
+  `
+  -- Every assignment folder a push carried, graded or not: a folder whose content was already
+  -- graded gets no job of its own, yet it is what the student submitted then. The counted
+  -- score (grader/store/counted-score.ts) chooses among these, by content, not commit order.
+  CREATE TABLE attempts (
+    id            INTEGER PRIMARY KEY,
+    submission_id INTEGER NOT NULL REFERENCES submissions (id),
+    student_id    TEXT    NOT NULL,
+    assignment_id TEXT    NOT NULL,
+    commit_sha    TEXT    NOT NULL,
+    tree_sha      TEXT    NOT NULL,            -- the folder's content
+    received_at   INTEGER NOT NULL,            -- the push's receipt time
+    accepted      INTEGER NOT NULL,            -- 0: after the hard cutoff, never counts
+    UNIQUE (submission_id, assignment_id)
+  );
+  CREATE INDEX attempts_student ON attempts (student_id, assignment_id, received_at);
+  INSERT INTO attempts (submission_id, student_id, assignment_id, commit_sha, tree_sha, received_at, accepted)
+    SELECT submission_id, student_id, assignment_id, commit_sha, tree_sha, received_at, 1 FROM jobs;
+  CREATE INDEX results_tree ON results (student_id, assignment_id, tree_sha);
+  `,
 ];

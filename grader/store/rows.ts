@@ -63,6 +63,18 @@ export const JobRowSchema = z.object({
 });
 export type JobRow = z.infer<typeof JobRowSchema>;
 
+export const AttemptRowSchema = z.object({
+  id: z.number().int(),
+  submission_id: z.number().int(),
+  student_id: z.string(),
+  assignment_id: z.string(),
+  commit_sha: z.string(),
+  tree_sha: z.string(),
+  received_at: z.number().int(),
+  accepted: z.number().int().transform((n) => n !== 0),
+});
+export type AttemptRow = z.infer<typeof AttemptRowSchema>;
+
 export const ResultRowSchema = z.object({
   id: z.number().int(),
   job_id: z.number().int(),

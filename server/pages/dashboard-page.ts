@@ -34,8 +34,11 @@ function cellView(t: UiText, cell: GradebookCell) {
     max: cell.maxScore === null ? '' : formatPoints(cell.maxScore),
     late: cell.late,
     overridden: cell.override !== undefined,
-    commit: (cell.job?.commit_sha ?? cell.result?.commit_sha ?? '').slice(0, 7),
-    href: cell.job !== undefined ? `/reports/${cell.job.id}` : cell.result !== undefined ? `/reports/${cell.result.job_id}` : '',
+    extended: cell.due.extension !== undefined,
+    // The push that counts (the latest push's state is the badge).
+    commit: (cell.countedFrom?.commit ?? cell.job?.commit_sha ?? '').slice(0, 7),
+    href: cell.countedFrom !== undefined ? `/reports/${cell.countedFrom.jobId}` : cell.job !== undefined ? `/reports/${cell.job.id}` : '',
+    title: cell.countedFrom !== undefined ? `${t[`reason_${cell.countedFrom.reason}`]}${cell.due.extension !== undefined ? ` · ${t.dueDate} ${cell.due.extension.due}` : ''}` : '',
   };
 }
 

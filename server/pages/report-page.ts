@@ -9,6 +9,7 @@ import { applyPenalty } from '../../grader/config/late-policy';
 import { findStudent } from '../../grader/config/load-course-config';
 import { formatPoints, renderReportBody, visibleView } from '../../grader/report/report-html';
 import { html } from '../../grader/report/safe-html';
+import { gradebookCell, type GradebookCell } from '../../grader/store/gradebook';
 import type { AppContext } from '../app';
 import { csrfToken, type InstructorSession } from '../auth/instructor-session';
 import { langOf } from '../i18n/language';
@@ -31,21 +32,34 @@ function testPlan(ctx: AppContext, assignmentId: string, showHidden: boolean) {
 }
 
 /**
- * What counts, as this viewer may see it: before the release a student sees the visible
- * tests' points with the late penalty, never a total that includes hidden tests (nor an
- * override, which is a total of its own).
+ * This push's own score, as this viewer may see it: before the release a student sees the
+ * visible tests' points with the late penalty, never a total that includes hidden tests.
  */
-function countedFact(t: UiText, record: ReportRecord, override: { score: number | null } | undefined, showHidden: boolean): { label: string; value: string } | undefined {
+function thisPushFact(t: UiText, record: ReportRecord, showHidden: boolean): { label: string; value: string } | undefined {
   const result = record.result;
   if (result === undefined) return undefined;
-  if (showHidden) {
-    const score = formatPoints(Math.round((override?.score ?? result.final_score) * 100) / 100);
-    return { label: t.counted, value: `${score}/${formatPoints(result.max_score)}${override !== undefined ? ` (${t.overridden})` : ''}` };
-  }
+  if (showHidden) return { label: t.thisPush, value: `${formatPoints(Math.round(result.final_score * 100) / 100)}/${formatPoints(result.max_score)}` };
   if (record.parsed === undefined) return undefined;
   const visible = visibleView(record.parsed, false);
   const score = formatPoints(Math.round(applyPenalty(visible.score, result.penalty_percent) * 100) / 100);
-  return { label: t.countedSoFar, value: `${score}/${formatPoints(visible.max)}` };
+  return { label: t.thisPushSoFar, value: `${score}/${formatPoints(visible.max)}` };
+}
+
+/**
+ * What counts for the assignment (the grade book's choice among all of the student's pushes,
+ * or an override) and why. Before the release a student is told which push counts and why,
+ * with no total (it would include hidden tests), and no override (a total of its own).
+ */
+function countsFact(t: UiText, cell: GradebookCell, jobId: number, showHidden: boolean): { label: string; value: string } {
+  const label = t.countsForAssignment;
+  if (cell.override !== undefined && showHidden) {
+    return { label, value: `${formatPoints(cell.override.score ?? 0)}${cell.maxScore !== null ? `/${formatPoints(cell.maxScore)}` : ''} — ${t.reason_override}` };
+  }
+  const from = cell.countedFrom;
+  if (from === undefined) return { label, value: t.countsNothingYet };
+  const which = from.jobId === jobId ? t.countsThisPush : `${t.countsOtherPush} ${from.commit.slice(0, 7)}`;
+  const score = showHidden ? `${formatPoints(Math.round(from.final * 100) / 100)}/${formatPoints(from.maxScore)}, ` : '';
+  return { label, value: `${score}${which}: ${t[`reason_${from.reason}`]}${from.stale ? ` (${t.regradePending})` : ''}` };
 }
 
 export function reportPage(ctx: AppContext, viewerOf: ViewerOf) {
@@ -62,8 +76,9 @@ export function reportPage(ctx: AppContext, viewerOf: ViewerOf) {
     const title = assignmentTitle(ctx, job.assignment_id);
     const pending = job.state === 'queued' || job.state === 'running';
     const showHidden = instructor || hiddenReleased(ctx, job.assignment_id);
+    const cell = gradebookCell(ctx.config, ctx.service.store, ctx.records, job.student_id, job.assignment_id);
     // An override is a score for the whole assignment, hidden tests included.
-    const override = showHidden ? ctx.records.findActiveOverride(job.id) : undefined;
+    const override = showHidden ? cell.override : undefined;
 
     const facts: Array<{ label: string; value: string }> = [
       { label: t.student, value: student !== undefined ? `${student.name} (${student.id})` : job.student_id },
@@ -71,8 +86,10 @@ export function reportPage(ctx: AppContext, viewerOf: ViewerOf) {
       { label: t.received, value: formatTime(job.received_at, lang) },
     ];
     if (job.days_late > 0) facts.push({ label: t.late, value: `${job.days_late} ${t.daysLate}${record.result !== undefined ? `, ${t.penalty} ${formatPoints(record.result.penalty_percent)}%` : ''}` });
-    const counted = countedFact(t, record, override, showHidden);
-    if (counted !== undefined) facts.push(counted);
+    const own = thisPushFact(t, record, showHidden);
+    if (own !== undefined) facts.push(own);
+    facts.push(countsFact(t, cell, job.id, showHidden));
+    if (cell.due.extension !== undefined) facts.push({ label: t.dueDate, value: `${formatTime(cell.due.dueMs, lang)} (${t.extended})` });
 
     const body =
       record.parsed !== undefined
@@ -106,7 +123,7 @@ export function reportPage(ctx: AppContext, viewerOf: ViewerOf) {
       model.maxScore = record.result?.max_score ?? '';
       model.overrideValue = override?.score ?? '';
       model.hasOverride = override !== undefined;
-      model.overrides = ctx.records.listOverrides(job.id).map((o) => ({
+      model.overrides = ctx.records.listOverridesFor(job.student_id, job.assignment_id).map((o) => ({
         when: formatTime(o.created_at, lang),
         score: o.score === null ? t.withdrawn : formatPoints(o.score),
         comment: o.comment,

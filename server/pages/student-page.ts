@@ -10,6 +10,7 @@ import { applyPenalty } from '../../grader/config/late-policy';
 import { findStudent } from '../../grader/config/load-course-config';
 import { formatPoints } from '../../grader/report/report-html';
 import type { Lang } from '../../grader/spec/assignment-spec';
+import { buildGradebook } from '../../grader/store/gradebook';
 import type { ResultRow, SubmissionRow } from '../../grader/store/rows';
 import type { AppContext } from '../app';
 import { csrfToken, type InstructorSession } from '../auth/instructor-session';
@@ -83,7 +84,27 @@ export function studentPage(ctx: AppContext, viewerOf: ViewerOf) {
     const base = basePath(viewer);
     const releases = ctx.records.releases();
     const showHiddenOf = (assignmentId: string) => viewer.kind === 'instructor' || releases.has(assignmentId);
-    const overrides = ctx.records.activeOverrides();
+    const book = buildGradebook(ctx.config, ctx.service.store, ctx.records, student.id);
+    // What counts per assignment, as this viewer may see it (before the release a student
+    // sees which push counts and why, never a total that includes hidden tests).
+    const counts = ctx.config.assignments
+      .filter((a) => a.enabled)
+      .map((a) => {
+        const cell = book.cell(student.id, a.id);
+        const shown = showHiddenOf(a.id);
+        const from = cell.countedFrom;
+        const overridden = cell.override !== undefined && shown;
+        return {
+          assignment: a.id,
+          score: overridden ? formatPoints(cell.override?.score ?? 0) : from !== undefined && shown ? formatPoints(Math.round(from.final * 100) / 100) : '',
+          max: shown && cell.maxScore !== null ? formatPoints(cell.maxScore) : '',
+          href: from !== undefined ? `${base}/reports/${from.jobId}` : '',
+          commit: from?.commit.slice(0, 7) ?? '',
+          reason: overridden ? t.reason_override : from !== undefined ? `${t[`reason_${from.reason}`]}${from.stale ? ` (${t.regradePending})` : ''}` : t.countsNothingYet,
+          due: `${formatTime(cell.due.dueMs, lang)}${cell.due.extension !== undefined ? ` (${t.extended})` : ''}`,
+          late: cell.late,
+        };
+      });
 
     const jobs = ctx.service.queue.listJobs({ studentId: student.id });
     const results = new Map(ctx.service.store.listResults({ studentId: student.id }).map((r) => [r.job_id, r]));
@@ -102,14 +123,13 @@ export function studentPage(ctx: AppContext, viewerOf: ViewerOf) {
         .map((j) => {
           const r = results.get(j.id);
           const shown = r !== undefined ? shownScore(r, showHiddenOf(j.assignment_id)) : undefined;
-          const override = overrides.get(j.id);
           const status = r !== undefined ? r.status : j.state;
           return {
             assignment: j.assignment_id,
             href: `${base}/reports/${j.id}`,
             status,
             statusText: (t as Record<string, string>)[`status_${status}`] ?? status,
-            score: shown !== undefined ? `${formatPoints(Math.round((override !== undefined && showHiddenOf(j.assignment_id) ? (override.score ?? 0) : shown.score) * 100) / 100)}/${formatPoints(shown.max)}` : '',
+            score: shown !== undefined ? `${formatPoints(Math.round(shown.score * 100) / 100)}/${formatPoints(shown.max)}` : '',
             late: j.days_late > 0,
           };
         }),
@@ -133,6 +153,7 @@ export function studentPage(ctx: AppContext, viewerOf: ViewerOf) {
       instructor: viewer.kind === 'instructor',
       link: viewer.kind === 'instructor' ? studentLink(ctx.config, student.id, ctx.keys) : '',
       rows,
+      counts,
       notice: req.query.notice === 'fetch-retry' ? t.fetchRetryQueued : req.query.notice === 'fetch-busy' ? t.fetchRetryBusy : '',
       csrf: viewer.kind === 'instructor' ? csrfToken(ctx.keys, res.locals.session as InstructorSession) : '',
       empty: rows.length === 0,

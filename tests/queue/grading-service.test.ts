@@ -9,6 +9,8 @@ import { GradingService, type ServiceEvent } from '../../grader/queue/grading-se
 import { GradeResultSchema } from '../../grader/results/result-schema';
 import { openDatabase } from '../../grader/store/database';
 import { GradeStore } from '../../grader/store/grade-store';
+import { buildGradebook } from '../../grader/store/gradebook';
+import { InstructorRecords } from '../../grader/store/instructor-records';
 import { SECRET_ENV, StudentRepo, demoSolution, expectScore, tempDir, waitFor, writeCourseFile, type CourseFileOptions } from '../repo/git-helpers';
 
 
@@ -87,6 +89,31 @@ describe('GradingService (local)', () => {
     const { submission: s3 } = service.receivePush({ studentId: 'bob', commit: none, branch: 'main', source: 'manual' });
     await service.waitUntilIdle(30_000);
     expect(store.getSubmission(s3.id).notes).toEqual(['no assignment folder in this commit; expected one of: demo-add/']);
+  });
+
+  it('counts a revert with the earlier content\'s result (content, not commit order)', async () => {
+    const ivy = new StudentRepo(root, 'ivy');
+    const first = ivy.commit({ 'demo-add/solution.ts': demoSolution('subtracts') });
+    ivy.push();
+    const { service, store, config } = start([ivy]);
+    await service.start();
+    const records = new InstructorRecords(store.db);
+    const counted = () => buildGradebook(config, store, records).cell('ivy', 'demo-add');
+    service.receivePush({ studentId: 'ivy', commit: first, branch: 'main', source: 'manual' });
+    await service.waitUntilIdle(60_000);
+    const fixed = ivy.commit({ 'demo-add/solution.ts': demoSolution('correct') });
+    ivy.push();
+    service.receivePush({ studentId: 'ivy', commit: fixed, branch: 'main', source: 'manual' });
+    await service.waitUntilIdle(60_000);
+    expect(counted()).toMatchObject({ counted: 10, countedFrom: { commit: fixed } });
+    // git revert: the folder is as in the first commit again. Not graded again, and 5 counts.
+    const reverted = ivy.commit({ 'demo-add/solution.ts': demoSolution('subtracts') });
+    ivy.push();
+    const { submission } = service.receivePush({ studentId: 'ivy', commit: reverted, branch: 'main', source: 'manual' });
+    await service.waitUntilIdle(30_000);
+    expect(store.getSubmission(submission.id).notes).toEqual([`demo-add: unchanged since commit ${first.slice(0, 12)}, already graded`]);
+    expect(store.listResults()).toHaveLength(2);
+    expect(counted()).toMatchObject({ status: 'graded', counted: 5, countedFrom: { commit: reverted, reason: 'latest' } });
   });
 
   it("tells the student which files were left out (symlinks) in the result's output", async () => {

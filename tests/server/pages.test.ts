@@ -161,6 +161,9 @@ describe('server pages', () => {
     expect(own.text).toContain('add on a vector');
     expect(own.text).not.toContain('add on a matrix');
     expect(own.text).toContain('Hidden tests not shown yet: 1.');
+    // Which push counts and why, without a total that would include the hidden tests.
+    expect(own.text).toContain('this push: the latest push by the due date');
+    expect(own.text).not.toMatch(/Counts for the assignment<\/dt>\s*<dd>10\/10/);
     const other = await request(app).get(`${alice}/reports/${jobOf('bob').id}`);
     expect(other.status).toBe(404);
     const forged = await request(app).get(`/s/alice.${'A'.repeat(32)}`);
@@ -205,6 +208,11 @@ describe('server pages', () => {
     expect(ok.status).toBe(303);
     const page = await agent.get(`/reports/${job.id}`);
     expect(page.text).toContain('partial credit for &lt;b&gt;the idea&lt;/b&gt;');
+    // The report and the student's page say that an override is in force, and why it counts.
+    expect(page.text).toContain('Counts for the assignment');
+    expect(page.text).toContain('7.5/10 — an instructor’s override, in force until withdrawn');
+    const bobPage = await agent.get('/students/bob');
+    expect(bobPage.text).toMatch(/<tr data-assignment="demo-add">[\s\S]*?7\.5<span class="muted">\/10<\/span><\/span> <span class="muted count-reason">an instructor’s override/);
     const csv = await agent.get('/export/gradebook.csv');
     expect(csv.status).toBe(200);
     expect(csv.headers['content-type']).toContain('text/csv');
