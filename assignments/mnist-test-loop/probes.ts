@@ -48,12 +48,23 @@ export const probes = defineProbes({
     const variables = () => Object.keys((tf.engine() as unknown as { state: { registeredVariables: object } }).state.registeredVariables).length;
     const meter = tensorMeter(ctx);
     const variablesBefore = variables();
-    const result: unknown = await studentFunction(ctx, 'evaluate')(model, batchesOf(tf, data as EvalData));
+    // What went through the model's first weight (trusted: the engine's kernel door), so that
+    // a call that never ran the model earns no credit for leaving it alone.
+    const first = (model as { weights?: Array<{ val?: unknown }> }).weights?.[0]?.val;
+    const use = typeof first === 'object' && first !== null ? ctx.trusted.watchKernelUse(first) : undefined;
+    let result: unknown;
+    try {
+      result = await studentFunction(ctx, 'evaluate')(model, batchesOf(tf, data as EvalData));
+    } finally {
+      use?.stop();
+    }
     const leaked = meter.now() - meter.start;
     // What leaked, for the message: variables (an optimizer's, e.g. from model.compile) or intermediate tensors.
     const leakedVariables = variables() - variablesBefore;
     const compiled = (model as { optimizer?: unknown } | null)?.optimizer != null;
     const batches = Math.ceil((data as EvalData).count / (data as EvalData).batchSize);
-    return { result, leaked, leakedVariables, compiled, batches, ...(returnModel === true ? { model } : {}) };
+    // In images: the elements that met the first weight, over one image's pixels.
+    const imagesThroughModel = use === undefined ? 0 : use.elements / ((data as EvalData).rows * (data as EvalData).cols);
+    return { result, leaked, leakedVariables, compiled, batches, imagesThroughModel, ...(returnModel === true ? { model } : {}) };
   },
 });

@@ -243,6 +243,7 @@ const ReportSchema = z.object({
   leakedVariables: z.number().optional(),
   compiled: z.boolean().optional(),
   batches: z.number().optional(),
+  imagesThroughModel: z.number().optional(),
   model: z.unknown().optional(),
 });
 
@@ -326,16 +327,30 @@ async function checkValues(ctx: TestContext, c: Case): Promise<TestVerdict> {
 
 /**
  * Weights unchanged and no leaks are credited only when the same call did its job: evaluate
- * returned {loss, accuracy} as finite, non-negative numbers, not both zero. Returning nothing
- * (or zeros) touches no weight and leaks nothing, and earns nothing for it. Deliberately not a
- * check of the values (the principle of grader/spec/credit.ts): an accuracy reported as a
- * percentage or a mean of batch means costs the value tests' points, not these too.
+ * returned {loss, accuracy} as finite, non-negative numbers, not both zero, and every image
+ * went through the model (the trusted meter of the engine's kernels saw at least as many
+ * images' worth of data meet the model's first weight, by predict, apply or hand-written ops
+ * on its weights). Returning made-up numbers without running the model touches no weight
+ * and leaks nothing, and earns nothing for it. Deliberately not a check of the values (the
+ * principle of grader/spec/credit.ts): an accuracy reported as a percentage or a mean of
+ * batch means costs the value tests' points, not these too.
  */
-function uncreditedMetrics(ctx: TestContext, c: Case, result: unknown, property: Text): string | undefined {
+function uncreditedMetrics(ctx: TestContext, c: Case, report: z.infer<typeof ReportSchema>, property: Text): string | undefined {
+  const result = report.result;
   const loss = typeof result === 'object' && result !== null ? (result as Record<string, unknown>).loss : undefined;
   const accuracy = typeof result === 'object' && result !== null ? (result as Record<string, unknown>).accuracy : undefined;
   const numbers = typeof loss === 'number' && Number.isFinite(loss) && loss >= 0 && typeof accuracy === 'number' && Number.isFinite(accuracy) && accuracy >= 0;
-  if (numbers && (loss !== 0 || accuracy !== 0)) return undefined;
+  const ranModel = (report.imagesThroughModel ?? 0) >= c.data.count;
+  if (numbers && (loss !== 0 || accuracy !== 0) && ranModel) return undefined;
+  if (numbers && !ranModel) {
+    return notCredited(ctx.lang, property, callText(ctx, c), say(ctx.lang, {
+      en: `numbers without running the model on every image (${Math.floor(report.imagesThroughModel ?? 0)} of ${c.data.count} images' worth of data met the model's first layer)`,
+      ru: `числа, не прогнав модель на каждом изображении (с первым слоем модели встретились данные ${Math.floor(report.imagesThroughModel ?? 0)} из ${c.data.count} изображений)`,
+    }), {
+      en: 'the loss and accuracy of the model on the batches, computed by running it on them',
+      ru: 'потери и точности модели на батчах, вычисленных прогоном модели на них',
+    });
+  }
   const got = numbers ? `{loss: 0, accuracy: 0}` : describeText(result, ctx.lang, 'value');
   return notCredited(ctx.lang, property, callText(ctx, c), got, {
     en: 'the loss and accuracy of the model on the batches (finite, non-negative numbers)',
@@ -345,7 +360,7 @@ function uncreditedMetrics(ctx: TestContext, c: Case, result: unknown, property:
 
 async function checkWeights(ctx: TestContext, c: Case): Promise<TestVerdict> {
   const { report, model } = await runCase(ctx, c, true);
-  const idle = uncreditedMetrics(ctx, c, report.result, { en: "'The model's weights do not change'", ru: '«Веса модели не меняются»' });
+  const idle = uncreditedMetrics(ctx, c, report, { en: "'The model's weights do not change'", ru: '«Веса модели не меняются»' });
   if (idle !== undefined) return { passed: false, output: idle };
   if (!isWireModel(report.model)) throw new Error('the evaluate probe did not send the model back');
   const after = await loadStudentModel(report.model, 'the model after evaluate');
@@ -379,7 +394,7 @@ async function checkWeights(ctx: TestContext, c: Case): Promise<TestVerdict> {
 
 async function checkLeaks(ctx: TestContext, c: Case): Promise<TestVerdict> {
   const { report } = await runCase(ctx, c, false);
-  const idle = uncreditedMetrics(ctx, c, report.result, { en: "'No tensors leak'", ru: '«Тензоры не утекают»' });
+  const idle = uncreditedMetrics(ctx, c, report, { en: "'No tensors leak'", ru: '«Тензоры не утекают»' });
   if (idle !== undefined) return { passed: false, output: idle };
   if (report.leaked > 0) {
     const call = callText(ctx, c);

@@ -28,6 +28,9 @@
  *   hook's own count, not engine.state.gradientDepth) and the layer's output is on the tape
  *   path to the value being differentiated: calling the wrapper with made-up inputs whose
  *   output the loss does not use reports nothing.
+ * - What a tensor was used with: `watchKernelUse` counts, for every kernel the engine runs
+ *   with the watched tensor's data among its inputs (whatever op, layer or style led there),
+ *   the elements of its largest other input: how much data went through a model's first weights.
  */
 import type * as tfType from '@tensorflow/tfjs';
 import type { AutogradWatch, TrustedTf } from '../spec/probe';
@@ -321,6 +324,39 @@ export function captureTrustedTf(tf: typeof tfType): TrustedTf {
     return values === null || !isArray(shape) ? null : { values, shape: [...(shape as number[])] };
   };
 
+  // Kernel use: what ran through a watched tensor's data (engine.runKernel is the door of
+  // every op; the watched tensor's dataId is read when the kernel runs, as a variable's
+  // changes when it is assigned).
+  const kernelWatches: Array<{ tensor: object; elements: number; active: boolean }> = [];
+  let activeKernelWatches = 0;
+  const noteKernelInputs = (inputs: object): void => {
+    const tensors: unknown[] = [];
+    if (isArray(inputs)) for (const t of inputs as unknown[]) arrayPush(tensors, t);
+    else for (const k of objectKeys(inputs)) arrayPush(tensors, ownValue(inputs, k));
+    for (const w of kernelWatches) {
+      if (!w.active) continue;
+      const watched = ownValue(w.tensor, 'dataId');
+      if (typeof watched !== 'object' || watched === null) continue;
+      let uses = false;
+      let others = 0;
+      for (const t of tensors) {
+        if (typeof t !== 'object' || t === null) continue;
+        if (ownValue(t, 'dataId') === watched) uses = true;
+        else {
+          const size = ownValue(t, 'size');
+          // The largest other input is the data (a fused kernel's bias is another).
+          if (typeof size === 'number' && size > others) others = size;
+        }
+      }
+      if (uses) w.elements += others;
+    }
+  };
+  const runKernel = engine.runKernel as Fn;
+  lockValue(engine, 'runKernel', function (this: unknown, name: unknown, inputs: unknown, attrs: unknown) {
+    if (activeKernelWatches > 0 && typeof inputs === 'object' && inputs !== null) noteKernelInputs(inputs);
+    return apply(runKernel, this, [name, inputs, attrs]);
+  });
+
   // Layer feeds: batches a watched layer got during the gradients() call being run.
   const feedFrames: FeedBatch[][] = [];
   let feedWatches = 0;
@@ -393,6 +429,21 @@ export function captureTrustedTf(tf: typeof tfType): TrustedTf {
       if ((layer as { call?: unknown }).call !== wrapper) return false;
       feedWatches++;
       return true;
+    },
+    watchKernelUse: (tensor: object) => {
+      const w = { tensor, elements: 0, active: true };
+      arrayPush(kernelWatches, w);
+      activeKernelWatches++;
+      return {
+        get elements() {
+          return w.elements;
+        },
+        stop: () => {
+          if (!w.active) return;
+          w.active = false;
+          activeKernelWatches--;
+        },
+      };
     },
     liveTensors: () => setSize(liveTensors),
     liveBuffers: () => ({ count: buffers.count, bytes: buffers.bytes, measured: countsBuffers }),

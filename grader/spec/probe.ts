@@ -43,6 +43,17 @@ export interface TrustedTf {
    * wrapper could not be installed (the layer's `call` made unchangeable, or not a function).
    */
   watchLayerInputs(layer: object, onBatch: (values: ArrayLike<number>, shape: number[]) => void): boolean;
+  /**
+   * Until stop(): for every kernel the engine runs with `tensor`'s data among its inputs,
+   * adds up the elements of its largest other input (a model's first weight: the data that went
+   * through the model, whether by predict, apply, execute or hand-written ops on its weights).
+   */
+  watchKernelUse(tensor: object): KernelUseWatch;
+}
+
+export interface KernelUseWatch {
+  readonly elements: number;
+  stop(): void;
 }
 
 export interface AutogradWatch {

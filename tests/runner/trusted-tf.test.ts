@@ -38,6 +38,15 @@ beforeAll(() => {
         ctx.student[name](t);
         return { before, after: ctx.trusted.values(t), naive: Array.from(t.dataSync()), naiveDisposed: t.isDisposed };
       },
+      kernelUse: async (ctx, name) => {
+        const tf = ctx.tf;
+        const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [2], units: 3 }), tf.layers.dense({ units: 1 })] });
+        const use = ctx.trusted.watchKernelUse(model.weights[0].val);
+        try { await ctx.student[name](model); } finally { use.stop(); }
+        const after = use.elements;
+        tf.tidy(() => model.predict(tf.ones([4, 2])));
+        return { elements: after, afterStop: use.elements };
+      },
       feed: async (ctx, name) => {
         const tf = ctx.tf;
         const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [2], units: 3, kernelInitializer: tf.initializers.ones() }), tf.layers.dense({ units: 1 })] });
@@ -62,7 +71,7 @@ const FORGER = `const tf = require('@tensorflow/tfjs');
   Object.defineProperty(engine.state, 'numTensors', { get: () => shown, set: () => undefined });
   const kept = [];
   exports.locks = [];
-  for (const name of ['trackTensor', 'disposeTensor', 'gradients']) {
+  for (const name of ['trackTensor', 'disposeTensor', 'gradients', 'runKernel']) {
     const replacement = () => undefined;
     engine[name] = replacement; // sloppy mode: a locked property ignores the assignment silently
     if (engine[name] === replacement) exports.locks.push('replaced ' + name);
@@ -113,7 +122,7 @@ describe.each(['wasm', 'cpu'] as const)('trusted TF.js on %s', (backend) => {
   });
 
   it('keeps its hooks: the engine methods and the backend cannot be replaced', async () => {
-    expect(await runner.call('export', 'getLocks', [], 10_000)).toEqual(['trackTensor', 'disposeTensor', 'gradients']);
+    expect(await runner.call('export', 'getLocks', [], 10_000)).toEqual(['trackTensor', 'disposeTensor', 'gradients', 'runKernel']);
     expect(await runner.call('export', 'switchBackend', [], 10_000)).toMatch(/switching the TensorFlow.js backend .* is not allowed/);
   });
 
@@ -204,6 +213,38 @@ describe.each(['wasm', 'cpu'] as const)('the layer feed watch on %s', (backend) 
     } finally {
       await runner.call('export', 'setLock', [false], 10_000);
     }
+  });
+});
+
+/**
+ * What ran through a model's first weight, whatever the style: predict, apply, hand-written
+ * ops on getWeights(); nothing for a call that never runs the model, even when it patches the
+ * model's predict and the engine's runKernel on the prototype.
+ */
+const KERNEL_USER = `const tf = require('@tensorflow/tfjs');
+  const engine = tf.engine();
+  Object.getPrototypeOf(engine).runKernel = function () { throw new Error('patched'); };
+  exports.predicts = (model) => tf.tidy(() => { model.predict(tf.ones([5, 2])); });
+  exports.applies = (model) => tf.tidy(() => { model.apply(tf.ones([5, 2]), { training: false }); });
+  exports.byHand = (model) => tf.tidy(() => { const [w, b] = model.getWeights(); tf.ones([5, 2]).matMul(w).add(b); });
+  exports.nothing = (model) => { model.predict = () => tf.zeros([5, 1]); return model.predict(tf.ones([5, 2])).dispose(); };
+  exports.otherWork = (model) => tf.tidy(() => { tf.ones([5, 2]).matMul(tf.ones([2, 3])); });`;
+
+describe.each(['wasm', 'cpu'] as const)('the kernel use watch on %s', (backend) => {
+  let runner: RunnerClient;
+  beforeAll(async () => {
+    runner = await RunnerClient.start({ bundlePath: bundle(`kernel-user-${backend}`, KERNEL_USER), probesPath, backend, heapMb: 256, startTimeoutMs: 60_000 });
+  }, 90_000);
+  afterAll(() => runner.kill());
+  const use = async (name: string) => (await runner.call('probe', 'kernelUse', [name], 30_000)) as { elements: number; afterStop: number };
+
+  it('sees the data that met the first weight, by predict, apply or by hand', async () => {
+    for (const name of ['predicts', 'applies', 'byHand']) expect({ name, ...(await use(name)) }).toEqual({ name, elements: 10, afterStop: 10 });
+  });
+
+  it('sees nothing for a call that never ran the model', async () => {
+    expect(await use('nothing')).toEqual({ elements: 0, afterStop: 0 });
+    expect(await use('otherWork')).toEqual({ elements: 0, afterStop: 0 });
   });
 });
 
