@@ -37,6 +37,7 @@ import {
 } from '../mnist-mlp/student-models';
 // Type-only: never loaded here, but it puts probes.ts in the build, which the runner loads.
 import type { probes } from './probes';
+import { MalformedReportError } from '../../grader/runner/runner-errors';
 
 type ProbeName = keyof typeof probes;
 const BUILD: ProbeName = 'build';
@@ -242,7 +243,7 @@ function trained(ctx: TestContext, noise: number | undefined): Promise<Measured>
     const train = toPlain(sliceDataset(data.train, 0, trainSamples));
     const raw = await ctx.probe(TRAIN, train, SETTINGS.bottleneck, SETTINGS.epochs, SETTINGS.seed, noise ?? null);
     const parsed = TrainReportSchema.safeParse(raw);
-    if (!parsed.success) throw new Error(`the training probe sent a malformed report: ${parsed.error.message}`);
+    if (!parsed.success) throw new MalformedReportError('train', parsed.error.message);
     const encoder = await judgeStudentModel(ctx, parsed.data.encoder, `the trained encoder (bottleneck ${SETTINGS.bottleneck})`);
     try {
       const decoder = await judgeStudentModel(ctx, parsed.data.decoder, `the trained decoder (bottleneck ${SETTINGS.bottleneck})`);
@@ -432,7 +433,7 @@ function observed(ctx: TestContext, seed: number, run: number): Promise<Observat
     const args = [data, SETTINGS.bottleneck, OBSERVE.epochs, seed, SETTINGS.noise, 2 * OBSERVE.epochs * n];
     const raw = run > 0 ? await ctx.probeInFreshRunner(OBSERVE_PROBE, ...args) : await ctx.probe(OBSERVE_PROBE, ...args);
     const parsed = ObserveSchema.safeParse(raw);
-    if (!parsed.success) throw new Error(`the observe probe sent a malformed report: ${parsed.error.message}`);
+    if (!parsed.success) throw new MalformedReportError('observe', parsed.error.message);
     const r = parsed.data;
     const rows = Math.min(r.rows, Math.floor(r.fed.length / PIXELS));
     const fed = r.fed;
@@ -794,7 +795,7 @@ const BOTTLENECKS = [2, 16, 32];
 
 async function shapes(ctx: TestContext): Promise<TestVerdict> {
   const parsed = BuildSchema.safeParse(await ctx.probe(BUILD, BOTTLENECKS));
-  if (!parsed.success || parsed.data.length !== BOTTLENECKS.length) throw new Error('the build probe sent a malformed report');
+  if (!parsed.success || parsed.data.length !== BOTTLENECKS.length) throw new MalformedReportError('build', parsed.success ? `${parsed.data.length} models` : parsed.error.message);
   const problems: Text[] = [];
   for (const [i, b] of BOTTLENECKS.entries()) {
     const encoder = await judgeStudentModel(ctx, parsed.data[i].encoder, `buildAutoencoder(${b}).encoder`);
@@ -849,7 +850,7 @@ async function shapes(ctx: TestContext): Promise<TestVerdict> {
 async function outputRange(ctx: TestContext): Promise<TestVerdict> {
   const b = 16;
   const parsed = BuildSchema.safeParse(await ctx.probe(BUILD, [b]));
-  if (!parsed.success || parsed.data.length !== 1) throw new Error('the build probe sent a malformed report');
+  if (!parsed.success || parsed.data.length !== 1) throw new MalformedReportError('build', parsed.success ? `${parsed.data.length} models` : parsed.error.message);
   const decoder = await judgeStudentModel(ctx, parsed.data[0].decoder, `buildAutoencoder(${b}).decoder`);
   try {
     // Codes of the size the decoder takes (the shape test judges whether that is the bottleneck).

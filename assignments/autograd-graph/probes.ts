@@ -75,8 +75,10 @@ export const probes = defineProbes({
     }
     try {
       if (watch.calls === 0) return { calls: 0, dependsOnAutograd: false };
-      const r = result as { dx?: unknown; dy?: unknown } | null;
-      const returned = [r?.dx, r?.dy].map((t) => (t instanceof ctx.tf.Tensor && !t.isDisposed ? Array.from(t.dataSync()) : null));
+      // Read as own data properties and from the backend's memory (the trusted reader): a
+      // getter or a dataSync of the submission's own never answers for the tensors.
+      const own = (o: unknown, key: string): unknown => (typeof o === 'object' && o !== null ? Object.getOwnPropertyDescriptor(o, key)?.value : undefined);
+      const returned = [own(result, 'dx'), own(result, 'dy')].map((t) => ctx.trusted.values(t));
       const dependsOnAutograd = returned.every((v) => v !== null && watch.replaced.some((rep) => scaledCopy(v, rep.values)));
       return { calls: watch.calls, dependsOnAutograd };
     } finally {

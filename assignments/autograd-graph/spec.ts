@@ -17,6 +17,7 @@ import { broadcastPair, sumTo, tensorOf } from './broadcast';
 import { MISTAKES, type Mistake, type Text } from './mistakes';
 // Type-only: never loaded here, but it puts probes.ts in the build, which the runner loads.
 import type { probes } from './probes';
+import { MalformedReportError } from '../../grader/runner/runner-errors';
 
 type ProbeName = keyof typeof probes;
 const COUNT_AUTOGRAD_CALLS: ProbeName = 'countAutogradCalls';
@@ -390,7 +391,7 @@ export const spec = defineAssignment({
       run: async (ctx) => {
         const c = makeCase(ctx, [2, 3], [2, 3]);
         const report = InputChangesSchema.safeParse(await ctx.probe(INPUTS_UNCHANGED, c.x, c.y));
-        if (!report.success) throw new Error(`grader bug: the inputsUnchanged probe reported ${report.error.message}`);
+        if (!report.success) throw new MalformedReportError('inputsUnchanged', report.error.message);
         const { changes } = report.data;
         if (changes.length === 0) {
           const why = uncredited(ctx.lang, INPUTS_PROPERTY, [

@@ -31,6 +31,7 @@ import {
   type Network,
   type PlainGradients,
 } from './network';
+import { MalformedReportError } from '../../grader/runner/runner-errors';
 
 function reference(ctx: TestContext): typeof Reference {
   const { forward, backward } = ctx.reference;
@@ -376,7 +377,7 @@ const HOW: Record<z.infer<typeof InputReportSchema>['changes'][number]['how'], T
 async function checkInputs(ctx: TestContext, net: Network): Promise<TestVerdict> {
   const [layers, x, y] = wireArgs(net, true);
   const report = InputReportSchema.safeParse(await ctx.probe('inputsUnchanged', layers, x, y));
-  if (!report.success) throw new Error(`grader bug: the inputsUnchanged probe reported ${report.error.message}`);
+  if (!report.success) throw new MalformedReportError('inputsUnchanged', report.error.message);
   const { changes, checked } = report.data;
   if (changes.length === 0) {
     const given = [...(layers as Array<{ W: PlainTensor; b: PlainTensor }>).flatMap((l) => [l.W, l.b]), x as PlainTensor, y as PlainTensor];

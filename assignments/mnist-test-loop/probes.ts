@@ -40,14 +40,30 @@ function batchesOf(tf: typeof tfType, d: EvalData): Iterable<{ x: tfType.Tensor4
 export const probes = defineProbes({
   /**
    * Calls evaluate(model, data) and reports what it returned, how many tensors it left
-   * behind (the data's own tensors are freed by the iterable), and, when asked, the model
-   * afterwards (its weights are compared with the ones sent).
+   * behind (the data's own tensors are freed by the iterable), and how far each weight of the
+   * model moved (read from the backend, with the model's own methods left out of it).
    */
-  evaluate: async (ctx, model, data, returnModel) => {
+  evaluate: async (ctx, model, data) => {
     const { tf } = ctx;
     const variables = () => Object.keys((tf.engine() as unknown as { state: { registeredVariables: object } }).state.registeredVariables).length;
     const meter = tensorMeter(ctx);
     const variablesBefore = variables();
+    // The model's weights as the backend holds them, and where the model keeps them, read
+    // before and after with the trusted reader (never the model's own save or getWeights,
+    // which a submission can replace).
+    const own = (o: object, key: string): unknown => Object.getOwnPropertyDescriptor(o, key)?.value;
+    const layerVars = ((model as { weights?: unknown[] }).weights ?? []).slice() as object[];
+    const watched = layerVars.map((lv) => {
+      const val = own(lv, 'val');
+      return { lv, val, name: String(own(lv, 'originalName') ?? own(lv, 'name') ?? '?'), before: typeof val === 'object' && val !== null ? ctx.trusted.values(val) : null };
+    });
+    const holders: Array<{ layer: object; key: string; lv: object }> = [];
+    for (const layer of ((model as { layers?: unknown[] }).layers ?? []).slice() as object[]) {
+      for (const key of Object.keys(layer)) {
+        const v = own(layer, key);
+        if (typeof v === 'object' && v !== null && layerVars.includes(v)) holders.push({ layer, key, lv: v });
+      }
+    }
     // What went through the model's first weight (trusted: the engine's kernel door), so that
     // a call that never ran the model earns no credit for leaving it alone.
     const first = (model as { weights?: Array<{ val?: unknown }> }).weights?.[0]?.val;
@@ -63,8 +79,17 @@ export const probes = defineProbes({
     const leakedVariables = variables() - variablesBefore;
     const compiled = (model as { optimizer?: unknown } | null)?.optimizer != null;
     const batches = Math.ceil((data as EvalData).count / (data as EvalData).batchSize);
+    // The largest change of each weight (null: the model holds it no more, or it is gone).
+    const weightChanges = watched.map(({ lv, val, name, before }) => {
+      const after = own(lv, 'val') === val && val !== null && typeof val === 'object' ? ctx.trusted.values(val) : null;
+      if (before === null || after === null || after.length !== before.length) return { name, worst: null };
+      let worst = 0;
+      for (let k = 0; k < before.length; k++) worst = Math.max(worst, Math.abs(after[k] - before[k]));
+      return { name, worst };
+    });
+    const weightsSwapped = holders.some(({ layer, key, lv }) => own(layer, key) !== lv);
     // In images: the elements that met the first weight, over one image's pixels.
     const imagesThroughModel = use === undefined ? 0 : use.elements / ((data as EvalData).rows * (data as EvalData).cols);
-    return { result, leaked, leakedVariables, compiled, batches, imagesThroughModel, ...(returnModel === true ? { model } : {}) };
+    return { result, leaked, leakedVariables, compiled, batches, imagesThroughModel, weightChanges, weightsSwapped };
   },
 });

@@ -20,14 +20,14 @@ import { count, NOUNS } from '../../grader/util/plural';
 import { hasMismatchPicture, mismatchFigure, type TensorMismatchFigure } from '../../grader/compare/mismatch-figure';
 import { formatNumber } from '../../grader/compare/format';
 import { loadMnist, sliceDataset, subset, type Dataset } from '../../grader/data';
-import { isWireModel, modelToWire, type WireModel } from '../../grader/runner/wire';
-import { loadStudentModel } from '../mnist-mlp/student-models';
+import { modelToWire, type WireModel } from '../../grader/runner/wire';
 import { defineAssignment, type Lang, type TestContext, type TestVerdict, say, type LocalizedText as Text } from '../../grader/spec/assignment-spec';
 import type * as Reference from '../../reference/mnist-test-loop';
 // Type-only: never loaded here, but it puts probes.ts in the build, which the runner loads.
 import type { EvalData, probes } from './probes';
 import { lectureMlp } from './lecture-mlp';
 import { trainedLectureWeights } from './trusted-training';
+import { MalformedReportError } from '../../grader/runner/runner-errors';
 
 type ProbeName = keyof typeof probes;
 const EVALUATE: ProbeName = 'evaluate';
@@ -244,7 +244,8 @@ const ReportSchema = z.object({
   compiled: z.boolean().optional(),
   batches: z.number().optional(),
   imagesThroughModel: z.number().optional(),
-  model: z.unknown().optional(),
+  weightChanges: z.array(z.object({ name: z.string().max(200), worst: z.number().nullable() })).max(100),
+  weightsSwapped: z.boolean(),
 });
 
 interface Case {
@@ -263,17 +264,17 @@ function field(value: unknown, key: string): unknown {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>)[key] : undefined;
 }
 
-async function runCase(ctx: TestContext, c: Case, returnModel: boolean): Promise<{ report: z.infer<typeof ReportSchema>; model: TrustedModel }> {
+async function runCase(ctx: TestContext, c: Case): Promise<{ report: z.infer<typeof ReportSchema>; model: TrustedModel }> {
   const trusted = await trustedModel(c.kind);
-  const raw = await ctx.probe(EVALUATE, trusted.wire, c.data, returnModel);
+  const raw = await ctx.probe(EVALUATE, trusted.wire, c.data);
   const parsed = ReportSchema.safeParse(raw);
-  if (!parsed.success) throw new Error(`the evaluate probe sent a malformed report: ${parsed.error.message}`);
+  if (!parsed.success) throw new MalformedReportError('evaluate', parsed.error.message);
   return { report: parsed.data, model: trusted };
 }
 
 /** Compares loss and accuracy with the reference; names a recognised mistake. */
 async function checkValues(ctx: TestContext, c: Case): Promise<TestVerdict> {
-  const { report, model } = await runCase(ctx, c, false);
+  const { report, model } = await runCase(ctx, c);
   const exp = expectation(ctx, model.model, c.data);
   const label = callText(ctx, c);
   const problems: string[] = [];
@@ -359,32 +360,30 @@ function uncreditedMetrics(ctx: TestContext, c: Case, report: z.infer<typeof Rep
 }
 
 async function checkWeights(ctx: TestContext, c: Case): Promise<TestVerdict> {
-  const { report, model } = await runCase(ctx, c, true);
+  const { report, model } = await runCase(ctx, c);
   const idle = uncreditedMetrics(ctx, c, report, { en: "'The model's weights do not change'", ru: '«Веса модели не меняются»' });
   if (idle !== undefined) return { passed: false, output: idle };
-  if (!isWireModel(report.model)) throw new Error('the evaluate probe did not send the model back');
-  const after = await loadStudentModel(report.model, 'the model after evaluate');
-  try {
-    const weights = after.getWeights();
-    const names = model.model.weights.map((w) => w.name);
-    for (let i = 0; i < model.weights.length; i++) {
-      const now = weights[i]?.dataSync() as Float32Array | undefined;
-      const before = model.weights[i];
-      if (now === undefined || now.length !== before.length) throw new Error(`the model came back with other weights (${weights.length} tensors)`);
-      let worst = 0;
-      for (let k = 0; k < before.length; k++) worst = Math.max(worst, Math.abs(now[k] - before[k]));
-      if (worst > 0) {
-        return {
-          passed: false,
-          output: say(ctx.lang, {
-            en: `After ${callText(ctx, c)} the weight ${names[i]} has changed (by up to ${formatNumber(worst)}): the test loop must not train. Use model.predict(x) (or model.apply(x)) for the outputs; no optimizer, no model.fit, no minimize in evaluate.`,
-            ru: `После ${callText(ctx, c)} вес ${names[i]} изменился (до ${formatNumber(worst)}): цикл тестирования не должен обучать. Получайте выходы через model.predict(x) (или model.apply(x)); никаких оптимизаторов, model.fit и minimize в evaluate.`,
-          }),
-        };
-      }
-    }
-  } finally {
-    after.dispose();
+  const sent = model.model.weights.length;
+  if (report.weightChanges.length !== sent) throw new MalformedReportError('evaluate', `${report.weightChanges.length} weights measured, ${sent} sent`);
+  const gone = report.weightChanges.find((w) => w.worst === null);
+  if (gone !== undefined || report.weightsSwapped) {
+    return {
+      passed: false,
+      output: say(ctx.lang, {
+        en: `After ${callText(ctx, c)} the model no longer holds the weights it was given${gone !== undefined ? ` (${gone.name} was replaced or disposed)` : ' (a layer holds other weight variables)'}: the test loop must leave the model as it is.`,
+        ru: `После ${callText(ctx, c)} модель больше не держит данные ей веса${gone !== undefined ? ` (${gone.name} заменён или освобождён)` : ' (слой держит другие переменные весов)'}: цикл тестирования должен оставить модель как есть.`,
+      }),
+    };
+  }
+  const moved = report.weightChanges.find((w) => (w.worst ?? 0) > 0);
+  if (moved !== undefined) {
+    return {
+      passed: false,
+      output: say(ctx.lang, {
+        en: `After ${callText(ctx, c)} the weight ${moved.name} has changed (by up to ${formatNumber(moved.worst ?? 0)}): the test loop must not train. Use model.predict(x) (or model.apply(x)) for the outputs; no optimizer, no model.fit, no minimize in evaluate.`,
+        ru: `После ${callText(ctx, c)} вес ${moved.name} изменился (до ${formatNumber(moved.worst ?? 0)}): цикл тестирования не должен обучать. Получайте выходы через model.predict(x) (или model.apply(x)); никаких оптимизаторов, model.fit и minimize в evaluate.`,
+      }),
+    };
   }
   return {
     passed: true,
@@ -393,7 +392,7 @@ async function checkWeights(ctx: TestContext, c: Case): Promise<TestVerdict> {
 }
 
 async function checkLeaks(ctx: TestContext, c: Case): Promise<TestVerdict> {
-  const { report } = await runCase(ctx, c, false);
+  const { report } = await runCase(ctx, c);
   const idle = uncreditedMetrics(ctx, c, report, { en: "'No tensors leak'", ru: '«Тензоры не утекают»' });
   if (idle !== undefined) return { passed: false, output: idle };
   if (report.leaked > 0) {

@@ -148,9 +148,25 @@ function watchTensors(read: (t: unknown) => number[] | null, call: InputChange['
   };
 }
 
+/**
+ * The options object's own properties, compared one by one (keys, data values, accessors):
+ * never through JSON.stringify, which a submission steers with a toJSON or getters of its own.
+ */
 function watchOptions(call: InputChange['call'], options: Record<string, unknown>): () => InputChange[] {
-  const copy = JSON.stringify(options);
-  return () => (JSON.stringify(options) === copy ? [] : [{ call, input: 'options', how: 'changed' }]);
+  const describe = (o: object) => {
+    const out = new Map<string | symbol, unknown>();
+    for (const key of Reflect.ownKeys(o)) {
+      const d = Object.getOwnPropertyDescriptor(o, key);
+      out.set(key, d === undefined ? undefined : 'value' in d ? d.value : d.get);
+    }
+    return out;
+  };
+  const before = describe(options);
+  return () => {
+    const after = describe(options);
+    const same = after.size === before.size && [...before].every(([key, value]) => after.has(key) && Object.is(after.get(key), value));
+    return same ? [] : [{ call, input: 'options', how: 'changed' }];
+  };
 }
 
 export const probes = defineProbes({

@@ -20,6 +20,7 @@ import type { SeededRandom } from '../../grader/util/rng';
 import { buildLoss, MAX_PATH_POINTS, recordingLoss, type PathPoint, type Problem, type probes } from './probes';
 import { QUADRATIC_OPTIONS, ROSENBROCK_OPTIONS, quadratic, rosenbrock } from './problems';
 import { minimizeWith, stepWith, WRONG_RULES, type UpdateRule, type VelocityStart, type WrongRule } from './variants';
+import { MalformedReportError } from '../../grader/runner/runner-errors';
 
 type ProbeName = keyof typeof probes;
 const probe = (ctx: TestContext, name: ProbeName, ...args: unknown[]) => ctx.probe(name, ...args);
@@ -334,7 +335,7 @@ async function checkMinimize(ctx: TestContext, problem: Problem, init: Plain, op
   const view = planeOf(problem, init);
   const expected = minimizeTraced(reference(ctx).minimize, problem, init, options, view !== undefined);
   const raw = MinimizeReportSchema.safeParse(await probe(ctx, 'minimizeOn', problem, init, options, view !== undefined));
-  if (!raw.success) throw new Error(`grader bug: the minimizeOn probe reported ${raw.error.message}`);
+  if (!raw.success) throw new MalformedReportError('minimizeOn', raw.error.message);
   const actual = raw.data.result;
   const label = `minimize(${what}, {lr: ${options.lr}, momentum: ${options.momentum}, steps: ${options.steps}})`;
   const figures =
@@ -359,7 +360,7 @@ async function minimizeOptions(ctx: TestContext): Promise<TestVerdict> {
   let lrIgnored: { lr: number; used: number } | undefined;
   for (const options of OPTION_RUNS) {
     const raw = MinimizeReportSchema.safeParse(await probe(ctx, 'minimizeOn', problem, init, options, false));
-    if (!raw.success) throw new Error(`grader bug: the minimizeOn probe reported ${raw.error.message}`);
+    if (!raw.success) throw new MalformedReportError('minimizeOn', raw.error.message);
     const actual = raw.data.result;
     const expected = minimizeResult(ref.minimize, problem, init, options);
     const label = `minimize(quadratic, {lr: ${options.lr}, momentum: ${options.momentum}, steps: ${options.steps}})`;
@@ -729,7 +730,7 @@ export const spec = defineAssignment({
         const { problem, init } = quadratic(ctx.rng);
         const minimizeOptions = { lr: 0.01, momentum: 0.9, steps: 3 };
         const report = InputChangesSchema.safeParse(await probe(ctx, 'inputsUnchanged', c.params, c.velocities, c.grads, c.options, problem, init, minimizeOptions));
-        if (!report.success) throw new Error(`grader bug: the inputsUnchanged probe reported ${report.error.message}`);
+        if (!report.success) throw new MalformedReportError('inputsUnchanged', report.error.message);
         const { changes, results, zeroSteps } = report.data;
         if (changes.length === 0) {
           const OWN: Text = {
@@ -810,7 +811,7 @@ export const spec = defineAssignment({
       run: async (ctx) => {
         const { problem, init } = quadratic(ctx.rng);
         const report = LeakReportSchema.safeParse(await probe(ctx, 'leakCheck', problem, init, { lr: 0.01, momentum: 0.9, steps: STEPS_LEAK }));
-        if (!report.success) throw new Error(`grader bug: the leakCheck probe reported ${report.error.message}`);
+        if (!report.success) throw new MalformedReportError('leakCheck', report.error.message);
         const { leaked } = report.data;
         if (leaked <= 0) {
           const options = { lr: 0.01, momentum: 0.9, steps: STEPS_LEAK };

@@ -7,7 +7,7 @@
  */
 import type { BundleSourceMap } from '../compile/source-map';
 import type { Lang } from '../spec/assignment-spec';
-import { RunnerKilledError, RunnerTimeoutError, StudentCodeError, type RunnerFailure } from '../runner/runner-errors';
+import { MalformedReportError, RunnerKilledError, RunnerTimeoutError, StudentCodeError, type RunnerFailure } from '../runner/runner-errors';
 import { framesText, positionText, studentFrames } from './student-stack';
 
 export interface FailureContext {
@@ -134,6 +134,11 @@ export function explainFailure(err: RunnerFailure, lang: Lang, context: FailureC
     }
     const who = fn !== undefined ? `${fn}()` : err.where;
     return (ru ? `${who}: процесс остановлен: ${err.reason}` : `${who}: the runner process was stopped: ${err.reason}`) + tail;
+  }
+  if (err instanceof MalformedReportError) {
+    return ru
+      ? `Проверка «${err.probe}» не смогла прочитать то, что измеряла (${err.detail.slice(0, 300)}). Так бывает, когда решение меняет объекты, которые читает проверка (методы тензоров, save модели, toJSON объекта): оставьте их как есть.${testLine}`
+      : `The '${err.probe}' check could not read what it measured (${err.detail.slice(0, 300)}). This happens when a submission changes objects the check reads (a tensor's methods, a model's save, an object's toJSON): leave them as they are.${testLine}`;
   }
   return err.message;
 }

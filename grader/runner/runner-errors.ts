@@ -5,7 +5,7 @@
  */
 import type { ErrorInfo } from './protocol';
 
-export type RunnerFailureStatus = 'error' | 'timeout' | 'killed';
+export type RunnerFailureStatus = 'error' | 'timeout' | 'killed' | 'failed';
 
 export abstract class RunnerFailure extends Error {
   abstract readonly status: RunnerFailureStatus;
@@ -46,5 +46,23 @@ export class RunnerKilledError extends RunnerFailure {
   ) {
     super(`${where}: the runner process was stopped: ${reason}`);
     this.name = 'RunnerKilledError';
+  }
+}
+
+/**
+ * What a probe measured came back in a shape the check cannot read. Probes are the grader's
+ * own code, but they run beside the submission, which can change what they read (a tensor's
+ * methods, a model's save, an object's toJSON): such a report is the submission's doing, not
+ * the grader's, so the test fails (never an "internal grader error", which would be graded
+ * again in a fresh process and stored as the grader's fault).
+ */
+export class MalformedReportError extends RunnerFailure {
+  readonly status = 'failed' as const;
+  constructor(
+    readonly probe: string,
+    readonly detail: string,
+  ) {
+    super(`the '${probe}' check could not read what it measured (${detail})`);
+    this.name = 'MalformedReportError';
   }
 }

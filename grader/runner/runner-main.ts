@@ -121,6 +121,11 @@ function disableAutograd(message: string): void {
   };
   proto.gradients = refuse;
   engine.gradients = refuse;
+  // TF.js's own derivative of every op (tf.getGradient('Sigmoid').gradFunc, …): walking them
+  // by hand is autograd too. Nothing in a runner without autograd needs them.
+  const globals = (globalThis as { _tfGlobals?: unknown })._tfGlobals;
+  const registry = globals instanceof Map ? (globals.get('gradRegistry') as unknown) : undefined;
+  if (registry instanceof Map) registry.clear();
 }
 
 /** The only module a submission may require. */

@@ -28,6 +28,9 @@
  *   hook's own count, not engine.state.gradientDepth) and the layer's output is on the tape
  *   path to the value being differentiated: calling the wrapper with made-up inputs whose
  *   output the loss does not use reports nothing.
+ * - The tape: `isTapeOn` answers true only inside that gradients() door, so a submission
+ *   cannot record and walk the engine's tape by itself (no autograd that the watch misses;
+ *   none at all where autograd is forbidden).
  * - What a tensor was used with: `watchKernelUse` counts, for every kernel the engine runs
  *   with the watched tensor's data among its inputs (whatever op, layer or style led there),
  *   the elements of its largest other input: how much data went through a model's first weights.
@@ -364,6 +367,23 @@ export function captureTrustedTf(tf: typeof tfType): TrustedTf {
   // Autograd.
   let watch: { calls: number; replace: boolean; replaced: Array<{ dataId: object; values: Float32Array }>; random: () => number } | null = null;
   const gradients = engine.gradients as Fn;
+  // The tape records only inside gradients(): a submission that starts the engine's tape
+  // itself (startTape, or gradientDepth set by hand) and walks the recorded nodes' gradient
+  // closures would have autograd without passing this door (and with autograd forbidden,
+  // none at all). isTapeOn is what every kernel run asks before it records a node.
+  let insideGradients = 0;
+  const isTapeOn = engine.isTapeOn as Fn;
+  lockValue(engine, 'isTapeOn', function (this: unknown) {
+    return insideGradients > 0 && apply(isTapeOn, this, []) === true;
+  });
+  const runGradients = (self: unknown, args: unknown[]): { grads?: unknown } => {
+    insideGradients++;
+    try {
+      return apply(gradients, self, args) as { grads?: unknown };
+    } finally {
+      insideGradients--;
+    }
+  };
   lockValue(engine, 'gradients', function (this: unknown, ...args: unknown[]) {
     let out: { grads?: unknown };
     if (feedWatches > 0 && typeof args[0] === 'function') {
@@ -376,12 +396,12 @@ export function captureTrustedTf(tf: typeof tfType): TrustedTf {
       };
       arrayPush(feedFrames, frame);
       try {
-        out = apply(gradients, this, args) as { grads?: unknown };
+        out = runGradients(this, args);
       } finally {
         arrayPop(feedFrames);
       }
     } else {
-      out = apply(gradients, this, args) as { grads?: unknown };
+      out = runGradients(this, args);
     }
     const w = watch;
     if (w === null) return out;
