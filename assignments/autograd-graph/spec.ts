@@ -18,6 +18,7 @@ import { MISTAKES, type Mistake, type Text } from './mistakes';
 // Type-only: never loaded here, but it puts probes.ts in the build, which the runner loads.
 import type { probes } from './probes';
 import { MalformedReportError } from '../../grader/runner/runner-errors';
+import { autogradAudit, findings, inputsAudit } from '../../grader/spec/audit-findings';
 
 type ProbeName = keyof typeof probes;
 const COUNT_AUTOGRAD_CALLS: ProbeName = 'countAutogradCalls';
@@ -290,6 +291,8 @@ export const spec = defineAssignment({
       },
     },
   ],
+  // Every call of f and gradF, whichever test made it (a submission can tell its tests apart).
+  audit: (log, lang) => findings(autogradAudit(log, 'gradF', 'gradF uses autograd', lang), inputsAudit(log, ['f', 'gradF'], 'inputs are left alone', lang)),
   tests: [
     {
       name: "f at the lecture's point x = 11",

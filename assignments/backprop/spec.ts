@@ -32,6 +32,7 @@ import {
   type PlainGradients,
 } from './network';
 import { MalformedReportError } from '../../grader/runner/runner-errors';
+import { findings, inputsAudit } from '../../grader/spec/audit-findings';
 
 function reference(ctx: TestContext): typeof Reference {
   const { forward, backward } = ctx.reference;
@@ -509,6 +510,8 @@ export const spec = defineAssignment({
       ru: 'автоматическое дифференцирование в этом задании отключено: используйте четыре уравнения обратного распространения',
     },
   },
+  // Every call of forward and backward, whichever test made it.
+  audit: (log, lang) => findings(inputsAudit(log, ['forward', 'backward'], 'inputs are left alone', lang)),
   tests: [
     {
       name: 'forward: zs and activations of a 3-4-2 network',

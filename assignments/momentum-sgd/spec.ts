@@ -21,6 +21,7 @@ import { buildLoss, MAX_PATH_POINTS, recordingLoss, type PathPoint, type Problem
 import { QUADRATIC_OPTIONS, ROSENBROCK_OPTIONS, quadratic, rosenbrock } from './problems';
 import { minimizeWith, stepWith, WRONG_RULES, type UpdateRule, type VelocityStart, type WrongRule } from './variants';
 import { MalformedReportError } from '../../grader/runner/runner-errors';
+import { findings, inputsAudit, leakAudit } from '../../grader/spec/audit-findings';
 
 type ProbeName = keyof typeof probes;
 const probe = (ctx: TestContext, name: ProbeName, ...args: unknown[]) => ctx.probe(name, ...args);
@@ -647,6 +648,9 @@ export const spec = defineAssignment({
       },
     },
   ],
+  // Every call of momentumStep and minimize, whichever test made it.
+  audit: (log, lang) =>
+    findings(inputsAudit(log, ['momentumStep', 'minimize'], 'inputs are left unchanged', lang), leakAudit(log, 'minimize', 'no tensor leaked over 1,000 steps', lang)),
   tests: [
     {
       name: "one step matches the lecture's update",

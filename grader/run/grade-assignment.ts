@@ -16,13 +16,14 @@ import type { GradeResult, TestResult } from '../results/result-schema';
 import { RunnerClient, type RunnerOptions } from '../runner/runner-client';
 import { RunnerFailure, RunnerTimeoutError, StudentCodeError } from '../runner/runner-errors';
 import { defaultSandbox } from '../sandbox/default-sandbox';
-import type { Lang, TestContext, TestSpec } from '../spec/assignment-spec';
+import type { AuditFinding, Lang, TestContext, TestSpec } from '../spec/assignment-spec';
 import { loadReference, type LoadedAssignment } from '../spec/discover';
 import { initBackend, type BackendName } from '../tensors';
 import { SeededRandom } from '../util/rng';
 import { GRADER_VERSION } from '../version';
 import { explainFailure } from './failure-messages';
 import { testSeed } from './test-seed';
+import { mergeAudit, type CallAuditLog } from '../runner/call-audit';
 
 export type GradeEvent =
   | { type: 'compiled'; assignment: string; ok: boolean }
@@ -147,7 +148,10 @@ export async function gradeAssignment(options: GradeOptions): Promise<GradeResul
     const shared = new Map<string, Promise<unknown>>();
     let state: RunnerState = { kind: 'none' };
     const printed: string[] = [];
+    // What every call of every export did, over all the runners of this grading.
+    const auditLog: CallAuditLog = new Map();
     const retire = (client: RunnerClient) => {
+      mergeAudit(auditLog, [...client.audit.values()]);
       peakMemoryKb = Math.max(peakMemoryKb, client.peakResidentKb);
       client.kill();
       const text = client.printed();
@@ -191,7 +195,12 @@ export async function gradeAssignment(options: GradeOptions): Promise<GradeResul
     }
     // `state` is reassigned inside getRunner; read it through its declared type.
     const last = state as RunnerState;
-    if (last.kind === 'alive') retire(last.client);
+    if (last.kind === 'alive') {
+      // A last look at the arguments of earlier direct calls (changed after they returned?).
+      if (spec.audit !== undefined && last.client.alive) await last.client.call('audit', 'audit', [], AUDIT_CALL_MS).catch(() => undefined);
+      retire(last.client);
+    }
+    if (spec.audit !== undefined && !graderBroke) applyAudit(results, spec.audit(auditLog, lang));
 
     async function runOne(test: TestSpec, limitMs: number): Promise<TestResult> {
       const testStarted = Date.now();
@@ -265,6 +274,21 @@ export async function gradeAssignment(options: GradeOptions): Promise<GradeResul
   } finally {
     early?.then((client) => client.kill(), () => undefined);
     fs.rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+/** The audit's last call: it only reads memory, so a few seconds is plenty (a hang is the runner's). */
+const AUDIT_CALL_MS = 30_000;
+
+/** A test whose property some call broke loses its points, saying which call and what it did. */
+function applyAudit(results: TestResult[], findings: readonly AuditFinding[]): void {
+  for (const f of findings) {
+    const r = results.find((x) => x.name === f.test);
+    if (r === undefined || r.status !== 'passed') continue;
+    r.status = 'failed';
+    r.score = 0;
+    r.output = f.output;
+    delete r.details;
   }
 }
 

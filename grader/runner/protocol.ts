@@ -7,6 +7,7 @@
  * message that does not parse is treated as a crash of the runner, never as data.
  */
 import { z } from 'zod';
+import { AuditMessageSchema } from './call-audit';
 
 export const ErrorInfoSchema = z.object({
   name: z.string().max(200),
@@ -58,7 +59,10 @@ export type ParentMessage =
       setup: RunnerSetup;
       limits: ReplyLimits;
     }
-  | { type: 'call'; id: number; target: 'export' | 'probe'; name: string; args: unknown[] };
+  | { type: 'call'; id: number; target: CallTarget; name: string; args: unknown[] };
+
+/** A student export, a probe, or 'audit': nothing but the audit of earlier calls (call-audit.ts). */
+export type CallTarget = 'export' | 'probe' | 'audit';
 
 export const RunnerMessageSchema = z.union([
   z.object({
@@ -70,6 +74,7 @@ export const RunnerMessageSchema = z.union([
   z.object({ type: z.literal('result'), id: z.number().int(), ok: z.literal(true), value: z.unknown() }),
   z.object({ type: z.literal('result'), id: z.number().int(), ok: z.literal(false), error: ErrorInfoSchema }),
   z.object({ type: z.literal('progress'), id: z.number().int(), data: z.unknown() }),
+  AuditMessageSchema,
   /** The call `id` entered the student's export `export` (sent when it changes). */
   z.object({ type: z.literal('entered'), id: z.number().int(), export: z.string().max(200) }),
 ]);

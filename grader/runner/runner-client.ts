@@ -13,9 +13,10 @@ import { ChannelViolation, FRAME_HEADER_BYTES, FrameReader, FrameSealer, newChan
 import { CodecError, decodeFrameValue, encodeFrameValue } from './frame-codec';
 import { FIRST_EXTRA_FD, IPC_FD, type Launcher, type LaunchPlan, type LaunchRequest } from './launch';
 import { canWatchProcessTree, treeResidentKb } from './process-tree';
-import { DEFAULT_REPLY_LIMITS, RunnerMessageSchema, type ParentMessage, type ReplyLimits, type RunnerSetup } from './protocol';
+import { DEFAULT_REPLY_LIMITS, RunnerMessageSchema, type CallTarget, type ParentMessage, type ReplyLimits, type RunnerSetup } from './protocol';
 import { RunnerKilledError, RunnerTimeoutError, StudentCodeError, type RunnerFailure } from './runner-errors';
 import { countEn } from '../util/plural';
+import { mergeAudit, type CallAuditLog } from './call-audit';
 
 export const RUNNER_MAIN = path.join(DIST_ROOT, 'grader', 'runner', 'runner-main.js');
 
@@ -95,6 +96,9 @@ export class RunnerClient {
   exports: string[] = [];
   /** The highest resident memory of the runner's tree seen by the watch, KiB. */
   peakResidentKb = 0;
+  /** What the calls of student exports did, over every call of this runner (call-audit.ts). */
+  readonly audit: CallAuditLog = new Map();
+  private readonly audited = new Set<number>();
 
   private constructor(
     private readonly child: ChildProcess,
@@ -366,6 +370,13 @@ export class RunnerClient {
         if (waiter !== undefined) waiter.entered = msg.export;
         return;
       }
+      case 'audit':
+        // Only for a call still waiting (at most one audit per call: a flood changes nothing).
+        if (this.pending.has(msg.id) && !this.audited.has(msg.id)) {
+          this.audited.add(msg.id);
+          mergeAudit(this.audit, msg.exports);
+        }
+        return;
       case 'result': {
         const waiter = this.pending.get(msg.id);
         if (waiter === undefined) return; // a late or forged reply: ignored
@@ -382,8 +393,8 @@ export class RunnerClient {
    * Calls a student export or a probe. Rejects with StudentCodeError, RunnerTimeoutError or
    * RunnerKilledError; after the latter two the runner is gone.
    */
-  call(target: 'export' | 'probe', name: string, args: unknown[], timeoutMs: number, where?: string): Promise<unknown> {
-    const label = where ?? (target === 'export' ? `${name}()` : `the test harness for ${name}`);
+  call(target: CallTarget, name: string, args: unknown[], timeoutMs: number, where?: string): Promise<unknown> {
+    const label = where ?? (target === 'export' ? `${name}()` : target === 'audit' ? 'the audit of earlier calls' : `the test harness for ${name}`);
     if (this.dead !== undefined) return Promise.reject(this.dead);
     const id = this.nextId++;
     return new Promise<unknown>((resolve, reject) => {

@@ -10,13 +10,17 @@ import { initBackend, isBackendName } from '../tensors';
 import { closeNodeIpc, hardenProcess, lockExit, mutableConsole } from './harden';
 import { DEFAULT_REPLY_LIMITS, type ErrorInfo, type ParentMessage, type ReplyLimits, type RunnerSetup } from './protocol';
 import { openRunnerEnd } from './runner-channel';
-import { exportThatThrew, exportsReturningUndefined, onExportEntered, resetCallRecord, watchedExport, watchedExports } from './watch-exports';
+import { CallAuditor } from './call-audit';
+import { auditCalls, exportThatThrew, exportsReturningUndefined, onExportEntered, resetCallRecord, takeLastSnapshot, watchedExport, watchedExports } from './watch-exports';
 import { decodeValue, encodeValue } from './wire';
 import type { ProbeContext, ProbeFunction, TrustedTf } from '../spec/probe';
 import { captureTrustedTf } from './trusted-tf';
 
 const exit = process.exit.bind(process);
 const now = Date.now;
+/** A turn of the event loop, captured before any submission loads (which may replace the global). */
+const laterImmediate = setImmediate;
+const nextTurn = () => new Promise<void>((resolve) => laterImmediate(resolve));
 lockExit();
 mutableConsole();
 closeNodeIpc();
@@ -87,6 +91,7 @@ let studentView: Record<string, unknown> = {};
 let probes: Record<string, ProbeFunction> = {};
 /** Measurements captured before the submission loads (trusted-tf.ts); probes read them. */
 let trusted: TrustedTf | undefined;
+let auditor: CallAuditor | undefined;
 
 /** What was thrown, as plain strings; never throws itself (a thrown value may be hostile). */
 function errorInfo(err: unknown): ErrorInfo {
@@ -158,6 +163,8 @@ async function handleInit(msg: Extract<ParentMessage, { type: 'init' }>): Promis
   const code = fs.readFileSync(msg.bundlePath, 'utf8');
   // Last step before student code: everything the runner itself needs is loaded.
   trusted = captureTrustedTf(tf);
+  auditor = new CallAuditor(trusted, (v) => v instanceof tf.Tensor);
+  auditCalls(auditor);
   hardenProcess();
   try {
     studentExports = loadSubmission(code);
@@ -192,15 +199,28 @@ async function handleCall(msg: Extract<ParentMessage, { type: 'call' }>): Promis
     lastEntered = name;
     send({ type: 'entered', id: currentCall, export: name.slice(0, 200) });
   });
+  // Arguments of earlier direct calls, checked again: changed after their call had returned?
+  auditor?.recheck();
   try {
     const args = (await decodeValue(msg.args)) as unknown[];
     let value: unknown;
-    if (msg.target === 'export') {
+    if (msg.target === 'audit') {
+      value = null;
+    } else if (msg.target === 'export') {
       const fn = studentExports[msg.name];
       if (typeof fn !== 'function') {
         throw new TypeError(`solution.ts does not export a function named '${msg.name}'`);
       }
       value = await (watchedExport(msg.name, fn) as (...a: unknown[]) => unknown)(...args);
+      // The arguments are the runner's own: a change made a turn later (a microtask, a
+      // timer of 0) is the export's, and so is one seen at any later call.
+      const snap = takeLastSnapshot();
+      if (snap !== undefined && auditor !== undefined) {
+        await nextTurn();
+        await nextTurn();
+        auditor.keep(snap);
+        auditor.recheck();
+      }
     } else {
       const probe = probes[msg.name];
       if (probe === undefined) throw new Error(`grader bug: no probe named '${msg.name}'`);
@@ -212,10 +232,19 @@ async function handleCall(msg: Extract<ParentMessage, { type: 'call' }>): Promis
       };
       value = await probe(ctx, ...args);
     }
-    sendResult(msg.id, await encodeValue(value));
+    const encoded = await encodeValue(value);
+    sendAudit(msg.id);
+    sendResult(msg.id, encoded);
   } catch (err) {
+    sendAudit(msg.id);
     send({ type: 'result', id: msg.id, ok: false, error: errorInfo(err) });
   }
+}
+
+/** What the calls of student exports did during this runner call (before its result). */
+function sendAudit(id: number): void {
+  const exports = auditor?.take() ?? [];
+  if (exports.length > 0) send({ type: 'audit', id, exports: exports.slice(0, 100) });
 }
 
 // A student promise that rejects without a handler must not pass silently, nor kill the

@@ -372,12 +372,14 @@ export function captureTrustedTf(tf: typeof tfType): TrustedTf {
   // closures would have autograd without passing this door (and with autograd forbidden,
   // none at all). isTapeOn is what every kernel run asks before it records a node.
   let insideGradients = 0;
+  let gradientCalls = 0;
   const isTapeOn = engine.isTapeOn as Fn;
   lockValue(engine, 'isTapeOn', function (this: unknown) {
     return insideGradients > 0 && apply(isTapeOn, this, []) === true;
   });
   const runGradients = (self: unknown, args: unknown[]): { grads?: unknown } => {
     insideGradients++;
+    gradientCalls++;
     try {
       return apply(gradients, self, args) as { grads?: unknown };
     } finally {
@@ -466,6 +468,7 @@ export function captureTrustedTf(tf: typeof tfType): TrustedTf {
       };
     },
     liveTensors: () => setSize(liveTensors),
+    gradientCalls: () => gradientCalls,
     liveBuffers: () => ({ count: buffers.count, bytes: buffers.bytes, measured: countsBuffers }),
     watchAutograd: (replace: boolean, seed: number): AutogradWatch => {
       let state = seed >>> 0 || 1;

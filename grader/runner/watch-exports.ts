@@ -10,9 +10,14 @@
  * starter whose function has no body yet returns undefined, and the probe then fails on it
  * with a TypeError that names nothing of the student's.
  *
+ * Every call from outside also goes through the auditor (grader/runner/call-audit.ts), which
+ * measures it with the trusted meters.
+ *
  * Runs inside the untrusted runner; a student can confuse it (throw the same object from two
  * exports), which only changes the wording of their own report.
  */
+
+import type { CallAuditor, Snapshot } from './call-audit';
 
 /** Thrown objects → the export they first left. */
 const thrownBy = new WeakMap<object, string>();
@@ -24,6 +29,22 @@ const undefinedReturns = new Set<string>();
 const proxies = new WeakMap<object, unknown>();
 /** Told each time an export is entered (the runner tells the grader, for timeouts). */
 let enterHook: ((name: string) => void) | undefined;
+/** Measures each call of an export (grader/runner/call-audit.ts); set by the runner. */
+let auditor: CallAuditor | undefined;
+/** The snapshot of the direct call that ended last (the runner keeps it for a later check). */
+let lastSnapshot: Snapshot | undefined;
+
+/** Sets the auditor every call of an export goes through. */
+export function auditCalls(a: CallAuditor | undefined): void {
+  auditor = a;
+}
+
+/** The snapshot of the last audited call that ended, taken once. */
+export function takeLastSnapshot(): Snapshot | undefined {
+  const s = lastSnapshot;
+  lastSnapshot = undefined;
+  return s;
+}
 
 /** Sets what is told when an export is entered (one hook; the runner's). */
 export function onExportEntered(hook: ((name: string) => void) | undefined): void {
@@ -71,32 +92,50 @@ function kindOf(value: unknown): string {
   }
 }
 
-/** Runs a call of export `name`, tagging what it throws and watching what it returns. */
-function watch(name: string, run: () => unknown): unknown {
+/**
+ * Runs a call of export `name`, tagging what it throws and watching what it returns; with
+ * `args`, a call from outside the module, measured by the auditor until it settles.
+ */
+function watch(name: string, run: () => unknown, args?: readonly unknown[]): unknown {
   try {
     enterHook?.(name);
   } catch {
     /* the hook only informs */
   }
+  const end = args !== undefined ? auditor?.begin(name, args) : undefined;
+  const finish = (outcome: { result?: unknown; threw: boolean; iterator: boolean }) => {
+    if (end !== undefined) lastSnapshot = end(outcome);
+  };
   let result: unknown;
   try {
     result = run();
   } catch (err) {
+    finish({ threw: true, iterator: false });
     tag(err, name);
     throw err;
   }
   if (result === undefined) {
+    finish({ result, threw: false, iterator: false });
     undefinedReturns.add(name);
     return result;
   }
   if (result instanceof Promise) {
-    return result.then(undefined, (err: unknown) => {
-      tag(err, name);
-      throw err;
-    });
+    return result.then(
+      (value: unknown) => {
+        finish({ result: value, threw: false, iterator: false });
+        return value;
+      },
+      (err: unknown) => {
+        finish({ threw: true, iterator: false });
+        tag(err, name);
+        throw err;
+      },
+    );
   }
   const kind = kindOf(result);
-  if (kind === '[object Generator]' || kind === '[object AsyncGenerator]') return watchIterator(name, result as object);
+  const iterator = kind === '[object Generator]' || kind === '[object AsyncGenerator]';
+  finish({ result, threw: false, iterator });
+  if (iterator) return watchIterator(name, result as object);
   return result;
 }
 
@@ -120,10 +159,10 @@ export function watchedExport(name: string, value: unknown): unknown {
   if (known !== undefined) return known;
   const proxy: unknown = new Proxy(value, {
     apply(target, thisArg, args) {
-      return watch(name, () => Reflect.apply(target, thisArg, args));
+      return watch(name, () => Reflect.apply(target, thisArg, args), args);
     },
     construct(target, args, newTarget) {
-      return watch(name, () => Reflect.construct(target, args, newTarget === proxy ? target : newTarget)) as object;
+      return watch(name, () => Reflect.construct(target, args, newTarget === proxy ? target : newTarget), args) as object;
     },
   });
   proxies.set(value, proxy);

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import type { SeededRandom } from '../util/rng';
+import type { CallAuditLog } from '../runner/call-audit';
 
 export type Visibility = 'visible' | 'hidden';
 export type Lang = 'en' | 'ru';
@@ -118,6 +119,18 @@ export interface AssignmentSpec {
   /** What the statement requires; required for the course's assignments (see Requirement). */
   requirements?: Requirement[];
   tests: TestSpec[];
+  /**
+   * After the tests: what every call of every export did, whichever test made it
+   * (grader/runner/call-audit.ts). Returns the tests whose points some call takes back, each
+   * with what the student reads: a property that held while its own test watched but not in
+   * another test's calls did not hold.
+   */
+  audit?: (log: CallAuditLog, lang: Lang) => AuditFinding[];
+}
+
+export interface AuditFinding {
+  test: string;
+  output: string;
 }
 
 const TestSpecSchema = z.object({
@@ -154,6 +167,7 @@ export const AssignmentSpecSchema = z
     runner: z.object({ disableAutograd: z.object({ en: z.string(), ru: z.string() }).optional() }).optional(),
     requirements: z.array(RequirementSchema).optional(),
     tests: z.array(TestSpecSchema).min(1),
+    audit: z.function().optional(),
   })
   .superRefine((spec, ctx) => {
     const seen = new Set<string>();

@@ -23,6 +23,8 @@ export interface ProbeContext {
 export interface TrustedTf {
   /** Tensors the engine tracks and has not been asked to dispose. */
   liveTensors(): number;
+  /** How many times the engine's gradients() has run since the runner started. */
+  gradientCalls(): number;
   /** Tensor buffers the backend holds (wasm: malloc'd, cpu: stored); `measured` false on a backend without such a ledger. */
   liveBuffers(): { count: number; bytes: number; measured: boolean };
   /**

@@ -1,0 +1,64 @@
+/**
+ * The usual audits of a spec (grader/runner/call-audit.ts measures every call of every
+ * export, whichever test made it): a property that held while its own test watched must hold
+ * in every other call too. Each helper returns the finding that takes the test's points back,
+ * or nothing.
+ */
+import type { CallAuditLog } from '../runner/call-audit';
+import type { AuditFinding, Lang } from './assignment-spec';
+
+const say = (lang: Lang, t: { en: string; ru: string }) => (lang === 'ru' ? t.ru : t.en);
+
+const WATCHED = {
+  en: 'The grader measures every call of your functions, not only the calls of the test that checks a property',
+  ru: 'Проверка измеряет каждый вызов ваших функций, а не только вызовы теста, который проверяет свойство',
+};
+
+/** Inputs changed or disposed by any call of `names` (as it returned, or later). */
+export function inputsAudit(log: CallAuditLog, names: readonly string[], test: string, lang: Lang): AuditFinding | undefined {
+  const notes: string[] = [];
+  for (const name of names) {
+    const e = log.get(name);
+    if (e === undefined) continue;
+    notes.push(...e.changed, ...e.changedLater.map((n) => `${n} ${say(lang, { en: '(after the call had returned)', ru: '(уже после возврата из вызова)' })}`));
+  }
+  if (notes.length === 0) return undefined;
+  return {
+    test,
+    output: say(lang, {
+      en: `${WATCHED.en}: some calls changed what they were given. The caller still owns its inputs: leave them as they were, also after returning (no in-place changes, no dispose of an input, no changes to arrays or options).\n${notes.slice(0, 5).map((n) => `  ${n}`).join('\n')}`,
+      ru: `${WATCHED.ru}: некоторые вызовы изменили то, что им передали. Входные данные принадлежат вызывающему: оставляйте их как есть, и после возврата тоже (без изменений на месте, без dispose входа, без изменений массивов и параметров).\n${notes.slice(0, 5).map((n) => `  ${n}`).join('\n')}`,
+    }),
+  };
+}
+
+/** Calls of `name` that returned without the engine's gradients() having run. */
+export function autogradAudit(log: CallAuditLog, name: string, test: string, lang: Lang): AuditFinding | undefined {
+  const e = log.get(name);
+  if (e === undefined || e.withoutAutograd === 0) return undefined;
+  return {
+    test,
+    output: say(lang, {
+      en: `${WATCHED.en}: ${e.withoutAutograd} of the ${e.calls} calls of ${name} returned without autograd running (no tf.grad, tf.grads, tf.valueAndGrads or tf.variableGrads during the call). Compute the gradients with autograd in every call.`,
+      ru: `${WATCHED.ru}: ${e.withoutAutograd} из ${e.calls} вызовов ${name} вернули ответ без автоматического дифференцирования (во время вызова не работали tf.grad, tf.grads, tf.valueAndGrads или tf.variableGrads). Вычисляйте градиенты автоматическим дифференцированием в каждом вызове.`,
+    }),
+  };
+}
+
+/** Calls of `name` that left tensors alive beyond those they returned. */
+export function leakAudit(log: CallAuditLog, name: string, test: string, lang: Lang): AuditFinding | undefined {
+  const e = log.get(name);
+  if (e === undefined || e.maxLeaked <= 0) return undefined;
+  return {
+    test,
+    output: say(lang, {
+      en: `${WATCHED.en}: a call of ${name} left ${e.maxLeaked} tensor(s) alive beyond those it returned. Free what you make (tf.tidy, or dispose) in every call.`,
+      ru: `${WATCHED.ru}: вызов ${name} оставил живыми ${e.maxLeaked} тензор(ов) сверх возвращённых. Освобождайте созданное (tf.tidy или dispose) в каждом вызове.`,
+    }),
+  };
+}
+
+/** The findings that apply. */
+export function findings(...xs: Array<AuditFinding | undefined>): AuditFinding[] {
+  return xs.filter((x): x is AuditFinding => x !== undefined);
+}
