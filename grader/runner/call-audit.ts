@@ -194,14 +194,14 @@ export class CallAuditor {
     if (this.depth > 0) return undefined;
     this.depth++;
     const gradients = this.trusted.gradientCalls();
-    const live = this.trusted.liveTensors();
+    const mark = this.trusted.tensorMark();
     const snap = this.snapshot(name, args);
     return ({ result, threw, iterator }) => {
       this.depth--;
       const e = this.entry(name);
       e.calls++;
       if (!threw && this.trusted.gradientCalls() === gradients) e.withoutAutograd++;
-      if (!threw && !iterator) e.maxLeaked = Math.max(e.maxLeaked, this.trusted.liveTensors() - live - this.liveTensorsIn(result));
+      if (!threw && !iterator) e.maxLeaked = Math.max(e.maxLeaked, this.trusted.aliveSince(mark) - this.liveTensorsIn(result));
       snap.reported = this.changes(snap);
       addNotes(e.changed, snap.reported);
       return snap;

@@ -46,7 +46,6 @@ const uncurry =
   (self: unknown, ...args: A): R =>
     Reflect.apply(f, self, args);
 const setAdd = uncurry(Set.prototype.add);
-const setDelete = uncurry(Set.prototype.delete);
 const setHas = uncurry(Set.prototype.has);
 const mapGet = uncurry(Map.prototype.get);
 const mapSet = uncurry(Map.prototype.set);
@@ -61,7 +60,8 @@ const arrayFrom = Array.from as (values: ArrayLike<number>) => number[];
 const arrayPush = uncurry(Array.prototype.push as (this: unknown[], ...items: unknown[]) => number);
 const weakMapGet = uncurry(WeakMap.prototype.get as (this: WeakMap<object, unknown>, key: object) => unknown);
 const arrayPop = uncurry(Array.prototype.pop as (this: unknown[]) => unknown);
-const setSize = uncurry(Object.getOwnPropertyDescriptor(Set.prototype, 'size')?.get as (this: Set<unknown>) => number);
+const mapSize = uncurry(Object.getOwnPropertyDescriptor(Map.prototype, 'size')?.get as (this: Map<unknown, unknown>) => number);
+const mapValues = uncurry(Map.prototype.values as (this: Map<unknown, number>) => IterableIterator<number>);
 
 function lockValue(target: object, name: string, value: unknown): void {
   defineProperty(target, name, { value, writable: false, configurable: false, enumerable: false });
@@ -204,17 +204,20 @@ export function captureTrustedTf(tf: typeof tfType): TrustedTf {
   if (backend === null) throw new Error('grader bug: trusted TF.js captured before the backend is up');
 
   // Tensors, as the engine tracks and disposes them.
-  const liveTensors = new Set<object>();
+  // Each live tensor with its birth number: what a call left alive is counted by birth, so
+  // disposing older tensors (someone else's) cannot offset a leak.
+  const liveTensors = new Map<object, number>();
+  let born = 0;
   const track = engine.trackTensor as Fn;
   const dispose = engine.disposeTensor as Fn;
   lockValue(engine, 'trackTensor', function (this: unknown, tensor: object, on: unknown) {
     const out = apply(track, this, [tensor, on]);
-    setAdd(liveTensors, tensor);
+    if (mapGet(liveTensors, tensor) === undefined) mapSet(liveTensors, tensor, ++born);
     return out;
   });
   lockValue(engine, 'disposeTensor', function (this: unknown, tensor: object) {
     const out = apply(dispose, this, [tensor]);
-    setDelete(liveTensors, tensor);
+    mapDelete(liveTensors, tensor);
     return out;
   });
 
@@ -467,7 +470,13 @@ export function captureTrustedTf(tf: typeof tfType): TrustedTf {
         },
       };
     },
-    liveTensors: () => setSize(liveTensors),
+    liveTensors: () => mapSize(liveTensors),
+    tensorMark: () => born,
+    aliveSince: (mark: number) => {
+      let n = 0;
+      for (const b of mapValues(liveTensors)) if (b > mark) n++;
+      return n;
+    },
     gradientCalls: () => gradientCalls,
     liveBuffers: () => ({ count: buffers.count, bytes: buffers.bytes, measured: countsBuffers }),
     watchAutograd: (replace: boolean, seed: number): AutogradWatch => {

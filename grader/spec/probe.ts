@@ -23,6 +23,9 @@ export interface ProbeContext {
 export interface TrustedTf {
   /** Tensors the engine tracks and has not been asked to dispose. */
   liveTensors(): number;
+  /** A mark in the engine's tensor births: `aliveSince(mark)` counts the tensors born after it and still alive. */
+  tensorMark(): number;
+  aliveSince(mark: number): number;
   /** How many times the engine's gradients() has run since the runner started. */
   gradientCalls(): number;
   /** Tensor buffers the backend holds (wasm: malloc'd, cpu: stored); `measured` false on a backend without such a ledger. */
@@ -65,16 +68,18 @@ export interface AutogradWatch {
 }
 
 /**
- * A live-tensor count that a leak cannot hide from: `start` + the larger of the growth in
- * tracked tensors and the growth in backend buffers since the meter was made. A submission
- * that hides tensors from the engine's bookkeeping still holds their buffers.
+ * A live-tensor count that a leak cannot hide from: `start` + the larger of the tensors born
+ * since the meter was made and still alive, and the growth in backend buffers. A submission
+ * that hides tensors from the engine's bookkeeping still holds their buffers; one that
+ * disposes older tensors (not its own) to offset a leak does not change what was born since.
  */
 export function tensorMeter(ctx: ProbeContext): { start: number; now(): number } {
   const start = ctx.trusted.liveTensors();
+  const mark = ctx.trusted.tensorMark();
   const buffers = ctx.trusted.liveBuffers().count;
   return {
     start,
-    now: () => start + Math.max(ctx.trusted.liveTensors() - start, ctx.trusted.liveBuffers().count - buffers),
+    now: () => start + Math.max(ctx.trusted.aliveSince(mark), ctx.trusted.liveBuffers().count - buffers),
   };
 }
 

@@ -47,6 +47,7 @@ const FORGERIES: Forgery[] = [
   { fixture: 'options-tojson-momentum-sgd', assignment: 'momentum-sgd', does: "counts down the caller's options.steps and hides it with a toJSON", mustFail: ['inputs are left unchanged'], atMost: 9 },
   { fixture: 'tape-autograd-backprop', assignment: 'backprop', does: "backward by walking the engine's tape, where autograd is forbidden", mustFail: ['backward: dW and db', 'backward: hidden-layer deltas'], atMost: 3 },
   { fixture: 'patched-model-save-mnist-test-loop', assignment: 'mnist-test-loop', does: "trains the model on the test batches and gives it a save that writes the old weights", mustFail: ["the model's weights do not change"], atMost: 8.5 },
+  { fixture: 'offset-leak-mnist-test-loop', assignment: 'mnist-test-loop', does: "leaks logits and disposes the models of earlier calls to offset the count", mustFail: ['no tensors leak'], atMost: 8.5 },
   { fixture: 'grader-error-via-save-mnist-test-loop', assignment: 'mnist-test-loop', does: 'a correct test loop whose model save writes another model (once made the grader report an internal error)', mustFail: [], atMost: 10 },
 ];
 
