@@ -132,7 +132,13 @@ export class GradingService extends EventEmitter {
     if (options.log !== undefined) this.on('event', options.log);
     this.grader = new GradeChildPool({
       env: gradingEnv({
-        secretVariables: [this.config.secrets.webhookSecret.source, this.config.secrets.instructorToken.source, this.config.secrets.hiddenInputs.source],
+        secretVariables: [
+          this.config.secrets.webhookSecret.source,
+          this.config.secrets.instructorToken.source,
+          this.config.secrets.hiddenInputs.source,
+          // The git host's token: student code never sees it.
+          ...(this.config.commitStatus !== undefined ? [this.config.commitStatus.token.source] : []),
+        ],
         ...(this.config.datasetDir !== undefined ? { datasetDir: this.config.datasetDir } : {}),
       }),
       maxIdle: this.config.concurrency,
