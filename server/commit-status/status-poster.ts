@@ -11,6 +11,7 @@
 import { EventEmitter } from 'node:events';
 import type { CommitStatusConfig } from '../../grader/config/course-config-schema';
 import { backoffMs } from '../../grader/queue/backoff';
+import { formatDuration } from '../../grader/queue/service-log';
 import { PROVIDER_STATES, statusRequest, type CommitStatus, type StatusRequest } from './status-requests';
 
 export interface PosterTimes {
@@ -129,7 +130,7 @@ export class StatusPoster extends EventEmitter {
       }
       if (slot.next !== undefined) return this.superseded(status);
       const inMs = backoffMs(attempt, { baseMs: this.times.baseMs, maxMs: this.times.maxMs });
-      this.log(`commit status ${status.phase} for ${where}: ${outcome.error}; trying again in ${(inMs / 1000).toFixed(1)} s`);
+      this.log(`commit status ${status.phase} for ${where}: ${outcome.error}; trying again in ${formatDuration(inMs)}`);
       this.emitDelivery({ type: 'retry', status, attempt, error: outcome.error, inMs });
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, inMs);
