@@ -25,6 +25,16 @@ export interface CommitStatusesOptions {
 
 type Moment = 'queued' | 'running' | 'stored' | 'failed';
 
+/** The service's events that change what a job's status says. */
+const MOMENT_OF: Readonly<Partial<Record<ServiceEvent['type'], Moment>>> = Object.freeze({
+  prepared: 'queued',
+  'regrade-queued': 'queued',
+  started: 'running',
+  stored: 'stored',
+  // Failed for good (a retry is 'job-retry', and the next start says "being graded").
+  'job-failed': 'failed',
+});
+
 export class CommitStatuses {
   readonly poster: StatusPoster;
   private readonly config: CourseConfig;
@@ -58,25 +68,10 @@ export class CommitStatuses {
   }
 
   private handle(event: ServiceEvent): void {
-    switch (event.type) {
-      case 'prepared':
-        for (const jobId of event.jobs) this.postFor(jobId, 'queued');
-        return;
-      case 'regrade-queued':
-        this.postFor(event.jobId, 'queued');
-        return;
-      case 'started':
-        this.postFor(event.jobId, 'running');
-        return;
-      case 'stored':
-        this.postFor(event.jobId, 'stored');
-        return;
-      case 'job-failed':
-        this.postFor(event.jobId, 'failed');
-        return;
-      default:
-        return;
-    }
+    const moment = MOMENT_OF[event.type];
+    if (moment === undefined) return;
+    const jobs = event.type === 'prepared' ? event.jobs : 'jobId' in event ? [event.jobId] : [];
+    for (const jobId of jobs) this.postFor(jobId, moment);
   }
 
   private textFor(jobId: number, moment: Moment): StatusText | undefined {

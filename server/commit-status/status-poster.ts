@@ -37,13 +37,14 @@ interface Slot {
   running: boolean;
   /** What the host last accepted here (a repeat is not sent again). */
   lastPosted?: string;
+  lastPhase?: CommitStatus['phase'];
   /** Ends a backoff early: a newer status came, or the poster closes. */
   wake?: () => void;
 }
 
 type Attempt = { ok: true; httpStatus: number } | { ok: false; retry: boolean; error: string };
 
-const FINAL = new Set(['success', 'failure', 'error']);
+const FINAL: ReadonlySet<CommitStatus['phase']> = new Set(['success', 'failure', 'error']);
 
 function keyOf(s: CommitStatus): string {
   return `${s.repoPath}@${s.sha}#${s.context}`;
@@ -100,14 +101,17 @@ export class StatusPoster extends EventEmitter {
         slot.next = undefined;
         const fingerprint = `${PROVIDER_STATES[this.config.provider][status.phase]}\n${status.description}\n${status.targetUrl}`;
         if (fingerprint === slot.lastPosted) continue;
-        if (await this.deliver(status, slot)) slot.lastPosted = fingerprint;
+        if (await this.deliver(status, slot)) {
+          slot.lastPosted = fingerprint;
+          slot.lastPhase = status.phase;
+        }
       }
     } catch (err) {
       this.log(`commit status: ${err instanceof Error ? err.message : String(err)}`);
     } finally {
       slot.running = false;
       // A slot at rest on a final status is forgotten (the map does not grow with every commit).
-      if (slot.next === undefined && (slot.lastPosted === undefined || FINAL.has(slot.lastPosted.split('\n')[0]))) this.slots.delete(key);
+      if (slot.next === undefined && (slot.lastPhase === undefined || FINAL.has(slot.lastPhase))) this.slots.delete(key);
       if (this.idle()) this.emit('idle');
     }
   }

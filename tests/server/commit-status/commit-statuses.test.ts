@@ -90,6 +90,26 @@ describe('commit statuses for gradings', () => {
     }
   });
 
+  it('a regrade posts pending again, then its result', async () => {
+    const emil = new StudentRepo(root, 'emil');
+    const e = emil.commit({ 'demo-add/solution.ts': demoSolution('correct') });
+    emil.push();
+    const { statusHost, service, store } = await start('gitlab', [emil]);
+    service.receivePush({ studentId: 'emil', commit: e, branch: 'main', source: 'manual' });
+    await statusHost.waitForStatus((s) => s.state !== 'pending' && s.state !== 'running', 'the first result');
+    const [row] = store.listResults();
+    const before = statusHost.received.length;
+    expect(service.regradeJob(row.job_id, 'a test')).toBe('queued');
+    await statusHost.waitForStatus((s) => statusHost.received.indexOf(s) > before && s.state !== 'pending' && s.state !== 'running', 'the regrade result');
+    expect(statusHost.problems).toEqual([]);
+    const again = statusHost.received.slice(before);
+    // "queued for grading", unless the job started before that was sent (the newest status wins).
+    expect(again[0]).toMatchObject({ state: expect.stringMatching(/^(pending|running)$/), repoPath: 'remotes/emil' });
+    expect(again.slice(0, -1).every((s) => s.state === 'pending' || s.state === 'running')).toBe(true);
+    expect(again.at(-1)?.state).toBe(statusHost.received[before - 1].state);
+    expect(again.at(-1)?.targetUrl).toBe(statusHost.received[0].targetUrl);
+  });
+
   it('a host that is down changes nothing that is stored; the failures are logged', async () => {
     const dora = new StudentRepo(root, 'dora');
     const d = dora.commit({ 'demo-add/solution.ts': demoSolution('correct') });
