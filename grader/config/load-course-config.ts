@@ -316,6 +316,12 @@ export function loadCourseConfig(file: string, options: LoadCourseConfigOptions 
   return resolveCourseConfig(value, file, options);
 }
 
+/** The environment variables that hold this course's secrets: kept from every process that runs student code. */
+export function secretEnvNames(config: CourseConfig): string[] {
+  const s = config.secrets;
+  return [s.webhookSecret.source, s.instructorToken.source, s.hiddenInputs.source, ...(config.commitStatus !== undefined ? [config.commitStatus.token.source] : [])];
+}
+
 export function findStudent(config: CourseConfig, id: string) {
   return config.roster.find((s) => s.id === id);
 }

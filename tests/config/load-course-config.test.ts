@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CourseConfigError, loadCourseConfig, resolveCourseConfig } from '../../grader/config/load-course-config';
+import { CourseConfigError, loadCourseConfig, resolveCourseConfig, secretEnvNames } from '../../grader/config/load-course-config';
+import { gradingEnv } from '../../grader/queue/grade-child';
 import { FIXTURES_ROOT, SECRET_ENV, tempDir } from '../repo/git-helpers';
 
 const YAML = `
@@ -175,6 +176,14 @@ catalogueRoot: ${FIXTURES_ROOT}
       expect(config.publicUrl).toBe('https://grader.example.org');
       expect(config.roster.map((s) => s.hostRepoPath)).toEqual(['NN2/Alice', 'course/2025/bob']);
       expect(JSON.stringify(config)).not.toContain('ghp_test-token');
+      // Grading processes (which run student code) never get the token.
+      expect(secretEnvNames(config)).toContain('TEST_STATUS_TOKEN');
+      process.env.TEST_STATUS_TOKEN = 'ghp_test-token';
+      try {
+        expect(gradingEnv({ secretVariables: secretEnvNames(config) }).TEST_STATUS_TOKEN).toBeUndefined();
+      } finally {
+        delete process.env.TEST_STATUS_TOKEN;
+      }
       const gitea = resolveCourseConfig(
         { ...hosted(), commitStatus: { provider: 'gitea', apiUrl: 'https://git.example.org/', tokenEnv: 'TEST_STATUS_TOKEN', context: 'grader' } },
         path.join(dir, 'c.yaml'),
