@@ -21,9 +21,11 @@ export interface PosterTimes {
   maxMs: number;
   /** One request's limit. */
   timeoutMs: number;
+  /** Requests open at once (a class regraded at once must not flood the host's API). */
+  concurrency: number;
 }
 
-export const DEFAULT_POSTER_TIMES: Readonly<PosterTimes> = Object.freeze({ attempts: 5, baseMs: 2_000, maxMs: 60_000, timeoutMs: 15_000 });
+export const DEFAULT_POSTER_TIMES: Readonly<PosterTimes> = Object.freeze({ attempts: 5, baseMs: 2_000, maxMs: 60_000, timeoutMs: 15_000, concurrency: 4 });
 
 /** What happened to one status (tests and the log follow these). */
 export type DeliveryEvent =
@@ -54,6 +56,9 @@ export class StatusPoster extends EventEmitter {
   private readonly times: PosterTimes;
   private readonly slots = new Map<string, Slot>();
   private readonly inFlight = new Set<AbortController>();
+  /** Requests waiting for one of the `concurrency` places. */
+  private readonly waiting: Array<() => void> = [];
+  private active = 0;
   private closed = false;
 
   constructor(
@@ -87,6 +92,22 @@ export class StatusPoster extends EventEmitter {
     this.closed = true;
     for (const slot of this.slots.values()) slot.wake?.();
     for (const controller of this.inFlight) controller.abort();
+    for (const go of this.waiting.splice(0)) go();
+  }
+
+  private async acquire(): Promise<void> {
+    if (this.active < this.times.concurrency) {
+      this.active += 1;
+      return;
+    }
+    // The place is handed over by release(), still counted.
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next !== undefined) next();
+    else this.active -= 1;
   }
 
   private emitDelivery(event: DeliveryEvent): void {
@@ -155,6 +176,16 @@ export class StatusPoster extends EventEmitter {
   }
 
   private async attempt(request: StatusRequest): Promise<Attempt> {
+    await this.acquire();
+    try {
+      if (this.closed) return { ok: false, retry: false, error: 'closed' };
+      return await this.send(request);
+    } finally {
+      this.release();
+    }
+  }
+
+  private async send(request: StatusRequest): Promise<Attempt> {
     const controller = new AbortController();
     this.inFlight.add(controller);
     const timer = setTimeout(() => controller.abort(new Error(`no answer within ${this.times.timeoutMs} ms`)), this.times.timeoutMs);

@@ -23,8 +23,11 @@ export interface ReceivedStatus {
   at: number;
 }
 
-/** What to do with the next request: answer normally, fail with a status, or never answer. */
-export type Behaviour = 'ok' | 'hang' | number;
+/** What to do with the next request: answer normally (at once or after a while), fail with a status, or never answer. */
+export type Behaviour = 'ok' | 'slow' | 'hang' | number;
+
+/** How long a 'slow' answer takes. */
+const SLOW_MS = 150;
 
 const ALLOWED_STATES: Record<CommitStatusProvider, readonly string[]> = {
   github: ['error', 'failure', 'pending', 'success'],
@@ -53,6 +56,9 @@ export class FakeStatusHost extends EventEmitter {
   readonly problems: string[] = [];
   /** Every request, accepted or not, with the behaviour it met. */
   requests = 0;
+  /** The most requests open at once. */
+  maxOpen = 0;
+  private open = 0;
   private readonly plan: Behaviour[] = [];
   private readonly held = new Set<http.ServerResponse>();
   private server: http.Server | undefined;
@@ -124,6 +130,11 @@ export class FakeStatusHost extends EventEmitter {
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
+    this.open += 1;
+    this.maxOpen = Math.max(this.maxOpen, this.open);
+    res.once('close', () => {
+      this.open -= 1;
+    });
     req.on('end', () => {
       this.requests += 1;
       const behaviour = this.plan.shift() ?? this.fallback;
@@ -136,7 +147,9 @@ export class FakeStatusHost extends EventEmitter {
         res.writeHead(behaviour, { 'Content-Type': 'application/json' }).end(JSON.stringify({ message: `planned ${behaviour}` }));
         return;
       }
-      this.check(req, Buffer.concat(chunks).toString('utf8'), res);
+      const text = Buffer.concat(chunks).toString('utf8');
+      if (behaviour === 'slow') setTimeout(() => this.check(req, text, res), SLOW_MS);
+      else this.check(req, text, res);
     });
   }
 

@@ -5,7 +5,7 @@
  */
 import type { CommitStatusConfig, CommitStatusProvider } from '../../../grader/config/course-config-schema';
 import { Secret } from '../../../grader/config/secret';
-import { StatusPoster, type DeliveryEvent } from '../../../server/commit-status/status-poster';
+import { StatusPoster, type DeliveryEvent, type PosterTimes } from '../../../server/commit-status/status-poster';
 import type { CommitStatus, StatusPhase } from '../../../server/commit-status/status-requests';
 import { FakeStatusHost } from './fake-status-host';
 
@@ -25,7 +25,7 @@ describe('StatusPoster', () => {
     await Promise.all(hosts.splice(0).map((h) => h.close()));
   });
 
-  async function setUp(provider: CommitStatusProvider, times: Partial<{ attempts: number; baseMs: number; maxMs: number; timeoutMs: number }> = {}) {
+  async function setUp(provider: CommitStatusProvider, times: Partial<PosterTimes> = {}) {
     const host = await new FakeStatusHost(provider, TOKEN).start();
     hosts.push(host);
     const config: CommitStatusConfig = { provider, apiUrl: host.url, token: new Secret(TOKEN, 'TEST_STATUS_TOKEN'), context: 'nn2-grader' };
@@ -137,6 +137,17 @@ describe('StatusPoster', () => {
     poster.post(status('running', 'being graded'));
     await settled(poster);
     expect(host.received.map((s) => s.description)).toEqual(['the success status', 'being graded']);
+  });
+
+  it('keeps at most `concurrency` requests open: a class regraded at once does not flood the host', async () => {
+    const { host, poster } = await setUp('github', { concurrency: 2 });
+    host.fallback = 'slow';
+    const shas = Array.from({ length: 6 }, (_, i) => String(i).repeat(40));
+    for (const sha of shas) poster.post({ ...status('success'), sha });
+    await settled(poster);
+    expect(host.problems).toEqual([]);
+    expect(new Set(host.received.map((s) => s.sha))).toEqual(new Set(shas));
+    expect(host.maxOpen).toBe(2);
   });
 
   it('close drops what waits and aborts what is in flight', async () => {
