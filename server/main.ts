@@ -12,6 +12,7 @@ import { resolveSandbox } from '../grader/sandbox/resolve-sandbox';
 import { openDatabase } from '../grader/store/database';
 import { GradeStore } from '../grader/store/grade-store';
 import { createApp } from './app';
+import { CommitStatuses } from './commit-status/commit-statuses';
 
 export interface ServeOptions {
   configFile: string;
@@ -30,6 +31,8 @@ export interface RunningServer {
   url: string;
   port: number;
   service: GradingService;
+  /** Present when the course posts commit statuses. */
+  statuses?: CommitStatuses;
   close(): Promise<void>;
 }
 
@@ -44,6 +47,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const mode: ExecutionMode =
     options.redisUrl !== undefined ? { kind: 'redis', url: options.redisUrl, ...(options.redisPrefix !== undefined ? { prefix: options.redisPrefix } : {}) } : { kind: 'local' };
   const service = new GradingService({ config, store, mode, insecureNoSandbox: options.insecureNoSandbox ?? false, log: (e) => log(formatServiceEvent(e)) });
+  // Before start: work picked up again after a restart gets its statuses too.
+  const statuses = config.commitStatus !== undefined ? new CommitStatuses({ config, service, log }).start() : undefined;
   await service.start();
 
   let poller: Poller | undefined;
@@ -69,21 +74,24 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     // A port in use: stop what was started, so the process can exit with the error.
     await poller?.stop();
     await service.stop();
+    statuses?.stop();
     db.close();
     throw err;
   }
   const { port } = server.address() as AddressInfo;
   const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
-  log(`course ${config.course}: ${config.roster.length} students, ${config.assignments.filter((a) => a.enabled).length} assignments; ${mode.kind === 'redis' ? `grading through Redis ${mode.url}` : `grading here, ${config.concurrency} at once, sandbox ${sandbox.mode}`}; listening on ${url}`);
+  log(`course ${config.course}: ${config.roster.length} students, ${config.assignments.filter((a) => a.enabled).length} assignments; ${mode.kind === 'redis' ? `grading through Redis ${mode.url}` : `grading here, ${config.concurrency} at once, sandbox ${sandbox.mode}`}${config.commitStatus !== undefined ? `; commit statuses to ${config.commitStatus.provider} at ${config.commitStatus.apiUrl}` : ''}; listening on ${url}`);
 
   return {
     url,
     port,
     service,
+    ...(statuses !== undefined ? { statuses } : {}),
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await poller?.stop();
       await service.stop();
+      statuses?.stop();
       db.close();
     },
   };

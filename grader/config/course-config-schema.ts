@@ -103,6 +103,43 @@ export const LimitsEntrySchema = z
   })
   .strict();
 
+/** The git hosts whose commit status API the server posts results to. */
+export const COMMIT_STATUS_PROVIDERS = ['github', 'gitlab', 'gitea', 'forgejo'] as const;
+export type CommitStatusProvider = (typeof COMMIT_STATUS_PROVIDERS)[number];
+
+const HttpUrlSchema = z
+  .string()
+  .url('an http(s) URL')
+  .regex(/^https?:\/\/[^\s?#]+$/i, 'an http(s) URL without query or fragment');
+
+/** The documented API root each hosted service has; self-hosted ones give `apiUrl`. */
+export const DEFAULT_API_URLS: Readonly<Partial<Record<CommitStatusProvider, string>>> = Object.freeze({
+  github: 'https://api.github.com',
+  gitlab: 'https://gitlab.com',
+});
+
+export const CommitStatusEntrySchema = z
+  .object({
+    provider: z.enum(COMMIT_STATUS_PROVIDERS),
+    /**
+     * Where the API lives: https://api.github.com (GitHub Enterprise: https://host/api/v3);
+     * for GitLab, Gitea and Forgejo the instance's root (https://gitlab.example.org), to which
+     * /api/v4/... or /api/v1/... is appended. Required for Gitea and Forgejo.
+     */
+    apiUrl: HttpUrlSchema.optional(),
+    /** The environment variable holding the access token (never the token itself). */
+    tokenEnv: z.string().regex(ENV_NAME, 'the name of an environment variable'),
+    /** The label the host shows; each assignment posts `<context>/<assignment-id>`. */
+    context: z
+      .string()
+      .min(1)
+      .max(100)
+      .regex(/^[^\x00-\x1f\x7f]+$/, 'printable text')
+      .default('nn2-grader'),
+  })
+  .strict();
+export type CommitStatusEntry = z.infer<typeof CommitStatusEntrySchema>;
+
 export const CourseFileSchema = z
   .object({
     course: z.string().regex(ID, 'a course id: letters, digits, . _ -'),
@@ -126,6 +163,10 @@ export const CourseFileSchema = z
     /** The language of the graders' messages in reports (the pages' own text follows the reader). */
     language: z.enum(['en', 'ru']).default('en'),
     limits: LimitsEntrySchema.default({}),
+    /** The server's address as students reach it (links in commit statuses). */
+    publicUrl: HttpUrlSchema.optional(),
+    /** Post each grading's visible score to the student's commit on the git host. */
+    commitStatus: CommitStatusEntrySchema.optional(),
   })
   .strict();
 export type CourseFile = z.infer<typeof CourseFileSchema>;
@@ -156,7 +197,18 @@ export interface StudentConfig {
   readonly repo: string;
   /** The identity webhooks are matched by (see repo-url.ts). */
   readonly repoKey: string;
+  /** The repository's path on its git host (owner/name); undefined for a local path. */
+  readonly hostRepoPath?: string;
   readonly branch: string;
+}
+
+/** Where and how results are posted as commit statuses (see server/commit-status/). */
+export interface CommitStatusConfig {
+  readonly provider: CommitStatusProvider;
+  /** Without a trailing slash. */
+  readonly apiUrl: string;
+  readonly token: Secret;
+  readonly context: string;
 }
 
 export interface CourseLimits {
@@ -195,4 +247,7 @@ export interface CourseConfig {
   readonly backend?: (typeof BACKEND_NAMES)[number];
   readonly language: 'en' | 'ru';
   readonly limits: CourseLimits;
+  /** Without a trailing slash. */
+  readonly publicUrl?: string;
+  readonly commitStatus?: CommitStatusConfig;
 }

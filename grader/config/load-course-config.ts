@@ -9,8 +9,8 @@ import * as path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { ZodIssue } from 'zod';
 import { discoverAssignments } from '../spec/discover';
-import { BadRepoUrlError, fetchUrl, repoKey } from '../repo/repo-url';
-import { CourseFileSchema, type CourseConfig } from './course-config-schema';
+import { BadRepoUrlError, fetchUrl, findHostRepoPath, findRepoKey, repoKey } from '../repo/repo-url';
+import { CourseFileSchema, DEFAULT_API_URLS, type CommitStatusConfig, type CommitStatusEntry, type CourseConfig } from './course-config-schema';
 import { deriveHiddenInputsSecret } from './hidden-inputs';
 import { Secret } from './secret';
 
@@ -73,6 +73,48 @@ function stringAt(entry: unknown, key: string): string | undefined {
   return isRecord(entry) && typeof entry[key] === 'string' ? entry[key] : undefined;
 }
 
+/** An environment variable that must hold a secret: set, and (optionally) long enough. */
+function envProblem(where: string, name: string, env: NodeJS.ProcessEnv, minLength: number): string | undefined {
+  const value = env[name];
+  if (value === undefined || value.trim() === '') {
+    return `${where}: the environment variable ${name} is not set (secrets are read from the environment, never from the file)`;
+  }
+  if (value.trim().length < minLength) return `${where}: the value of ${name} is shorter than ${minLength} characters; use a long random string`;
+  return undefined;
+}
+
+/** Commit statuses: the token's variable is set, the links have a base, every repository an address on the host. */
+function commitStatusProblems(raw: Record<string, unknown>, baseDir: string, env: NodeJS.ProcessEnv): string[] {
+  const problems: string[] = [];
+  const entry = raw.commitStatus;
+  if (!isRecord(entry)) return problems;
+  if ('token' in entry) {
+    problems.push('commitStatus.token: tokens never go in the course file; put the token in an environment variable and name it with commitStatus.tokenEnv');
+  }
+  const tokenEnv = stringAt(entry, 'tokenEnv');
+  if (tokenEnv !== undefined && ENV_NAME.test(tokenEnv)) {
+    const problem = envProblem('commitStatus.tokenEnv', tokenEnv, env, 1);
+    if (problem !== undefined) problems.push(`${problem}; the server posts commit statuses with it`);
+  }
+  const provider = stringAt(entry, 'provider');
+  if (provider !== undefined && !(provider in DEFAULT_API_URLS) && stringAt(entry, 'apiUrl') === undefined) {
+    problems.push(`commitStatus.apiUrl: ${provider} has no default address; give the instance's root, e.g. https://${provider}.example.org`);
+  }
+  if (raw.publicUrl === undefined) {
+    problems.push("publicUrl: commit statuses link to the student's report; give the server's address as students reach it, e.g. https://grader.example.org");
+  }
+  if (Array.isArray(raw.roster)) {
+    raw.roster.forEach((student: unknown, i) => {
+      const repo = stringAt(student, 'repo');
+      if (repo === undefined || findRepoKey(repo) === undefined) return; // reported with the roster
+      if (findHostRepoPath(fetchUrl(repo, baseDir)) === undefined) {
+        problems.push(`roster[${i}].repo: commit statuses need the repository's owner/name on the git host, and '${repo}' shows none (a path on this machine?)`);
+      }
+    });
+  }
+  return problems;
+}
+
 /**
  * Checks across fields and against the environment. Each runs on whatever part of the raw
  * file it needs, so a problem elsewhere never hides it.
@@ -80,6 +122,7 @@ function stringAt(entry: unknown, key: string): string | undefined {
 function extraProblems(raw: unknown, baseDir: string, env: NodeJS.ProcessEnv, checkCatalogue: boolean): string[] {
   const problems: string[] = [];
   if (!isRecord(raw)) return problems;
+  problems.push(...commitStatusProblems(raw, baseDir, env));
 
   const secrets = raw.secrets;
   if (isRecord(secrets)) {
@@ -95,15 +138,13 @@ function extraProblems(raw: unknown, baseDir: string, env: NodeJS.ProcessEnv, ch
       const name = stringAt(secrets, key);
       if (name === undefined || !ENV_NAME.test(name)) continue;
       names.push(name);
-      const value = env[name];
-      if (value === undefined || value.trim() === '') {
-        problems.push(`secrets.${key}: the environment variable ${name} is not set (secrets are read from the environment, never from the file)`);
-      } else if (value.trim().length < MIN_SECRET_LENGTH) {
-        problems.push(`secrets.${key}: the value of ${name} is shorter than ${MIN_SECRET_LENGTH} characters; use a long random string`);
-      }
+      const problem = envProblem(`secrets.${key}`, name, env, MIN_SECRET_LENGTH);
+      if (problem !== undefined) problems.push(problem);
     }
+    const tokenEnv = isRecord(raw.commitStatus) ? stringAt(raw.commitStatus, 'tokenEnv') : undefined;
+    if (tokenEnv !== undefined) names.push(tokenEnv);
     if (new Set(names).size < names.length) {
-      problems.push('secrets: each secret must come from a variable of its own (webhook secret, instructor token, hidden inputs)');
+      problems.push('secrets: each secret must come from a variable of its own (webhook secret, instructor token, hidden inputs, commit status token)');
     }
   }
 
@@ -193,7 +234,20 @@ function extraProblems(raw: unknown, baseDir: string, env: NodeJS.ProcessEnv, ch
 
 /** Zod's own complaint about literal secrets is replaced by the clearer one above. */
 function keepIssue(issue: ZodIssue): boolean {
-  return !(issue.code === 'unrecognized_keys' && issue.path.join('.') === 'secrets' && issue.keys.every((k) => LITERAL_SECRET_KEYS.includes(k)));
+  if (issue.code !== 'unrecognized_keys') return true;
+  const where = issue.path.join('.');
+  if (where === 'secrets') return !issue.keys.every((k) => LITERAL_SECRET_KEYS.includes(k));
+  return !(where === 'commitStatus' && issue.keys.every((k) => k === 'token'));
+}
+
+function resolveCommitStatus(entry: CommitStatusEntry, env: NodeJS.ProcessEnv): CommitStatusConfig {
+  const apiUrl = entry.apiUrl ?? DEFAULT_API_URLS[entry.provider] ?? '';
+  return {
+    provider: entry.provider,
+    apiUrl: apiUrl.replace(/\/+$/, ''),
+    token: new Secret((env[entry.tokenEnv] ?? '').trim(), entry.tokenEnv),
+    context: entry.context,
+  };
 }
 
 function deepFreeze<T>(value: T): T {
@@ -234,7 +288,8 @@ export function resolveCourseConfig(raw: unknown, file: string, options: LoadCou
     })),
     roster: data.roster.map((s) => {
       const repo = fetchUrl(s.repo, baseDir);
-      return { id: s.id, name: s.name, repo, repoKey: repoKey(repo), branch: s.branch };
+      const hostRepoPath = findHostRepoPath(repo);
+      return { id: s.id, name: s.name, repo, repoKey: repoKey(repo), ...(hostRepoPath !== undefined ? { hostRepoPath } : {}), branch: s.branch };
     }),
     extensions: data.extensions.map((e) => ({
       studentId: e.student,
@@ -267,6 +322,8 @@ export function resolveCourseConfig(raw: unknown, file: string, options: LoadCou
       fetchAttempts: data.limits.fetchAttempts,
       jobAttempts: data.limits.jobAttempts,
     },
+    ...(data.publicUrl !== undefined ? { publicUrl: data.publicUrl.replace(/\/+$/, '') } : {}),
+    ...(data.commitStatus !== undefined ? { commitStatus: resolveCommitStatus(data.commitStatus, env) } : {}),
   };
   return deepFreeze(config);
 }
@@ -282,6 +339,12 @@ export function loadCourseConfig(file: string, options: LoadCourseConfigOptions 
   const { value, problems } = parseText(file, text);
   if (problems.length > 0) throw new CourseConfigError(file, problems);
   return resolveCourseConfig(value, file, options);
+}
+
+/** The environment variables that hold this course's secrets: kept from every process that runs student code. */
+export function secretEnvNames(config: CourseConfig): string[] {
+  const s = config.secrets;
+  return [s.webhookSecret.source, s.instructorToken.source, s.hiddenInputs.source, ...(config.commitStatus !== undefined ? [config.commitStatus.token.source] : [])];
 }
 
 export function findStudent(config: CourseConfig, id: string) {

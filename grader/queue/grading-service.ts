@@ -13,7 +13,7 @@ import { z } from 'zod';
 import type { CourseConfig } from '../config/course-config-schema';
 import { applyPenalty, lateness } from '../config/late-policy';
 import { hiddenInputsKey } from '../config/hidden-inputs';
-import { findAssignment, findStudent } from '../config/load-course-config';
+import { findAssignment, findStudent, secretEnvNames } from '../config/load-course-config';
 import { RepoCache } from '../repo/repo-cache';
 import { RepoError } from '../repo/repo-errors';
 import type { GradeStore } from '../store/grade-store';
@@ -132,7 +132,7 @@ export class GradingService extends EventEmitter {
     if (options.log !== undefined) this.on('event', options.log);
     this.grader = new GradeChildPool({
       env: gradingEnv({
-        secretVariables: [this.config.secrets.webhookSecret.source, this.config.secrets.instructorToken.source, this.config.secrets.hiddenInputs.source],
+        secretVariables: secretEnvNames(this.config),
         ...(this.config.datasetDir !== undefined ? { datasetDir: this.config.datasetDir } : {}),
       }),
       maxIdle: this.config.concurrency,

@@ -90,3 +90,24 @@ export function redactUrl(url: string): string {
     cred.includes(':') ? `${scheme}${cred.split(':')[0]}:***@` : `${scheme}***@`,
   );
 }
+
+/**
+ * The repository's path on its git host, as written (case kept, no `.git`, no credentials):
+ * `owner/name` for https://host/owner/name.git or git@host:owner/name.git, all segments for
+ * a GitLab subgroup (`group/sub/name`). Undefined for a path on this machine or what is not
+ * a repository URL; a host API needs it to address the repository.
+ */
+export function findHostRepoPath(url: string): string | undefined {
+  const key = findRepoKey(url);
+  if (key === undefined || key.startsWith('file:')) return undefined;
+  const text = url.trim();
+  let p: string;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) p = decodeURIComponent(new URL(text).pathname);
+  else {
+    const scp = SCP_LIKE.exec(text);
+    if (scp === null) return undefined;
+    p = scp[2];
+  }
+  const segments = cleanPath(p).split('/').filter((s) => s !== '');
+  return segments.length >= 2 ? segments.join('/') : undefined;
+}

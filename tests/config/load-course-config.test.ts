@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CourseConfigError, loadCourseConfig, resolveCourseConfig } from '../../grader/config/load-course-config';
+import { CourseConfigError, loadCourseConfig, resolveCourseConfig, secretEnvNames } from '../../grader/config/load-course-config';
+import { gradingEnv } from '../../grader/queue/grade-child';
 import { FIXTURES_ROOT, SECRET_ENV, tempDir } from '../repo/git-helpers';
 
 const YAML = `
@@ -155,6 +156,78 @@ catalogueRoot: ${FIXTURES_ROOT}
   it('reports YAML syntax errors with their place', () => {
     expect(() => loadCourseConfig(write('course: [unclosed\n'), { env: SECRET_ENV })).toThrow(/syntax:/);
     expect(() => loadCourseConfig(path.join(dir, 'missing.yaml'), { env: SECRET_ENV })).toThrow(/cannot read the file/);
+  });
+
+  describe('commit statuses', () => {
+    const TOKEN_ENV = { ...SECRET_ENV, TEST_STATUS_TOKEN: 'ghp_test-token' };
+    const hosted = () => ({
+      ...baseRaw(),
+      roster: [
+        { id: 'alice', name: 'Alice', repo: 'https://github.com/NN2/Alice.git' },
+        { id: 'bob', name: 'Bob', repo: 'git@gitlab.example.org:course/2025/bob.git' },
+      ],
+      publicUrl: 'https://grader.example.org/',
+    });
+
+    it('resolves the provider, its default address, the token from the environment and each repository on the host', () => {
+      const config = resolveCourseConfig({ ...hosted(), commitStatus: { provider: 'github', tokenEnv: 'TEST_STATUS_TOKEN' } }, path.join(dir, 'c.yaml'), { env: TOKEN_ENV });
+      expect(config.commitStatus).toMatchObject({ provider: 'github', apiUrl: 'https://api.github.com', context: 'nn2-grader' });
+      expect(config.commitStatus?.token.reveal()).toBe('ghp_test-token');
+      expect(config.publicUrl).toBe('https://grader.example.org');
+      expect(config.roster.map((s) => s.hostRepoPath)).toEqual(['NN2/Alice', 'course/2025/bob']);
+      expect(JSON.stringify(config)).not.toContain('ghp_test-token');
+      // Grading processes (which run student code) never get the token.
+      expect(secretEnvNames(config)).toContain('TEST_STATUS_TOKEN');
+      process.env.TEST_STATUS_TOKEN = 'ghp_test-token';
+      try {
+        expect(gradingEnv({ secretVariables: secretEnvNames(config) }).TEST_STATUS_TOKEN).toBeUndefined();
+      } finally {
+        delete process.env.TEST_STATUS_TOKEN;
+      }
+      const gitea = resolveCourseConfig(
+        { ...hosted(), commitStatus: { provider: 'gitea', apiUrl: 'https://git.example.org/', tokenEnv: 'TEST_STATUS_TOKEN', context: 'grader' } },
+        path.join(dir, 'c.yaml'),
+        { env: TOKEN_ENV },
+      );
+      expect(gitea.commitStatus).toMatchObject({ provider: 'gitea', apiUrl: 'https://git.example.org', context: 'grader' });
+    });
+
+    it('refuses to start without the token, with every other problem reported together', () => {
+      let error: unknown;
+      try {
+        resolveCourseConfig(
+          {
+            ...baseRaw(),
+            commitStatus: { provider: 'forgejo', tokenEnv: 'TEST_STATUS_TOKEN', token: 'in-the-file' },
+          },
+          path.join(dir, 'c.yaml'),
+          { env: SECRET_ENV },
+        );
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(CourseConfigError);
+      const problems = (error as CourseConfigError).problems;
+      expect(problems).toEqual(
+        expect.arrayContaining([
+          'commitStatus.tokenEnv: the environment variable TEST_STATUS_TOKEN is not set (secrets are read from the environment, never from the file); the server posts commit statuses with it',
+          'commitStatus.token: tokens never go in the course file; put the token in an environment variable and name it with commitStatus.tokenEnv',
+          "commitStatus.apiUrl: forgejo has no default address; give the instance's root, e.g. https://forgejo.example.org",
+          "publicUrl: commit statuses link to the student's report; give the server's address as students reach it, e.g. https://grader.example.org",
+          "roster[0].repo: commit statuses need the repository's owner/name on the git host, and '/tmp/s.git' shows none (a path on this machine?)",
+        ]),
+      );
+      expect(problems.join('\n')).not.toContain('unknown key');
+    });
+
+    it('needs a variable of its own for the token, and a known provider', () => {
+      expect(() =>
+        resolveCourseConfig({ ...hosted(), commitStatus: { provider: 'github', tokenEnv: 'TEST_GRADER_INSTRUCTOR_TOKEN' } }, path.join(dir, 'c.yaml'), { env: SECRET_ENV }),
+      ).toThrow(/each secret must come from a variable of its own/);
+      expect(() => resolveCourseConfig({ ...hosted(), commitStatus: { provider: 'bitbucket', tokenEnv: 'TEST_STATUS_TOKEN' } }, path.join(dir, 'c.yaml'), { env: TOKEN_ENV })).toThrow(
+        /commitStatus\.provider/,
+      );
+    });
   });
 
   it('needs a zone on due dates', () => {

@@ -1,4 +1,4 @@
-import { BadRepoUrlError, redactUrl, repoKey } from '../../grader/repo/repo-url';
+import { BadRepoUrlError, findHostRepoPath, redactUrl, repoKey } from '../../grader/repo/repo-url';
 
 describe('repoKey', () => {
   it('gives every spelling of one repository the same key', () => {
@@ -36,5 +36,26 @@ describe('repoKey', () => {
     expect(redactUrl('https://oauth2:glpat-SECRET@gitlab.com/a/b.git')).toBe('https://oauth2:***@gitlab.com/a/b.git');
     expect(redactUrl('https://ghp_SECRET@github.com/a/b.git')).toBe('https://***@github.com/a/b.git');
     expect(redactUrl('git@github.com:a/b.git')).toBe('git@github.com:a/b.git');
+  });
+});
+
+describe('findHostRepoPath', () => {
+  it("gives the repository's path on its host, case kept, from every spelling", () => {
+    for (const url of [
+      'https://github.com/NN2/Alice.git',
+      'https://token:x-oauth@github.com/NN2/Alice/',
+      'git@github.com:NN2/Alice.git',
+      'ssh://git@github.com:22/NN2/Alice',
+      'http://127.0.0.1:8080/NN2/Alice.git',
+    ]) {
+      expect(findHostRepoPath(url)).toBe('NN2/Alice');
+    }
+    expect(findHostRepoPath('https://gitlab.example.org/course/2025/bob.git')).toBe('course/2025/bob');
+  });
+
+  it('has none for a path on this machine or what is not a repository', () => {
+    for (const url of ['/srv/git/alice.git', 'file:///srv/git/alice.git', './remotes/alice.git', 'https://github.com/alice', 'ftp://example.org/a/b']) {
+      expect(findHostRepoPath(url)).toBeUndefined();
+    }
   });
 });
