@@ -57,7 +57,9 @@ function securityHeaders(_req: Request, res: Response, next: NextFunction): void
 export function createApp(config: CourseConfig, deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  // Behind a TLS-terminating proxy (the course's trustProxy), req.secure and req.ip follow
+  // X-Forwarded-Proto and X-Forwarded-For, so session cookies get Secure; else they are ignored.
+  app.set('trust proxy', config.trustProxy);
   const ctx: AppContext = {
     config,
     service: deps.service,

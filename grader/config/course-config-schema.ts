@@ -95,6 +95,22 @@ export const CourseFileSchema = z
     /** The language of the graders' messages in reports (the pages' own text follows the reader). */
     language: z.enum(['en', 'ru']).default('en'),
     limits: LimitsEntrySchema.default({}),
+    /**
+     * The address students and hosts reach the server at (https://grader.example.org), used in
+     * exported student links and the webhook URLs printed at start; default: the listening address.
+     */
+    publicUrl: z
+      .string()
+      .url('a URL such as https://grader.example.org')
+      .regex(/^https?:\/\/[^?#]*$/i, 'an http(s) URL without ?query or #fragment')
+      .optional(),
+    /**
+     * Express's 'trust proxy' for a server behind a reverse proxy that terminates TLS: true
+     * (trust the nearest proxy's X-Forwarded-* headers), a number of proxy hops, or addresses
+     * ("loopback", "10.0.0.0/8"). Then session cookies get Secure and client addresses are
+     * the real ones. Default false: X-Forwarded-* is ignored.
+     */
+    trustProxy: z.union([z.boolean(), z.number().int().min(0).max(10), z.string().min(1).max(500)]).default(false),
   })
   .strict();
 export type CourseFile = z.infer<typeof CourseFileSchema>;
@@ -152,4 +168,7 @@ export interface CourseConfig {
   readonly backend?: (typeof BACKEND_NAMES)[number];
   readonly language: 'en' | 'ru';
   readonly limits: CourseLimits;
+  /** Without a trailing slash. */
+  readonly publicUrl?: string;
+  readonly trustProxy: boolean | number | string;
 }

@@ -242,6 +242,8 @@ export function resolveCourseConfig(raw: unknown, file: string, options: LoadCou
       fetchAttempts: data.limits.fetchAttempts,
       jobAttempts: data.limits.jobAttempts,
     },
+    ...(data.publicUrl !== undefined ? { publicUrl: data.publicUrl.replace(/\/+$/, '') } : {}),
+    trustProxy: data.trustProxy,
   };
   return deepFreeze(config);
 }
