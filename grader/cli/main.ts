@@ -7,7 +7,9 @@ import { registerDemoCommand } from './demo-command';
 import { registerDoctorCommand } from './doctor-command';
 import { registerGradeCommand } from './grade-command';
 import { registerKitCommand } from './kit-command';
+import { registerLinksCommand } from './links-command';
 import { registerPollCommand } from './poll-command';
+import { registerRosterCommand } from './roster-command';
 import { registerServeCommand } from './serve-command';
 import { registerServeDemoCommand } from './serve-demo-command';
 import { registerStatementsCommand } from './statements-command';
@@ -30,6 +32,8 @@ export function buildProgram(): Command {
   registerWorkerCommand(program);
   registerPollCommand(program);
   registerStatementsCommand(program);
+  registerLinksCommand(program);
+  registerRosterCommand(program);
   return program;
 }
 
