@@ -12,6 +12,7 @@ import { resolveSandbox } from '../grader/sandbox/resolve-sandbox';
 import { openDatabase } from '../grader/store/database';
 import { GradeStore } from '../grader/store/grade-store';
 import { createApp } from './app';
+import { startupSummary } from './startup-summary';
 
 export interface ServeOptions {
   configFile: string;
@@ -74,7 +75,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   }
   const { port } = server.address() as AddressInfo;
   const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
-  log(`course ${config.course}: ${config.roster.length} students, ${config.assignments.filter((a) => a.enabled).length} assignments; ${mode.kind === 'redis' ? `grading through Redis ${mode.url}` : `grading here, ${config.concurrency} at once, sandbox ${sandbox.mode}`}; listening on ${url}`);
+  const grading = mode.kind === 'redis' ? `grading through Redis ${mode.url}` : `grading here, ${config.concurrency} at once, sandbox ${sandbox.mode}`;
+  const summary = startupSummary(config, { url, grading, ...(options.pollSeconds !== undefined ? { pollSeconds: options.pollSeconds } : {}) });
+  for (const line of [...summary.lines, ...summary.warnings]) log(line);
 
   return {
     url,
