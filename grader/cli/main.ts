@@ -2,6 +2,7 @@
 /** The `grader` command. Each subcommand lives in its own file beside this one. */
 import { Command } from 'commander';
 import { registerBackendsCommand } from './backends-command';
+import { registerBackupCommand } from './backup-command';
 import { registerCheckCommand } from './check-command';
 import { registerDemoCommand } from './demo-command';
 import { registerDoctorCommand } from './doctor-command';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerStatementsCommand(program);
   registerLinksCommand(program);
   registerRosterCommand(program);
+  registerBackupCommand(program);
   return program;
 }
 
