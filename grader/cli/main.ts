@@ -14,6 +14,7 @@ import { registerRosterCommand } from './roster-command';
 import { registerServeCommand } from './serve-command';
 import { registerServeDemoCommand } from './serve-demo-command';
 import { registerStatementsCommand } from './statements-command';
+import { registerTokenCommand } from './token-command';
 import { registerWorkerCommand } from './worker-command';
 
 export function buildProgram(): Command {
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerLinksCommand(program);
   registerRosterCommand(program);
   registerBackupCommand(program);
+  registerTokenCommand(program);
   return program;
 }
 

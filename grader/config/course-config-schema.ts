@@ -111,6 +111,13 @@ export const CourseFileSchema = z
      * the real ones. Default false: X-Forwarded-* is ignored.
      */
     trustProxy: z.union([z.boolean(), z.number().int().min(0).max(10), z.string().min(1).max(500)]).default(false),
+    /**
+     * Legacy: may instructors sign in (and call the APIs) with the one shared token of
+     * secrets.instructorTokenEnv? Default true. With personal tokens (grader token add) set it
+     * to false: then only personal tokens open the instructor pages, and the shared token
+     * only keys sessions and student links.
+     */
+    legacySharedToken: z.boolean().default(true),
   })
   .strict();
 export type CourseFile = z.infer<typeof CourseFileSchema>;
@@ -171,4 +178,5 @@ export interface CourseConfig {
   /** Without a trailing slash. */
   readonly publicUrl?: string;
   readonly trustProxy: boolean | number | string;
+  readonly legacySharedToken: boolean;
 }

@@ -244,6 +244,7 @@ export function resolveCourseConfig(raw: unknown, file: string, options: LoadCou
     },
     ...(data.publicUrl !== undefined ? { publicUrl: data.publicUrl.replace(/\/+$/, '') } : {}),
     trustProxy: data.trustProxy,
+    legacySharedToken: data.legacySharedToken,
   };
   return deepFreeze(config);
 }

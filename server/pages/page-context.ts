@@ -3,14 +3,17 @@ import type { Request, Response } from 'express';
 import type { Lang } from '../../grader/spec/assignment-spec';
 import type { AppContext } from '../app';
 import { csrfToken, readSession, type InstructorSession } from '../auth/instructor-session';
+import { actorForSession } from '../auth/staff';
 import { langOf, LANGS } from '../i18n/language';
 import { uiText } from '../i18n/ui-text';
 import { renderPage, type LayoutModel, type PageName } from '../views/render';
 
 const LANG_LABELS: Record<Lang, string> = { en: 'English', ru: 'Русский' };
 
+/** A valid session cookie whose person may still sign in (a revoked token ends its sessions). */
 export function sessionOf(req: Request, ctx: AppContext): InstructorSession | undefined {
-  return readSession(req, ctx.keys, ctx.now());
+  const session = readSession(req, ctx.keys, ctx.now());
+  return session !== undefined && actorForSession(ctx, session) !== undefined ? session : undefined;
 }
 
 /** The current URL with ?lang= set. */

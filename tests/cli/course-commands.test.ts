@@ -1,11 +1,14 @@
 /**
  * The course-running commands as a user runs them (the compiled CLI in a child process):
- * `grader links`, `grader roster import`, and what `grader serve --help` says.
+ * `grader links`, `grader roster import`, `grader token`, and what `grader serve --help` says.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { loadCourseConfig } from '../../grader/config/load-course-config';
 import { PACKAGE_ROOT } from '../../grader/paths';
+import { openDatabase } from '../../grader/store/database';
+import { StaffTokens } from '../../grader/store/staff-tokens';
 import { parseCsv } from '../../grader/util/csv';
 import { SECRET_ENV, tempDir, writeCourseFile } from '../repo/git-helpers';
 
@@ -63,6 +66,30 @@ describe('course commands', () => {
     expect(refused.stderr).toContain("line 2: expected 3 columns (name, id, repository), found 2: 'Eve,eve'");
     expect(refused.stderr).toContain('nothing imported');
     expect(fs.readFileSync(file, 'utf8')).toBe(before);
+  });
+
+  it('grader token add, list and revoke manage personal tokens in the course store', () => {
+    const added = grader(['token', 'add', 'Anna Ivanova', '--config', file, '--role', 'ta']);
+    expect(added.status).toBe(0);
+    const token = added.stdout.trim();
+    expect(token).toMatch(/^nn2s_[A-Za-z0-9_-]{43}$/);
+    expect(added.stderr).toMatch(/token 1 for Anna Ivanova \(ta\) in course test-course/);
+    const config = loadCourseConfig(file, { env: { ...process.env, ...SECRET_ENV }, checkCatalogue: false });
+    const db = openDatabase(config.databaseFile);
+    try {
+      expect(new StaffTokens(db).verify(token, Date.now())?.name).toBe('Anna Ivanova');
+    } finally {
+      db.close();
+    }
+    expect(grader(['token', 'add', 'Anna Ivanova', '--config', file]).stderr).toMatch(/already has a token/);
+    expect(grader(['token', 'add', 'Ben', '--config', file, '--role', 'dean']).stderr).toMatch(/--role expects instructor or ta/);
+    const listed = grader(['token', 'list', '--config', file]);
+    expect(listed.stdout).toMatch(/^1\tAnna Ivanova\tta\t\d{4}-\d\d-\d\dT[\d:]+Z\t[^\t]+\t-$/m);
+    expect(listed.stderr).toMatch(/shared token \(TEST_GRADER_INSTRUCTOR_TOKEN\): signs in/);
+    const revoked = grader(['token', 'revoke', 'Anna Ivanova', '--config', file]);
+    expect(revoked.stdout).toBe('revoked token 1 of Anna Ivanova (ta)\n');
+    expect(grader(['token', 'list', '--config', file]).stdout).toMatch(/^1\tAnna Ivanova\tta\t\S+\t\S+\t\d{4}-/m);
+    expect(grader(['token', 'revoke', 'Anna Ivanova', '--config', file]).status).toBe(2);
   });
 
   it('grader serve --help names the environment variables it needs', () => {

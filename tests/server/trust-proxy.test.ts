@@ -30,6 +30,19 @@ describe('trustProxy', () => {
     }
   });
 
+  it('true: sign-in throttling counts failures per forwarded client, not per proxy', async () => {
+    const c = courseApp('trust-proxy-limit', { extra: { trustProxy: true } });
+    try {
+      for (let i = 0; i < 10; i++) {
+        expect((await request(c.app).post('/signin').set('X-Forwarded-For', '203.0.113.7').type('form').send({ token: 'wrong' })).status).toBe(401);
+      }
+      expect((await request(c.app).post('/signin').set('X-Forwarded-For', '203.0.113.7').type('form').send({ token: INSTRUCTOR_TOKEN })).status).toBe(429);
+      expect(await signInCookie(c, { 'X-Forwarded-For': '198.51.100.2' })).toMatch(/^nn2_session=/);
+    } finally {
+      c.close();
+    }
+  });
+
   it('default (false): X-Forwarded-Proto is ignored', async () => {
     const c = courseApp('no-trust-proxy');
     try {
