@@ -62,6 +62,7 @@ describe('personal tokens', () => {
 
     const a = await signIn(c, anna);
     const b = await signIn(c, ben);
+    expect((await a.agent.get('/dashboard')).text).toContain('<span class="signed-in-as">Anna</span>');
     expect((await a.agent.post(`/reports/${jobId}/override`).type('form').send({ _csrf: a.csrf, score: '9', comment: 'reviewed by hand' })).status).toBe(303);
     expect((await b.agent.post('/assignments/demo-add/release').type('form').send({ _csrf: b.csrf })).status).toBe(303);
     expect(records.listOverrides(jobId).map((o) => [o.score, o.created_by])).toEqual([[9, 'Anna']]);
