@@ -1,6 +1,6 @@
 /**
  * The course-running commands as a user runs them (the compiled CLI in a child process):
- * `grader links`, `grader roster import`, `grader token`, and what `grader serve --help` says.
+ * `grader links`, `grader roster import`, `grader token`, `grader backup`, and what `grader serve --help` says.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -90,6 +90,25 @@ describe('course commands', () => {
     expect(revoked.stdout).toBe('revoked token 1 of Anna Ivanova (ta)\n');
     expect(grader(['token', 'list', '--config', file]).stdout).toMatch(/^1\tAnna Ivanova\tta\t\S+\t\S+\t\d{4}-/m);
     expect(grader(['token', 'revoke', 'Anna Ivanova', '--config', file]).status).toBe(2);
+  });
+
+  it('grader backup --config backs up the course store, and says what it needs', () => {
+    const config = loadCourseConfig(file, { env: { ...process.env, ...SECRET_ENV }, checkCatalogue: false });
+    const db = openDatabase(config.databaseFile);
+    new StaffTokens(db).issue('Anna', 'instructor', 1);
+    db.close();
+    const target = path.join(dir, 'backup.sqlite');
+    const run = grader(['backup', '--config', file, '--to', target]);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(/^backed up .*grader\.sqlite to .*backup\.sqlite: .* integrity checked/);
+    const copy = openDatabase(target);
+    try {
+      expect(new StaffTokens(copy).list().map((r) => r.name)).toEqual(['Anna']);
+    } finally {
+      copy.close();
+    }
+    expect(grader(['backup', '--config', file, '--to', target]).stderr).toMatch(/exists; choose another name or allow overwriting \(--force\)/);
+    expect(grader(['backup', '--to', target]).stderr).toMatch(/give either --config \(the course file\) or --db/);
   });
 
   it('grader serve --help names the environment variables it needs', () => {
