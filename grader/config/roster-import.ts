@@ -15,7 +15,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isMap, isSeq, parseDocument, type Document } from 'yaml';
+import { Document, isMap, isSeq, parseDocument } from 'yaml';
 import { BadRepoUrlError, fetchUrl, repoKey } from '../repo/repo-url';
 import { parseCsv, CsvSyntaxError, type CsvRow } from '../util/csv';
 import { StudentEntrySchema } from './course-config-schema';
@@ -224,9 +224,38 @@ function existingRoster(doc: Document, file: string): RosterStudent[] {
   });
 }
 
-function rosterLength(doc: Document): number {
-  const roster: unknown = doc.toJS().roster;
-  return Array.isArray(roster) ? roster.length : 0;
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function sameData(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * The file's text with the students appended as block items after the roster's last one, at
+ * its indentation; undefined when the roster is not a non-empty block sequence.
+ */
+function spliceStudents(source: string, doc: Document, students: readonly RosterStudent[]): string | undefined {
+  const roster = doc.get('roster');
+  if (!isSeq(roster) || roster.flow === true || roster.items.length === 0) return undefined;
+  const first = roster.items[0];
+  const last = roster.items[roster.items.length - 1];
+  if (!isMap(first) || !isMap(last) || first.range == null || last.range == null) return undefined;
+  const lineStart = source.lastIndexOf('\n', first.range[0] - 1) + 1;
+  const dash = source.slice(lineStart, first.range[0]);
+  const m = /^( *)- *$/.exec(dash);
+  if (m === null) return undefined;
+  const indent = m[1];
+  const end = source.indexOf('\n', last.range[1] - 1);
+  const at = end < 0 ? source.length : end + 1;
+  const items = students.map((s) => new Document([s]).toString()).join('');
+  const text = items
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => `${indent}${line}\n`)
+    .join('');
+  return `${source.slice(0, at)}${end < 0 ? '\n' : ''}${text}${source.slice(at)}`;
 }
 
 /** Replaces a file by a complete new version: never a half-written course file. */
@@ -253,15 +282,22 @@ export function importRoster(courseFile: string, csvFile: string, options: Roste
   const result: RosterImportResult = { format: parsed.format, added: merge.added, unchanged: merge.unchanged, skipped: parsed.skipped, written: false };
   if (options.dryRun === true || merge.added.length === 0) return result;
 
-  const countBefore = rosterLength(doc);
-  const roster = doc.get('roster');
-  if (!isSeq(roster)) doc.set('roster', doc.createNode(merge.added));
-  else for (const s of merge.added) roster.add(doc.createNode(s));
-  const out = courseFile.endsWith('.json') ? `${JSON.stringify(doc.toJS(), null, 2)}\n` : doc.toString();
-  // Read back what is about to be written: every student before and after, nothing else changed.
-  const after = rosterLength(parseDocument(out));
-  const expected = countBefore + merge.added.length;
-  if (after !== expected) throw new Error(`roster import: the new course file would hold ${after} students, expected ${expected}; nothing written`);
+  const source = fs.readFileSync(courseFile, 'utf8');
+  const before: unknown = doc.toJS();
+  const expected = { ...(isRecord(before) ? before : {}), roster: [...(isRecord(before) && Array.isArray(before.roster) ? before.roster : []), ...merge.added] };
+  // The new students are spliced in after the last one, so the rest of the file stays byte
+  // for byte; where that cannot be done (a flow-style or empty roster, JSON), the document
+  // is written out whole (comments kept, spacing normalised).
+  const spliced = courseFile.endsWith('.json') ? undefined : spliceStudents(source, doc, merge.added);
+  let out = spliced !== undefined && sameData(parseDocument(spliced).toJS(), expected) ? spliced : undefined;
+  if (out === undefined) {
+    const roster = doc.get('roster');
+    if (!isSeq(roster)) doc.set('roster', doc.createNode(merge.added));
+    else for (const s of merge.added) roster.add(doc.createNode(s));
+    out = courseFile.endsWith('.json') ? `${JSON.stringify(doc.toJS(), null, 2)}\n` : doc.toString();
+  }
+  // Read back what is about to be written: the same file with the new students, nothing else.
+  if (!sameData(parseDocument(out).toJS(), expected)) throw new Error('roster import: the new course file would not read back as the old one plus the new students; nothing written');
   writeAtomically(courseFile, out);
   result.written = true;
   return result;

@@ -60,13 +60,34 @@ describe('roster import', () => {
       ['bpetrov', 'Boris Petrov', 'https://github.com/nn2-2025/nn2-bpetrov.git', 'main'],
       ['dana-k', 'dana@uni.example', 'https://github.com/nn2-2025/nn2-dana-k.git', 'main'],
     ]);
+    // The new students are appended after the last one; every other byte of the file stays.
     const text = fs.readFileSync(file, 'utf8');
-    expect(text).toContain('# The course file, with comments that must survive an import.');
-    expect(text).toContain('# the first student');
+    expect(text).toBe(
+      COURSE.replace(
+        'secrets:\n',
+        [
+          '  - id: bpetrov',
+          '    name: Boris Petrov',
+          '    repo: https://github.com/nn2-2025/nn2-bpetrov.git',
+          '  - id: dana-k',
+          '    name: dana@uni.example',
+          '    repo: https://github.com/nn2-2025/nn2-dana-k.git',
+          'secrets:',
+          '',
+        ].join('\n'),
+      ),
+    );
     // Importing the same file again changes nothing.
     const again = importRoster(file, path.join(dir, 'classroom.csv'), { repoTemplate: TEMPLATE });
     expect(again).toMatchObject({ written: false, added: [] });
     expect(fs.readFileSync(file, 'utf8')).toBe(text);
+  });
+
+  it('rewrites a flow-style roster as a document, comments kept', () => {
+    fs.writeFileSync(file, COURSE.replace(/roster:\n(  .*\n)+/, 'roster: []  # nobody yet\n'));
+    importRoster(file, csv('one.csv', 'Anna,anna,https://github.com/nn2/anna.git\n'));
+    expect(roster()).toEqual([['anna', 'Anna', 'https://github.com/nn2/anna.git', 'main']]);
+    expect(fs.readFileSync(file, 'utf8')).toContain('# The course file, with comments that must survive an import.');
   });
 
   it('adds a plain CSV with or without its header, with a branch column', () => {
