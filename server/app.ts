@@ -6,6 +6,7 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import type { CourseConfig } from '../grader/config/course-config-schema';
 import type { GradingService } from '../grader/queue/grading-service';
 import { InstructorRecords } from '../grader/store/instructor-records';
+import { StaffTokens } from '../grader/store/staff-tokens';
 import { ServerKeys } from './auth/keys';
 import { HttpError, httpError } from './http-errors';
 import { langOf } from './i18n/language';
@@ -25,6 +26,8 @@ export interface AppContext {
   config: CourseConfig;
   service: GradingService;
   records: InstructorRecords;
+  /** Personal instructor and TA tokens. */
+  staff: StaffTokens;
   keys: ServerKeys;
   now: () => number;
   logError: (message: string) => void;
@@ -57,11 +60,14 @@ function securityHeaders(_req: Request, res: Response, next: NextFunction): void
 export function createApp(config: CourseConfig, deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  // Behind a TLS-terminating proxy (the course's trustProxy), req.secure and req.ip follow
+  // X-Forwarded-Proto and X-Forwarded-For, so session cookies get Secure; else they are ignored.
+  app.set('trust proxy', config.trustProxy);
   const ctx: AppContext = {
     config,
     service: deps.service,
     records: new InstructorRecords(deps.service.store.db),
+    staff: new StaffTokens(deps.service.store.db),
     keys: new ServerKeys(config),
     now: deps.now ?? Date.now,
     logError: deps.logError ?? ((m: string) => process.stderr.write(`${m}\n`)),

@@ -13,6 +13,7 @@ import { openDatabase } from '../grader/store/database';
 import { GradeStore } from '../grader/store/grade-store';
 import { createApp } from './app';
 import { CommitStatuses } from './commit-status/commit-statuses';
+import { startupSummary } from './startup-summary';
 
 export interface ServeOptions {
   configFile: string;
@@ -80,7 +81,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   }
   const { port } = server.address() as AddressInfo;
   const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
-  log(`course ${config.course}: ${config.roster.length} students, ${config.assignments.filter((a) => a.enabled).length} assignments; ${mode.kind === 'redis' ? `grading through Redis ${mode.url}` : `grading here, ${config.concurrency} at once, sandbox ${sandbox.mode}`}${config.commitStatus !== undefined ? `; commit statuses to ${config.commitStatus.provider} at ${config.commitStatus.apiUrl}` : ''}; listening on ${url}`);
+  const statusTarget = config.commitStatus !== undefined ? `; commit statuses to ${config.commitStatus.provider} at ${config.commitStatus.apiUrl}` : '';
+  const grading = `${mode.kind === 'redis' ? `grading through Redis ${mode.url}` : `grading here, ${config.concurrency} at once, sandbox ${sandbox.mode}`}${statusTarget}`;
+  const summary = startupSummary(config, { url, grading, ...(options.pollSeconds !== undefined ? { pollSeconds: options.pollSeconds } : {}) });
+  for (const line of [...summary.lines, ...summary.warnings]) log(line);
 
   return {
     url,

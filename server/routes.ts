@@ -7,7 +7,7 @@
  *   /students/:student                    /s/:secret/reports/:job/events   live feed
  *   /reports/:job  (+ /events, /regrade, /override, /result.json, /gradescope.json)
  *   /assignments/:assignment/(regrade|release|unrelease)
- *   /export/gradebook.csv
+ *   /export/gradebook.csv  /export/links.csv
  *   machines: /webhooks[/host], /healthz, /metrics, /api/status (token or session)
  */
 import * as fs from 'node:fs';
@@ -24,6 +24,7 @@ import { chooseLanguage } from './i18n/language';
 import { metricsRoute } from './metrics';
 import { dashboardPage } from './pages/dashboard-page';
 import { gradebookExport, resultExport } from './pages/exports';
+import { LINKS_EXPORT_PATH, linksExport } from './pages/link-export';
 import { overrideScore, regradeAssignment, retrySubmission, regradeJob, releaseHidden } from './pages/instructor-actions';
 import type { Viewer } from './pages/report-access';
 import { reportEvents } from './pages/report-events';
@@ -88,6 +89,7 @@ export function registerRoutes(app: Express, ctx: AppContext): void {
   app.post('/assignments/:assignment/release', form, page, csrf, releaseHidden(ctx, true));
   app.post('/assignments/:assignment/unrelease', form, page, csrf, releaseHidden(ctx, false));
   app.get('/export/gradebook.csv', instructorApi(ctx), gradebookExport(ctx));
+  app.get(LINKS_EXPORT_PATH, instructorApi(ctx), linksExport(ctx));
 
   // Students, by their secret link.
   const student = (req: Request): Viewer | undefined => {

@@ -2,15 +2,19 @@
 /** The `grader` command. Each subcommand lives in its own file beside this one. */
 import { Command } from 'commander';
 import { registerBackendsCommand } from './backends-command';
+import { registerBackupCommand } from './backup-command';
 import { registerCheckCommand } from './check-command';
 import { registerDemoCommand } from './demo-command';
 import { registerDoctorCommand } from './doctor-command';
 import { registerGradeCommand } from './grade-command';
 import { registerKitCommand } from './kit-command';
+import { registerLinksCommand } from './links-command';
 import { registerPollCommand } from './poll-command';
+import { registerRosterCommand } from './roster-command';
 import { registerServeCommand } from './serve-command';
 import { registerServeDemoCommand } from './serve-demo-command';
 import { registerStatementsCommand } from './statements-command';
+import { registerTokenCommand } from './token-command';
 import { registerWorkerCommand } from './worker-command';
 
 export function buildProgram(): Command {
@@ -30,6 +34,10 @@ export function buildProgram(): Command {
   registerWorkerCommand(program);
   registerPollCommand(program);
   registerStatementsCommand(program);
+  registerLinksCommand(program);
+  registerRosterCommand(program);
+  registerBackupCommand(program);
+  registerTokenCommand(program);
   return program;
 }
 

@@ -36,6 +36,24 @@ function positiveNumber(flag: string, value: string | undefined): number | undef
   return n;
 }
 
+/** What `grader serve --help` says about the environment (the course file names the secrets' variables). */
+export const SERVE_ENVIRONMENT_HELP = `
+Environment variables (secrets are never in the course file; it names their variables):
+  the course file's secrets.webhookSecretEnv      required: the webhook secret (at least 16 characters),
+                                                  e.g. NN2_WEBHOOK_SECRET
+  the course file's secrets.instructorTokenEnv    required: the shared instructor token (at least 16
+                                                  characters), e.g. NN2_INSTRUCTOR_TOKEN; sessions and
+                                                  student links derive from it
+  the course file's secrets.hiddenInputsSecretEnv optional: the key of hidden tests' inputs
+  GRADER_BACKEND      optional: tensorflow | wasm | cpu (else the course file's backend, else the best)
+  GRADER_SANDBOX      optional: bwrap | unshare | none, forces a sandbox mode
+  GRADER_MNIST_DIR    optional: a folder with the MNIST IDX files
+  GIT_SSH_COMMAND     optional: how git reaches private repositories over SSH, e.g.
+                      "ssh -i /etc/grader/deploy_key -o IdentitiesOnly=yes"
+Example:
+  NN2_WEBHOOK_SECRET=... NN2_INSTRUCTOR_TOKEN=... grader serve --config course.yaml --poll 60
+`;
+
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
@@ -48,6 +66,7 @@ export function registerServeCommand(program: Command): void {
     .option('--redis-prefix <prefix>', 'key prefix of the BullMQ queues')
     .option('--concurrency <n>', "jobs graded at once here (default: the course file's, else the number of cores)")
     .option('--insecure-no-sandbox', 'run student code without the OS sandbox (development only)')
+    .addHelpText('after', SERVE_ENVIRONMENT_HELP)
     .action(async (flags: ServeFlags) => {
       const loaded: unknown = require(path.join(CODE_ROOT, 'server', 'main'));
       const parsed = ServerModuleSchema.safeParse(loaded);

@@ -163,10 +163,28 @@ export const CourseFileSchema = z
     /** The language of the graders' messages in reports (the pages' own text follows the reader). */
     language: z.enum(['en', 'ru']).default('en'),
     limits: LimitsEntrySchema.default({}),
-    /** The server's address as students reach it (links in commit statuses). */
+    /**
+     * The address students and hosts reach the server at (https://grader.example.org), used in
+     * exported student links, commit statuses' links and the webhook URLs printed at start;
+     * default: the listening address.
+     */
     publicUrl: HttpUrlSchema.optional(),
     /** Post each grading's visible score to the student's commit on the git host. */
     commitStatus: CommitStatusEntrySchema.optional(),
+    /**
+     * Express's 'trust proxy' for a server behind a reverse proxy that terminates TLS: true
+     * (trust the nearest proxy's X-Forwarded-* headers), a number of proxy hops, or addresses
+     * ("loopback", "10.0.0.0/8"). Then session cookies get Secure and client addresses are
+     * the real ones. Default false: X-Forwarded-* is ignored.
+     */
+    trustProxy: z.union([z.boolean(), z.number().int().min(0).max(10), z.string().min(1).max(500)]).default(false),
+    /**
+     * Legacy: may instructors sign in (and call the APIs) with the one shared token of
+     * secrets.instructorTokenEnv? Default true. With personal tokens (grader token add) set it
+     * to false: then only personal tokens open the instructor pages, and the shared token
+     * only keys sessions and student links.
+     */
+    legacySharedToken: z.boolean().default(true),
   })
   .strict();
 export type CourseFile = z.infer<typeof CourseFileSchema>;
@@ -250,4 +268,6 @@ export interface CourseConfig {
   /** Without a trailing slash. */
   readonly publicUrl?: string;
   readonly commitStatus?: CommitStatusConfig;
+  readonly trustProxy: boolean | number | string;
+  readonly legacySharedToken: boolean;
 }

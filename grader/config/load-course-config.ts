@@ -324,6 +324,8 @@ export function resolveCourseConfig(raw: unknown, file: string, options: LoadCou
     },
     ...(data.publicUrl !== undefined ? { publicUrl: data.publicUrl.replace(/\/+$/, '') } : {}),
     ...(data.commitStatus !== undefined ? { commitStatus: resolveCommitStatus(data.commitStatus, env) } : {}),
+    trustProxy: data.trustProxy,
+    legacySharedToken: data.legacySharedToken,
   };
   return deepFreeze(config);
 }

@@ -162,4 +162,18 @@ export const MIGRATIONS: readonly string[] = [
     SELECT submission_id, student_id, assignment_id, commit_sha, tree_sha, received_at, 1 FROM jobs;
   CREATE INDEX results_tree ON results (student_id, assignment_id, tree_sha);
   `,
+  `
+  -- Personal instructor and TA tokens (grader token add/list/revoke). Only a SHA-256 of each
+  -- token is kept; a revoked token stays as a row, so who did what keeps a name.
+  CREATE TABLE staff_tokens (
+    id            INTEGER PRIMARY KEY,
+    name          TEXT    NOT NULL,
+    role          TEXT    NOT NULL CHECK (role IN ('instructor', 'ta')),
+    token_hash    TEXT    NOT NULL UNIQUE,
+    created_at    INTEGER NOT NULL,
+    revoked_at    INTEGER,
+    last_used_at  INTEGER
+  );
+  CREATE UNIQUE INDEX staff_tokens_active_name ON staff_tokens (name) WHERE revoked_at IS NULL;
+  `,
 ];

@@ -1,7 +1,8 @@
 /**
- * Instructors sign in with the course's instructor token and get a session cookie:
- * `<issued-ms>.<nonce>.<mac>`, HttpOnly, SameSite=Lax, valid for 12 hours. Nothing is
- * stored on the server; the MAC key derives from the token (see keys.ts).
+ * Instructors sign in with a personal token (or the course's shared one) and get a session
+ * cookie: `<issued-ms>.<nonce>.<staff-id>.<mac>` (staff id 0: the shared token), HttpOnly,
+ * SameSite=Lax, valid for 12 hours. The MAC key derives from the shared token (see keys.ts);
+ * whether the person's token still stands is checked on every request (auth/staff.ts).
  *
  * CSRF: every instructor form carries a token bound to the session (an HMAC of the cookie
  * under its own key) and every state-changing request must bring it back; a cross-site
@@ -20,13 +21,15 @@ export interface InstructorSession {
   /** The cookie's value (CSRF tokens are bound to it). */
   value: string;
   issuedAt: number;
+  /** The staff_tokens row of the person signed in; 0 for the shared token. */
+  staffId: number;
 }
 
-export function issueSession(req: Request, res: Response, keys: ServerKeys, now: number): InstructorSession {
-  const body = `${now}.${randomBytes(12).toString('base64url')}`;
+export function issueSession(req: Request, res: Response, keys: ServerKeys, now: number, staffId = 0): InstructorSession {
+  const body = `${now}.${randomBytes(12).toString('base64url')}.${staffId}`;
   const value = `${body}.${keys.mac('session', body)}`;
   setCookie(req, res, SESSION_COOKIE, value, { maxAgeSeconds: SESSION_SECONDS });
-  return { value, issuedAt: now };
+  return { value, issuedAt: now, staffId };
 }
 
 export function endSession(req: Request, res: Response): void {
@@ -36,12 +39,12 @@ export function endSession(req: Request, res: Response): void {
 export function readSession(req: Request, keys: ServerKeys, now: number): InstructorSession | undefined {
   const value = readCookie(req, SESSION_COOKIE);
   if (value === undefined) return undefined;
-  const m = /^(\d{1,16})\.([A-Za-z0-9_-]{16})\.([A-Za-z0-9_-]{43})$/.exec(value);
+  const m = /^(\d{1,16})\.([A-Za-z0-9_-]{16})\.(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(value);
   if (m === null) return undefined;
-  if (!constantTimeEqual(m[3], keys.mac('session', `${m[1]}.${m[2]}`))) return undefined;
+  if (!constantTimeEqual(m[4], keys.mac('session', `${m[1]}.${m[2]}.${m[3]}`))) return undefined;
   const issuedAt = Number(m[1]);
   if (!(issuedAt <= now + 60_000 && now - issuedAt < SESSION_SECONDS * 1000)) return undefined;
-  return { value, issuedAt };
+  return { value, issuedAt, staffId: Number(m[3]) };
 }
 
 export function csrfToken(keys: ServerKeys, session: InstructorSession): string {

@@ -81,6 +81,7 @@ const TEXT = {
   studentLink: { en: 'Personal link (send it to the student)', ru: 'Личная ссылка (отправьте студенту)' },
   exports: { en: 'Exports', ru: 'Выгрузки' },
   gradebookCsv: { en: 'Grade book (CSV)', ru: 'Ведомость (CSV)' },
+  studentLinksCsv: { en: "Every student's personal link (CSV)", ru: 'Личные ссылки всех студентов (CSV)' },
   resultJson: { en: 'Result JSON', ru: 'JSON результата' },
   gradescopeJson: { en: 'Gradescope results.json', ru: 'results.json для Gradescope' },
   actions: { en: 'Actions', ru: 'Действия' },

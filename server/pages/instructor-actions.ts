@@ -2,14 +2,14 @@
  * The instructors' POST actions (all behind the session and the CSRF check): regrade one
  * job or a whole assignment, override a score with a comment, release hidden tests. Each
  * answers with a redirect to the page it came from (post/redirect/get), carrying a notice.
+ * Each records who did it: the signed-in person's name (auth/staff.ts).
  */
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { findAssignment } from '../../grader/config/load-course-config';
 import type { AppContext } from '../app';
+import { actingName } from '../auth/staff';
 import { notFound } from './page-context';
-
-const BY = 'instructor';
 
 const OverrideFormSchema = z.object({
   score: z.string().optional(),
@@ -29,7 +29,7 @@ export function regradeJob(ctx: AppContext) {
       notFound(req, res, ctx);
       return;
     }
-    const outcome = ctx.service.regradeJob(job.id, BY);
+    const outcome = ctx.service.regradeJob(job.id, actingName(res));
     res.redirect(303, `/reports/${job.id}?notice=${outcome === 'queued' ? 'regrade' : 'busy'}`);
   };
 }
@@ -55,7 +55,7 @@ export function regradeAssignment(ctx: AppContext) {
       notFound(req, res, ctx);
       return;
     }
-    const queued = ctx.service.regradeAssignment(assignment.id, BY);
+    const queued = ctx.service.regradeAssignment(assignment.id, actingName(res));
     res.redirect(303, `/dashboard?notice=regrade-class&n=${queued.length}`);
   };
 }
@@ -84,7 +84,7 @@ export function overrideScore(ctx: AppContext) {
       assignmentId: job.assignment_id,
       score,
       comment: form.data.comment,
-      createdBy: BY,
+      createdBy: actingName(res),
       createdAt: ctx.now(),
     });
     res.redirect(303, `/reports/${job.id}?notice=${score === null ? 'withdrawn' : 'override'}`);
@@ -98,7 +98,7 @@ export function releaseHidden(ctx: AppContext, release: boolean) {
       notFound(req, res, ctx);
       return;
     }
-    if (release) ctx.records.release(assignment.id, BY, ctx.now());
+    if (release) ctx.records.release(assignment.id, actingName(res), ctx.now());
     else ctx.records.withdrawRelease(assignment.id);
     res.redirect(303, `/dashboard?notice=${release ? 'released' : 'unreleased'}`);
   };

@@ -3,14 +3,22 @@ import type { Request, Response } from 'express';
 import type { Lang } from '../../grader/spec/assignment-spec';
 import type { AppContext } from '../app';
 import { csrfToken, readSession, type InstructorSession } from '../auth/instructor-session';
+import { actorForSession, actorName } from '../auth/staff';
 import { langOf, LANGS } from '../i18n/language';
 import { uiText } from '../i18n/ui-text';
 import { renderPage, type LayoutModel, type PageName } from '../views/render';
 
 const LANG_LABELS: Record<Lang, string> = { en: 'English', ru: 'Русский' };
 
+/** A valid session cookie whose person may still sign in (a revoked token ends its sessions). */
 export function sessionOf(req: Request, ctx: AppContext): InstructorSession | undefined {
-  return readSession(req, ctx.keys, ctx.now());
+  return signedIn(req, ctx)?.session;
+}
+
+function signedIn(req: Request, ctx: AppContext): { session: InstructorSession; name: string } | undefined {
+  const session = readSession(req, ctx.keys, ctx.now());
+  const actor = session !== undefined ? actorForSession(ctx, session) : undefined;
+  return session !== undefined && actor !== undefined ? { session, name: actorName(actor) } : undefined;
 }
 
 /** The current URL with ?lang= set. */
@@ -28,12 +36,12 @@ export interface PageOptions {
 
 export function sendPage(req: Request, res: Response, ctx: AppContext, page: PageName, title: string, model: Record<string, unknown>, options: PageOptions = {}): void {
   const lang = langOf(res);
-  const session = sessionOf(req, ctx);
+  const signed = signedIn(req, ctx);
   const layout: LayoutModel = {
     title,
     lang,
-    instructor: session !== undefined,
-    ...(session !== undefined ? { csrf: csrfToken(ctx.keys, session) } : {}),
+    instructor: signed !== undefined,
+    ...(signed !== undefined ? { csrf: csrfToken(ctx.keys, signed.session), signedInAs: signed.name } : {}),
     langLinks: LANGS.map((l) => ({ lang: l, href: withLang(req, l), current: l === lang, label: LANG_LABELS[l] })),
     ...(options.head !== undefined ? { head: options.head } : {}),
     ...(options.scripts !== undefined ? { scripts: options.scripts } : {}),

@@ -2,7 +2,7 @@
 import type { Request, Response } from 'express';
 import type { AppContext } from '../app';
 import { endSession, issueSession, verifyCsrf } from '../auth/instructor-session';
-import { constantTimeEqual } from '../webhooks/signatures';
+import { actorForToken } from '../auth/staff';
 import { langOf } from '../i18n/language';
 import { uiText } from '../i18n/ui-text';
 import { sendMessage, sendPage, sessionOf } from './page-context';
@@ -47,19 +47,20 @@ export function signIn(ctx: AppContext, limiter: SignInLimiter) {
         ? ((body as Record<string, unknown>)[name] as string)
         : undefined;
     const next = safeNext(field('next'));
-    const who = req.socket.remoteAddress ?? 'unknown';
+    // The client's address; behind a trusted proxy (trustProxy), the one it forwarded.
+    const who = req.ip ?? req.socket.remoteAddress ?? 'unknown';
     const now = ctx.now();
     if (limiter.blocked(who, now)) {
       sendPage(req, res, ctx, 'sign-in', t.signIn, { next, error: t.tooManyAttempts }, { status: 429 });
       return;
     }
-    const token = field('token') ?? '';
-    if (!constantTimeEqual(token.trim(), ctx.config.secrets.instructorToken.reveal())) {
+    const actor = actorForToken(ctx, field('token') ?? '');
+    if (actor === undefined) {
       limiter.fail(who, now);
       sendPage(req, res, ctx, 'sign-in', t.signIn, { next, error: t.tokenWrong }, { status: 401 });
       return;
     }
-    issueSession(req, res, ctx.keys, now);
+    issueSession(req, res, ctx.keys, now, actor.kind === 'staff' ? actor.id : 0);
     res.redirect(303, next);
   };
 }

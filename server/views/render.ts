@@ -21,6 +21,8 @@ export interface LayoutModel {
   /** The signed-in instructor's CSRF token (for the sign-out form), if any. */
   csrf?: string;
   instructor: boolean;
+  /** Who is signed in: a person's name, or the shared token's label. */
+  signedInAs?: string;
   /** Links to this page in each language. */
   langLinks: Array<{ lang: Lang; href: string; current: boolean; label: string }>;
   /** Extra <head> markup the server made (e.g. the no-JavaScript refresh). */
