@@ -419,9 +419,35 @@ const TRAIN_LOSS_SAMPLES = 2_000;
 const SHORT_EPOCHS = 1;
 const SHORT_SAMPLES = 500;
 
+/**
+ * How the classes are relabelled for the student's training: digit c is presented with label
+ * order[c]. A permutation per commit (the hidden-inputs key): weights trained elsewhere, on
+ * MNIST as it is, and shipped in the 64 KiB of source predict the wrong class here, while a
+ * model trained on what it is given learns these labels as easily as the real ones. The
+ * model's outputs are read back in the digits' order, so every figure and message speaks of
+ * the real digits. Without a key (the student kit) the order is fixed.
+ */
+function classOrder(ctx: TestContext): number[] {
+  return ctx.submissionRng('class-order').permutation(10);
+}
+
+/** `ds` with every label c replaced by order[c]. */
+function relabelled(ds: Dataset, order: readonly number[]): Dataset {
+  return { ...ds, labels: Uint8Array.from(ds.labels, (c) => order[c] ?? c) };
+}
+
+/** Outputs trained on relabelled classes, read in the digits' order: column c is the logit of label order[c]. */
+function inDigitOrder(out: { values: Float32Array; shape: number[] }, order: readonly number[]): { values: Float32Array; shape: number[] } {
+  const classes = out.shape[out.shape.length - 1];
+  if (classes !== order.length) return out;
+  const values = new Float32Array(out.values.length);
+  for (let r = 0; r < out.values.length / classes; r++) for (let c = 0; c < classes; c++) values[r * classes + c] = out.values[r * classes + order[c]];
+  return { values, shape: out.shape };
+}
+
 /** The mean softmax cross-entropy of a model's logits against labels (NaN when the outputs are not finite). */
-async function meanCrossEntropy(model: JudgedModel, data: Dataset): Promise<number> {
-  const { values } = await predictImages(model, testImagesOnly(data), 'the trained model');
+async function meanCrossEntropy(model: JudgedModel, data: Dataset, order: readonly number[]): Promise<number> {
+  const { values } = inDigitOrder(await predictImages(model, testImagesOnly(data), 'the trained model'), order);
   let sum = 0;
   for (let i = 0; i < data.count; i++) {
     const row = values.subarray(i * 10, i * 10 + 10);
@@ -510,8 +536,9 @@ function trained(ctx: TestContext, config: ClassifierConfig): Promise<Trained> {
   return ctx.shared('trained', async () => {
     const data = await loadMnist();
     const trainSamples = Math.min(data.train.count, config.trainLimit);
-    // SECURITY: only the training split crosses into the runner.
-    const train = toPlain(sliceDataset(data.train, 0, trainSamples));
+    const order = classOrder(ctx);
+    // SECURITY: only the training split crosses into the runner, its classes relabelled.
+    const train = toPlain(relabelled(sliceDataset(data.train, 0, trainSamples), order));
     // The engine names the student's export that threw or ran out of time (buildModel or train).
     const parsed = TrainReportSchema.safeParse(await ctx.probe(TRAIN, train, config.epochs, config.seed, SHORT_EPOCHS, SHORT_SAMPLES));
     if (!parsed.success) throw new Error(`the training probe sent a malformed report: ${parsed.error.message}`);
@@ -519,11 +546,11 @@ function trained(ctx: TestContext, config: ClassifierConfig): Promise<Trained> {
     try {
       return {
         report: parsed.data,
-        evaluation: evaluateOutputs(await predictImages(model, testImagesOnly(data.test), 'the trained model'), data.test),
+        evaluation: evaluateOutputs(inDigitOrder(await predictImages(model, testImagesOnly(data.test), 'the trained model'), order), data.test),
         dataset: data.name,
         trainSamples,
         test: { rows: data.test.rows, cols: data.test.cols },
-        trainLoss: await meanCrossEntropy(model, sliceDataset(data.train, 0, Math.min(trainSamples, TRAIN_LOSS_SAMPLES))),
+        trainLoss: await meanCrossEntropy(model, sliceDataset(data.train, 0, Math.min(trainSamples, TRAIN_LOSS_SAMPLES)), order),
       };
     } finally {
       model.dispose();
@@ -555,7 +582,7 @@ interface Twice {
 function twice(ctx: TestContext, config: ClassifierConfig): Promise<Twice> {
   return ctx.shared('twice', async () => {
     const data = await loadMnist();
-    const train = toPlain(sliceDataset(data.train, 0, Math.min(REPRO_SAMPLES, data.train.count)));
+    const train = toPlain(relabelled(sliceDataset(data.train, 0, Math.min(REPRO_SAMPLES, data.train.count)), classOrder(ctx)));
     const run = async () => {
       const parsed = OnceSchema.safeParse(await ctx.probeInFreshRunner(ONCE, train, REPRO_EPOCHS, config.seed + 1));
       if (!parsed.success) throw new Error('the reproducibility probe sent a malformed report');

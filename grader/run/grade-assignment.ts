@@ -230,6 +230,7 @@ export async function gradeAssignment(options: GradeOptions): Promise<GradeResul
         },
         reference,
         rng: new SeededRandom(testSeed(spec.id, test, options.hiddenInputsKey)),
+        submissionRng: (purpose) => new SeededRandom(testSeed(spec.id, { name: `#${purpose}`, visibility: 'hidden' }, options.hiddenInputsKey)),
         tolerance: { ...spec.tolerance, ...test.tolerance },
         lang,
         backend,

@@ -51,6 +51,13 @@ export interface TestContext {
   reference: Record<string, unknown>;
   /** A generator seeded from the assignment id and the test name. */
   rng: SeededRandom;
+  /**
+   * A generator for a draw shared by several tests (e.g. how the classes are relabelled for a
+   * training): seeded from the assignment, `purpose` and the submission's hidden-inputs key,
+   * so it differs between commits on a course and stays fixed for one commit (and without a
+   * key, e.g. in the student kit).
+   */
+  submissionRng(purpose: string): SeededRandom;
   tolerance: Tolerance;
   lang: Lang;
   /** The tensor backend of this grading run. */

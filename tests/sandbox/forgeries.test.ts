@@ -48,6 +48,13 @@ const FORGERIES: Forgery[] = [
   { fixture: 'tape-autograd-backprop', assignment: 'backprop', does: "backward by walking the engine's tape, where autograd is forbidden", mustFail: ['backward: dW and db', 'backward: hidden-layer deltas'], atMost: 3 },
   { fixture: 'patched-model-save-mnist-test-loop', assignment: 'mnist-test-loop', does: "trains the model on the test batches and gives it a save that writes the old weights", mustFail: ["the model's weights do not change"], atMost: 8.5 },
   { fixture: 'offset-leak-mnist-test-loop', assignment: 'mnist-test-loop', does: "leaks logits and disposes the models of earlier calls to offset the count", mustFail: ['no tensors leak'], atMost: 8.5 },
+  {
+    fixture: 'pretrained-weights-mnist-mlp',
+    assignment: 'mnist-mlp',
+    does: 'an int8 network trained elsewhere in 34 KB of source, loaded by train() with a made-up falling loss',
+    mustFail: ['test accuracy at least 80 %', 'training is reproducible with the seed'],
+    atMost: 2,
+  },
   { fixture: 'grader-error-via-save-mnist-test-loop', assignment: 'mnist-test-loop', does: 'a correct test loop whose model save writes another model (once made the grader report an internal error)', mustFail: [], atMost: 10 },
 ];
 
