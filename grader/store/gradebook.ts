@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { AssignmentConfig, CountedPolicy, CourseConfig } from '../config/course-config-schema';
 import { dueFor, type DueDate } from '../config/due-dates';
+import { csvText } from '../util/csv';
 import { chooseCounted, newAttempts, type Attempt, type CountedReason } from './counted-score';
 import type { GradeStore } from './grade-store';
 import type { InstructorRecords } from './instructor-records';
@@ -217,13 +218,8 @@ export function gradebookCell(config: CourseConfig, store: GradeStore, records: 
 
 /** The grade book as CSV: a row per student, a column per assignment (the counted score). */
 export function gradebookCsv(config: CourseConfig, book: Gradebook): string {
-  const esc = (v: string) => {
-    // Spreadsheets run cells that start with = + - @ as formulas: quote them as text.
-    const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
-    return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-  };
   const assignments = config.assignments.filter((a) => a.enabled);
-  const lines = [['student_id', 'name', ...assignments.map((a) => a.id), 'total'].map(esc).join(',')];
+  const rows = [['student_id', 'name', ...assignments.map((a) => a.id), 'total']];
   for (const student of config.roster) {
     let total = 0;
     const scores = assignments.map((a) => {
@@ -231,7 +227,7 @@ export function gradebookCsv(config: CourseConfig, book: Gradebook): string {
       total += counted ?? 0;
       return counted === null ? '' : String(Math.round(counted * 100) / 100);
     });
-    lines.push([student.id, student.name, ...scores, String(Math.round(total * 100) / 100)].map(esc).join(','));
+    rows.push([student.id, student.name, ...scores, String(Math.round(total * 100) / 100)]);
   }
-  return `${lines.join('\r\n')}\r\n`;
+  return csvText(rows);
 }
