@@ -83,15 +83,14 @@ function ledgerOfWasm(backend: Record<string, unknown>, ledger: BufferLedger): b
   const rawFree = wasm?.asm?.free;
   if (wasm === undefined || typeof rawMalloc !== 'function' || typeof rawFree !== 'function') return false;
   const sizes = new Map<number, number>();
-  lockValue(backend, 'wasm', wasm);
-  lockValue(wasm, '_malloc', (bytes: number) => {
+  const malloc = (bytes: number) => {
     const pointer = (rawMalloc as Fn)(bytes) as number;
     mapSet(sizes, pointer >>> 0, bytes);
     ledger.count++;
     ledger.bytes += bytes;
     return pointer;
-  });
-  lockValue(wasm, '_free', (pointer: number) => {
+  };
+  const free = (pointer: number) => {
     (rawFree as Fn)(pointer);
     const size = mapGet(sizes, pointer >>> 0);
     if (size !== undefined) {
@@ -99,7 +98,18 @@ function ledgerOfWasm(backend: Record<string, unknown>, ledger: BufferLedger): b
       ledger.count--;
       ledger.bytes -= size;
     }
-  });
+  };
+  lockValue(backend, 'wasm', wasm);
+  lockValue(wasm, '_malloc', malloc);
+  lockValue(wasm, '_free', free);
+  // The raw exports as the Module shows them: the same, but malloc and free go through the
+  // ledger too (memory taken with the raw export would escape it: a "ghost" tensor). TF.js
+  // itself holds its own references, taken at start-up.
+  const exportsView: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  for (const key of objectKeys(wasm.asm as object)) exportsView[key] = (wasm.asm as Record<string, unknown>)[key];
+  exportsView.malloc = malloc;
+  exportsView.free = free;
+  lockValue(wasm, 'asm', Object.freeze(exportsView));
   return true;
 }
 

@@ -49,6 +49,13 @@ const FORGERIES: Forgery[] = [
   { fixture: 'patched-model-save-mnist-test-loop', assignment: 'mnist-test-loop', does: "trains the model on the test batches and gives it a save that writes the old weights", mustFail: ["the model's weights do not change"], atMost: 8.5 },
   { fixture: 'offset-leak-mnist-test-loop', assignment: 'mnist-test-loop', does: "leaks logits and disposes the models of earlier calls to offset the count", mustFail: ['no tensors leak'], atMost: 8.5 },
   {
+    fixture: 'ghost-tensor-mnist-loader',
+    assignment: 'mnist-loader',
+    does: "an eager loader whose memory comes from the wasm module's raw malloc export, in tensors the engine never tracked",
+    mustFail: ['lazy: 60,000 samples never become tensors at once', 'no tensors leak beyond the yielded batches'],
+    atMost: 9,
+  },
+  {
     fixture: 'pretrained-weights-mnist-mlp',
     assignment: 'mnist-mlp',
     does: 'an int8 network trained elsewhere in 34 KB of source, loaded by train() with a made-up falling loss',
