@@ -19,6 +19,7 @@ import { count, NOUNS } from '../../grader/util/plural';
 import type * as Reference from '../../reference/mnist-loader';
 // probes.ts also makes the synthetic data sets (it must be self-contained in the runner).
 import { indexedDataset, type LoaderOptions, type probes, type SyntheticDataset } from './probes';
+import { findings, iteratorLeakAudit, lazinessAudit } from '../../grader/spec/audit-findings';
 
 type ProbeName = keyof typeof probes;
 const SUMMARIZE: ProbeName = 'summarize';
@@ -914,6 +915,9 @@ async function uniform(ctx: TestContext): Promise<TestVerdict> {
   );
 }
 
+/** Batches' worth of its own tensors an iteration may hold between batches (a prefetch or two, and slack). */
+const HELD_BATCHES_LIMIT = 3;
+
 const LAZY_COUNT = 60_000;
 const LAZY_BATCH = 100;
 /** Tensor memory allowed above the baseline while iterating: a batch is 0.3 MB. */
@@ -1088,6 +1092,13 @@ export const spec = defineAssignment({
       },
     },
   ],
+  // Every iteration of batches(), whichever test made it (a loader that is lazy only while the
+  // laziness probe is on its call stack still holds the data set in the other tests).
+  audit: (log, lang) =>
+    findings(
+      lazinessAudit(log, 'batches', 'lazy: 60,000 samples never become tensors at once', lang, HELD_BATCHES_LIMIT),
+      iteratorLeakAudit(log, 'batches', 'no tensors leak beyond the yielded batches', lang),
+    ),
   tests: [
     {
       name: 'a batch is x [b, rows, cols, 1] float32 and y [b] int32',

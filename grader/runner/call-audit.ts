@@ -34,6 +34,13 @@ export const ExportAuditSchema = z.object({
   changed: z.array(z.string().max(300)).max(MAX_NOTES),
   /** What was changed after a call had returned (the first few). */
   changedLater: z.array(z.string().max(300)).max(MAX_NOTES),
+  /**
+   * Iterators it returned (generators): the most tensor memory one held between its batches,
+   * beyond what it had yielded, in batches (the bytes over the yielded batch's bytes).
+   */
+  maxHeldBatches: z.number().min(0).optional(),
+  /** Tensors an iterator had made, not yielded, and left alive when it finished or was stopped. */
+  iteratorLeaked: z.number().int().min(0).optional(),
 });
 export type ExportAudit = z.infer<typeof ExportAuditSchema>;
 
@@ -63,6 +70,8 @@ export function mergeAudit(log: CallAuditLog, from: readonly ExportAudit[]): voi
     e.maxLeaked = Math.max(e.maxLeaked, a.maxLeaked);
     addNotes(e.changed, a.changed);
     addNotes(e.changedLater, a.changedLater);
+    if (a.maxHeldBatches !== undefined) e.maxHeldBatches = Math.max(e.maxHeldBatches ?? 0, a.maxHeldBatches);
+    if (a.iteratorLeaked !== undefined) e.iteratorLeaked = Math.max(e.iteratorLeaked ?? 0, a.iteratorLeaked);
     log.set(a.name, e);
   }
 }
@@ -206,6 +215,77 @@ export class CallAuditor {
       addNotes(e.changed, snap.reported);
       return snap;
     };
+  }
+
+  /**
+   * An iterator returned by a call of `name` that began at tensor mark `mark`: each step (a
+   * next, return or throw) is measured. What it holds between steps: the tensors born during
+   * the call and its steps, still alive and never yielded, in bytes (4 per element), over the
+   * bytes of the batch the step yielded. What it leaves: those still alive when it is done.
+   */
+  iterator(name: string, mark: number): (run: () => unknown) => unknown {
+    const own = new Set<object>();
+    const yielded = new WeakSet<object>();
+    const sizes = new Map<object, number>();
+    let from = mark;
+    let finished = false;
+    const collect = () => {
+      const to = this.trusted.tensorMark();
+      for (const { tensor, size } of this.trusted.aliveBornBetween(from, to)) {
+        own.add(tensor);
+        sizes.set(tensor, size);
+      }
+      from = to;
+    };
+    const tensorsIn = (value: unknown): object[] => {
+      const out: object[] = [];
+      const walk = (v: unknown, depth: number) => {
+        if (typeof v !== 'object' || v === null || out.length > 100) return;
+        if (this.isTensor(v)) out.push(v);
+        else if (depth < 2 && (isArray(v) || getPrototypeOf(v) === objectProto || getPrototypeOf(v) === null)) {
+          for (const key of ownKeys(v)) {
+            const d = getOwnPropertyDescriptor(v, key);
+            if (d !== undefined && 'value' in d) walk(d.value, depth + 1);
+          }
+        }
+      };
+      walk(value, 0);
+      return out;
+    };
+    return (run) => {
+      let step: unknown;
+      try {
+        step = run();
+      } finally {
+        collect();
+      }
+      const e = this.entry(name);
+      const done = typeof step === 'object' && step !== null && getOwnPropertyDescriptor(step, 'done')?.value === true;
+      const value = typeof step === 'object' && step !== null ? getOwnPropertyDescriptor(step, 'value')?.value : undefined;
+      let batchBytes = 0;
+      for (const t of tensorsIn(value)) {
+        yielded.add(t);
+        batchBytes += 4 * (sizes.get(t) ?? 0);
+      }
+      let heldBytes = 0;
+      for (const t of own) {
+        if (yielded.has(t) || !this.trusted.isAlive(t)) continue;
+        heldBytes += 4 * (sizes.get(t) ?? 0);
+      }
+      if (!done && batchBytes > 0) e.maxHeldBatches = Math.max(e.maxHeldBatches ?? 0, Math.round((heldBytes / batchBytes) * 100) / 100);
+      if (done && !finished) {
+        finished = true;
+        let left = 0;
+        for (const t of own) if (!yielded.has(t) && this.trusted.isAlive(t)) left++;
+        e.iteratorLeaked = Math.max(e.iteratorLeaked ?? 0, left);
+      }
+      return step;
+    };
+  }
+
+  /** The tensor mark now (where an iterator's own tensors begin). */
+  mark(): number {
+    return this.trusted.tensorMark();
   }
 
   /** Keeps a direct call's snapshot, to be checked again by `recheck` (its arguments are the runner's own). */

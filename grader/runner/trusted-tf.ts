@@ -62,6 +62,7 @@ const weakMapGet = uncurry(WeakMap.prototype.get as (this: WeakMap<object, unkno
 const arrayPop = uncurry(Array.prototype.pop as (this: unknown[]) => unknown);
 const mapSize = uncurry(Object.getOwnPropertyDescriptor(Map.prototype, 'size')?.get as (this: Map<unknown, unknown>) => number);
 const mapValues = uncurry(Map.prototype.values as (this: Map<unknown, number>) => IterableIterator<number>);
+const mapEntries = uncurry(Map.prototype.entries as (this: Map<object, number>) => IterableIterator<[object, number]>);
 
 function lockValue(target: object, name: string, value: unknown): void {
   defineProperty(target, name, { value, writable: false, configurable: false, enumerable: false });
@@ -482,6 +483,16 @@ export function captureTrustedTf(tf: typeof tfType): TrustedTf {
     },
     liveTensors: () => mapSize(liveTensors),
     tensorMark: () => born,
+    aliveBornBetween: (from: number, to: number) => {
+      const out: Array<{ tensor: object; size: number }> = [];
+      for (const [tensor, b] of mapEntries(liveTensors)) {
+        if (b <= from || b > to) continue;
+        const size = getOwnPropertyDescriptor(tensor, 'size')?.value;
+        arrayPush(out, { tensor, size: typeof size === 'number' ? size : 0 });
+      }
+      return out;
+    },
+    isAlive: (tensor: object) => mapGet(liveTensors, tensor) !== undefined,
     aliveSince: (mark: number) => {
       let n = 0;
       for (const b of mapValues(liveTensors)) if (b > mark) n++;

@@ -103,6 +103,7 @@ function watch(name: string, run: () => unknown, args?: readonly unknown[]): unk
     /* the hook only informs */
   }
   const end = args !== undefined ? auditor?.begin(name, args) : undefined;
+  const mark = end !== undefined ? auditor?.mark() : undefined;
   const finish = (outcome: { result?: unknown; threw: boolean; iterator: boolean }) => {
     if (end !== undefined) lastSnapshot = end(outcome);
   };
@@ -135,17 +136,23 @@ function watch(name: string, run: () => unknown, args?: readonly unknown[]): unk
   const kind = kindOf(result);
   const iterator = kind === '[object Generator]' || kind === '[object AsyncGenerator]';
   finish({ result, threw: false, iterator });
-  if (iterator) return watchIterator(name, result as object);
+  if (iterator) return watchIterator(name, result as object, mark !== undefined ? auditor?.iterator(name, mark) : undefined);
   return result;
 }
 
-/** A generator whose next/return/throw tag what they throw with the export's name. */
-function watchIterator(name: string, it: object): object {
+/**
+ * A generator whose next/return/throw tag what they throw with the export's name, each step
+ * measured by the auditor's `step` when there is one.
+ */
+function watchIterator(name: string, it: object, step?: (run: () => unknown) => unknown): object {
   return new Proxy(it, {
     get(target, key) {
       const value: unknown = Reflect.get(target, key, target);
       if ((key === 'next' || key === 'return' || key === 'throw') && typeof value === 'function') {
-        return (...args: unknown[]) => watch(name, () => Reflect.apply(value, target, args));
+        return (...args: unknown[]) => {
+          const call = () => watch(name, () => Reflect.apply(value, target, args));
+          return step !== undefined ? step(call) : call();
+        };
       }
       return value;
     },

@@ -58,6 +58,35 @@ export function leakAudit(log: CallAuditLog, name: string, test: string, lang: L
   };
 }
 
+/**
+ * Iterators returned by `name` that held more than `limit` batches' worth of tensors of their
+ * own between two batches (an eager loader holds the whole data set).
+ */
+export function lazinessAudit(log: CallAuditLog, name: string, test: string, lang: Lang, limit: number): AuditFinding | undefined {
+  const held = log.get(name)?.maxHeldBatches ?? 0;
+  if (held <= limit) return undefined;
+  return {
+    test,
+    output: say(lang, {
+      en: `${WATCHED.en}: while one of the epochs the tests iterated was being read, ${name} held tensors of its own worth ${held.toFixed(1)} batches between two batches. A lazy loader holds about one batch: make each batch's tensors when it is asked for.`,
+      ru: `${WATCHED.ru}: пока читалась одна из эпох, которые перебирали тесты, ${name} держала между двумя батчами собственные тензоры объёмом ${held.toFixed(1)} батча. Ленивый загрузчик держит около одного батча: создавайте тензоры батча, когда его запрашивают.`,
+    }),
+  };
+}
+
+/** Iterators returned by `name` that left tensors of their own alive when they finished or were stopped. */
+export function iteratorLeakAudit(log: CallAuditLog, name: string, test: string, lang: Lang): AuditFinding | undefined {
+  const left = log.get(name)?.iteratorLeaked ?? 0;
+  if (left === 0) return undefined;
+  return {
+    test,
+    output: say(lang, {
+      en: `${WATCHED.en}: an iteration of ${name} left ${left} tensor(s) it had made (and not yielded) alive when it finished or was stopped. Free them in the generator (tf.tidy, dispose, a finally block).`,
+      ru: `${WATCHED.ru}: перебор ${name} оставил живыми ${left} созданных им (и не выданных) тензоров, когда закончился или был остановлен. Освобождайте их в генераторе (tf.tidy, dispose, блок finally).`,
+    }),
+  };
+}
+
 /** The findings that apply. */
 export function findings(...xs: Array<AuditFinding | undefined>): AuditFinding[] {
   return xs.filter((x): x is AuditFinding => x !== undefined);

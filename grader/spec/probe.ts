@@ -26,6 +26,10 @@ export interface TrustedTf {
   /** A mark in the engine's tensor births: `aliveSince(mark)` counts the tensors born after it and still alive. */
   tensorMark(): number;
   aliveSince(mark: number): number;
+  /** The tensors born after mark `from` up to mark `to` and still alive, with their sizes. */
+  aliveBornBetween(from: number, to: number): Array<{ tensor: object; size: number }>;
+  /** Is this tensor tracked and not disposed? */
+  isAlive(tensor: object): boolean;
   /** How many times the engine's gradients() has run since the runner started. */
   gradientCalls(): number;
   /** Tensor buffers the backend holds (wasm: malloc'd, cpu: stored); `measured` false on a backend without such a ledger. */

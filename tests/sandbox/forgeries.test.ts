@@ -41,6 +41,13 @@ const FORGERIES: Forgery[] = [
     mustFail: ['inputs are left unchanged', 'no tensor leaked over 1,000 steps'],
     atMost: 8,
   },
+  {
+    fixture: 'stack-detects-probes-mnist-loader',
+    assignment: 'mnist-loader',
+    does: 'the whole data set as tensors up front, never freed, except while the laziness or leak probe is on the stack',
+    mustFail: ['lazy: 60,000 samples never become tensors at once', 'no tensors leak beyond the yielded batches'],
+    atMost: 9,
+  },
   { fixture: 'deferred-mutation-autograd-graph', assignment: 'autograd-graph', does: 'disposes x and y a microtask after returning', mustFail: ['inputs are left alone'], atMost: 9 },
   { fixture: 'deferred-mutation-momentum-sgd', assignment: 'momentum-sgd', does: "changes the caller's arrays a microtask after returning", mustFail: ['inputs are left unchanged'], atMost: 9 },
   { fixture: 'own-datasync-autograd-graph', assignment: 'autograd-graph', does: "hand-written gradients whose own dataSync answers autograd's values", mustFail: ['gradF uses autograd'], atMost: 9 },
