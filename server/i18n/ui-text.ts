@@ -55,7 +55,6 @@ const TEXT = {
   due: { en: 'Due', ru: 'Срок' },
   score: { en: 'Score', ru: 'Баллы' },
   counted: { en: 'Counts', ru: 'Засчитано' },
-  countedSoFar: { en: 'Counts so far (visible tests)', ru: 'Засчитано пока (видимые тесты)' },
   thisPush: { en: 'This push', ru: 'Эта отправка' },
   thisPushSoFar: { en: 'This push (visible tests)', ru: 'Эта отправка (видимые тесты)' },
   countsForAssignment: { en: 'Counts for the assignment', ru: 'Засчитано за задание' },
