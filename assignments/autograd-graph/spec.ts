@@ -18,7 +18,7 @@ import { MISTAKES, type Mistake, type Text } from './mistakes';
 // Type-only: never loaded here, but it puts probes.ts in the build, which the runner loads.
 import type { probes } from './probes';
 import { MalformedReportError } from '../../grader/runner/runner-errors';
-import { autogradAudit, findings, inputsAudit } from '../../grader/spec/audit-findings';
+import { autogradAudit, inputsAudit } from '../../grader/spec/audit-findings';
 
 type ProbeName = keyof typeof probes;
 const COUNT_AUTOGRAD_CALLS: ProbeName = 'countAutogradCalls';
@@ -291,8 +291,6 @@ export const spec = defineAssignment({
       },
     },
   ],
-  // Every call of f and gradF, whichever test made it (a submission can tell its tests apart).
-  audit: (log, lang) => findings(autogradAudit(log, 'gradF', 'gradF uses autograd', lang), inputsAudit(log, ['f', 'gradF'], 'inputs are left alone', lang)),
   tests: [
     {
       name: "f at the lecture's point x = 11",
@@ -340,6 +338,8 @@ export const spec = defineAssignment({
       points: 1,
       visibility: 'visible',
       requirements: [R.byAutograd],
+      // Every call, whichever test made it (a submission can tell its tests apart).
+      audit: (log, lang) => autogradAudit(log, 'gradF', lang),
       run: async (ctx) => {
         const c = makeCase(ctx, [3], [3]);
         // The seed of the random values that replace autograd's answers in the runner.
@@ -391,6 +391,8 @@ export const spec = defineAssignment({
       points: 1,
       visibility: 'visible',
       requirements: [R.inputs],
+      // Every call, whichever test made it (a submission can tell its tests apart).
+      audit: (log, lang) => inputsAudit(log, ['f', 'gradF'], lang),
       run: async (ctx) => {
         const c = makeCase(ctx, [2, 3], [2, 3]);
         const report = InputChangesSchema.safeParse(await ctx.probe(INPUTS_UNCHANGED, c.x, c.y));

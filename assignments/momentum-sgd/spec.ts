@@ -21,7 +21,7 @@ import { buildLoss, MAX_PATH_POINTS, recordingLoss, type PathPoint, type Problem
 import { QUADRATIC_OPTIONS, ROSENBROCK_OPTIONS, quadratic, rosenbrock } from './problems';
 import { minimizeWith, stepWith, WRONG_RULES, type UpdateRule, type VelocityStart, type WrongRule } from './variants';
 import { MalformedReportError } from '../../grader/runner/runner-errors';
-import { findings, inputsAudit, leakAudit } from '../../grader/spec/audit-findings';
+import { inputsAudit, leakAudit } from '../../grader/spec/audit-findings';
 
 type ProbeName = keyof typeof probes;
 const probe = (ctx: TestContext, name: ProbeName, ...args: unknown[]) => ctx.probe(name, ...args);
@@ -648,9 +648,6 @@ export const spec = defineAssignment({
       },
     },
   ],
-  // Every call of momentumStep and minimize, whichever test made it.
-  audit: (log, lang) =>
-    findings(inputsAudit(log, ['momentumStep', 'minimize'], 'inputs are left unchanged', lang), leakAudit(log, 'minimize', 'no tensor leaked over 1,000 steps', lang)),
   tests: [
     {
       name: "one step matches the lecture's update",
@@ -729,6 +726,8 @@ export const spec = defineAssignment({
       points: 1,
       requirements: ['inputs-unchanged'],
       visibility: 'visible',
+      // Every call, whichever test made it (a submission can tell its tests apart).
+      audit: (log, lang) => inputsAudit(log, ['momentumStep', 'minimize'], lang),
       run: async (ctx) => {
         const c = stepCase(ctx.rng, [[3], [2, 2]], { lr: 0.1, momentum: 0.9 });
         const { problem, init } = quadratic(ctx.rng);
@@ -812,6 +811,8 @@ export const spec = defineAssignment({
       requirements: ['no-leaks'],
       visibility: 'visible',
       timeoutMs: 30_000,
+      // Every call, whichever test made it (a submission can tell its tests apart).
+      audit: (log, lang) => leakAudit(log, 'minimize', lang),
       run: async (ctx) => {
         const { problem, init } = quadratic(ctx.rng);
         const report = LeakReportSchema.safeParse(await probe(ctx, 'leakCheck', problem, init, { lr: 0.01, momentum: 0.9, steps: STEPS_LEAK }));

@@ -16,7 +16,7 @@ import type { GradeResult, TestResult } from '../results/result-schema';
 import { RunnerClient, type RunnerOptions } from '../runner/runner-client';
 import { RunnerFailure, RunnerTimeoutError, StudentCodeError } from '../runner/runner-errors';
 import { defaultSandbox } from '../sandbox/default-sandbox';
-import type { AuditFinding, Lang, TestContext, TestSpec } from '../spec/assignment-spec';
+import type { Lang, TestContext, TestSpec } from '../spec/assignment-spec';
 import { loadReference, type LoadedAssignment } from '../spec/discover';
 import { initBackend, type BackendName } from '../tensors';
 import { SeededRandom } from '../util/rng';
@@ -179,6 +179,7 @@ export async function gradeAssignment(options: GradeOptions): Promise<GradeResul
 
     const results: TestResult[] = [];
     let graderBroke = false;
+    const audited = tests.some((t) => t.audit !== undefined);
     for (const [index, test] of tests.entries()) {
       currentTest = test.name;
       options.onEvent?.({ type: 'test-started', assignment: spec.id, test: test.name, index, total: tests.length });
@@ -197,10 +198,10 @@ export async function gradeAssignment(options: GradeOptions): Promise<GradeResul
     const last = state as RunnerState;
     if (last.kind === 'alive') {
       // A last look at the arguments of earlier direct calls (changed after they returned?).
-      if (spec.audit !== undefined && last.client.alive) await last.client.call('audit', 'audit', [], AUDIT_CALL_MS).catch(() => undefined);
+      if (audited && last.client.alive) await last.client.call('audit', 'audit', [], AUDIT_CALL_MS).catch(() => undefined);
       retire(last.client);
     }
-    if (spec.audit !== undefined && !graderBroke) applyAudit(results, spec.audit(auditLog, lang));
+    if (audited && !graderBroke) applyAudit(results, tests, auditLog, lang);
 
     async function runOne(test: TestSpec, limitMs: number): Promise<TestResult> {
       const testStarted = Date.now();
@@ -281,14 +282,16 @@ export async function gradeAssignment(options: GradeOptions): Promise<GradeResul
 /** The audit's last call: it only reads memory, so a few seconds is plenty (a hang is the runner's). */
 const AUDIT_CALL_MS = 30_000;
 
-/** A test whose property some call broke loses its points, saying which call and what it did. */
-function applyAudit(results: TestResult[], findings: readonly AuditFinding[]): void {
-  for (const f of findings) {
-    const r = results.find((x) => x.name === f.test);
-    if (r === undefined || r.status !== 'passed') continue;
+/** A passed test whose property some call broke loses its points, saying which call and what it did. */
+function applyAudit(results: TestResult[], tests: readonly TestSpec[], log: CallAuditLog, lang: Lang): void {
+  for (const test of tests) {
+    const r = results.find((x) => x.name === test.name);
+    if (test.audit === undefined || r === undefined || r.status !== 'passed') continue;
+    const output = test.audit(log, lang);
+    if (output === undefined) continue;
     r.status = 'failed';
     r.score = 0;
-    r.output = f.output;
+    r.output = output;
     delete r.details;
   }
 }

@@ -103,6 +103,14 @@ export interface TestSpec {
   /** Overrides limits.testMs. */
   timeoutMs?: number;
   run(ctx: TestContext): Promise<TestVerdict>;
+  /**
+   * After all tests: what every call of every export did, whichever test made it
+   * (grader/runner/call-audit.ts). A property that held while this test watched but not in
+   * another test's calls did not hold: returns what the student reads, and the test loses its
+   * points; undefined when every call kept it. (On the test, so that a hidden test's audit
+   * leaves the student kit with it.)
+   */
+  audit?: (log: CallAuditLog, lang: Lang) => string | undefined;
 }
 
 export interface AssignmentSpec {
@@ -126,18 +134,6 @@ export interface AssignmentSpec {
   /** What the statement requires; required for the course's assignments (see Requirement). */
   requirements?: Requirement[];
   tests: TestSpec[];
-  /**
-   * After the tests: what every call of every export did, whichever test made it
-   * (grader/runner/call-audit.ts). Returns the tests whose points some call takes back, each
-   * with what the student reads: a property that held while its own test watched but not in
-   * another test's calls did not hold.
-   */
-  audit?: (log: CallAuditLog, lang: Lang) => AuditFinding[];
-}
-
-export interface AuditFinding {
-  test: string;
-  output: string;
 }
 
 const TestSpecSchema = z.object({
@@ -148,6 +144,7 @@ const TestSpecSchema = z.object({
   timeoutMs: z.number().int().positive().optional(),
   requirements: z.array(z.string()).optional(),
   run: z.function(),
+  audit: z.function().optional(),
 });
 
 const REQUIREMENT_ID = /^[a-z0-9][a-z0-9-]*$/;
@@ -174,7 +171,6 @@ export const AssignmentSpecSchema = z
     runner: z.object({ disableAutograd: z.object({ en: z.string(), ru: z.string() }).optional() }).optional(),
     requirements: z.array(RequirementSchema).optional(),
     tests: z.array(TestSpecSchema).min(1),
-    audit: z.function().optional(),
   })
   .superRefine((spec, ctx) => {
     const seen = new Set<string>();
