@@ -59,6 +59,7 @@ const isArray = Array.isArray;
 const arrayFrom = Array.from as (values: ArrayLike<number>) => number[];
 const arrayPush = uncurry(Array.prototype.push as (this: unknown[], ...items: unknown[]) => number);
 const weakMapGet = uncurry(WeakMap.prototype.get as (this: WeakMap<object, unknown>, key: object) => unknown);
+const weakMapSet = uncurry(WeakMap.prototype.set as (this: WeakMap<object, unknown>, key: object, value: unknown) => WeakMap<object, unknown>);
 const arrayPop = uncurry(Array.prototype.pop as (this: unknown[]) => unknown);
 const mapSize = uncurry(Object.getOwnPropertyDescriptor(Map.prototype, 'size')?.get as (this: Map<unknown, unknown>) => number);
 const mapValues = uncurry(Map.prototype.values as (this: Map<unknown, number>) => IterableIterator<number>);
@@ -218,12 +219,20 @@ export function captureTrustedTf(tf: typeof tfType): TrustedTf {
   // Each live tensor with its birth number: what a call left alive is counted by birth, so
   // disposing older tensors (someone else's) cannot offset a leak.
   const liveTensors = new Map<object, number>();
+  const births = new WeakMap<object, number>();
   let born = 0;
   const track = engine.trackTensor as Fn;
   const dispose = engine.disposeTensor as Fn;
   lockValue(engine, 'trackTensor', function (this: unknown, tensor: object, on: unknown) {
     const out = apply(track, this, [tensor, on]);
-    if (mapGet(liveTensors, tensor) === undefined) mapSet(liveTensors, tensor, ++born);
+    // A tensor keeps its birth when the engine tracks it again (a Variable's assign disposes
+    // and re-tracks the same object): an old variable given new values is not a new tensor.
+    let birth = weakMapGet(births, tensor) as number | undefined;
+    if (birth === undefined) {
+      birth = ++born;
+      weakMapSet(births, tensor, birth);
+    }
+    mapSet(liveTensors, tensor, birth);
     return out;
   });
   lockValue(engine, 'disposeTensor', function (this: unknown, tensor: object) {

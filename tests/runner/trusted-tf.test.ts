@@ -38,6 +38,15 @@ beforeAll(() => {
         ctx.student[name](t);
         return { before, after: ctx.trusted.values(t), naive: Array.from(t.dataSync()), naiveDisposed: t.isDisposed };
       },
+      reassigned: (ctx) => {
+        const v = ctx.tf.variable(ctx.tf.zeros([3]));
+        const mark = ctx.trusted.tensorMark();
+        for (let i = 0; i < 5; i++) ctx.tf.tidy(() => { v.assign(ctx.tf.ones([3]).mul(i)); });
+        const kept = ctx.tf.tidy(() => ctx.tf.keep(ctx.tf.ones([2])));
+        const out = ctx.trusted.aliveSince(mark);
+        ctx.tf.dispose([v, kept]);
+        return out;
+      },
       kernelUse: async (ctx, name) => {
         const tf = ctx.tf;
         const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [2], units: 3 }), tf.layers.dense({ units: 1 })] });
@@ -119,6 +128,10 @@ describe.each(['wasm', 'cpu'] as const)('trusted TF.js on %s', (backend) => {
   it('counts nothing for work that disposes what it makes', async () => {
     const r = (await runner.call('probe', 'count', ['tidy', 20], 30_000)) as { tensors: number; buffers: number };
     expect(r).toMatchObject({ tensors: 0, buffers: 0 });
+  });
+
+  it('counts a tensor born after a mark, not an older variable given new values (assign re-tracks it)', async () => {
+    expect(await runner.call('probe', 'reassigned', [], 30_000)).toBe(1);
   });
 
   it('keeps its hooks: the engine methods and the backend cannot be replaced', async () => {
