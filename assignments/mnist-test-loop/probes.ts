@@ -84,7 +84,12 @@ export const probes = defineProbes({
       const after = own(lv, 'val') === val && val !== null && typeof val === 'object' ? ctx.trusted.values(val) : null;
       if (before === null || after === null || after.length !== before.length) return { name, worst: null };
       let worst = 0;
-      for (let k = 0; k < before.length; k++) worst = Math.max(worst, Math.abs(after[k] - before[k]));
+      for (let k = 0; k < before.length; k++) {
+        if (after[k] === before[k]) continue;
+        const d = Math.abs(after[k] - before[k]);
+        // A weight made NaN or infinite has changed too: report it as the largest change.
+        worst = Math.max(worst, Number.isFinite(d) && d > 0 ? d : Number.MAX_VALUE);
+      }
       return { name, worst };
     });
     const weightsSwapped = holders.some(({ layer, key, lv }) => own(layer, key) !== lv);

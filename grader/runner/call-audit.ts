@@ -227,16 +227,16 @@ export class CallAuditor {
     const own = new Set<object>();
     const yielded = new WeakSet<object>();
     const sizes = new Map<object, number>();
-    let from = mark;
     let finished = false;
-    const collect = () => {
-      const to = this.trusted.tensorMark();
-      for (const { tensor, size } of this.trusted.aliveBornBetween(from, to)) {
+    // Only what the iterator's own code made: the call, then each step. Tensors the caller
+    // makes between steps are not the iterator's.
+    const collect = (from: number) => {
+      for (const { tensor, size } of this.trusted.aliveBornBetween(from, this.trusted.tensorMark())) {
         own.add(tensor);
         sizes.set(tensor, size);
       }
-      from = to;
     };
+    collect(mark);
     const tensorsIn = (value: unknown): object[] => {
       const out: object[] = [];
       const walk = (v: unknown, depth: number) => {
@@ -254,10 +254,11 @@ export class CallAuditor {
     };
     return (run) => {
       let step: unknown;
+      const before = this.trusted.tensorMark();
       try {
         step = run();
       } finally {
-        collect();
+        collect(before);
       }
       const e = this.entry(name);
       const done = typeof step === 'object' && step !== null && getOwnPropertyDescriptor(step, 'done')?.value === true;

@@ -47,6 +47,11 @@ export interface CountedChoice<T> {
   /** The score after the penalty. */
   final: number;
   maxScore: number;
+  /**
+   * The choice compared scores (best of several, or a late push against what counted): which
+   * push counts then says something about the totals, hidden tests included.
+   */
+  comparedScores: boolean;
 }
 
 interface Scored<T> {
@@ -82,9 +87,10 @@ export function chooseCounted<T>(
     const late = lateness(latePolicy, dueMs, attempt.receivedAt);
     scored.push({ attempt, daysLate: late.daysLate, penaltyPercent: late.penaltyPercent, final: applyPenalty(score, late.penaltyPercent), maxScore, onTime: late.daysLate === 0 });
   }
-  const pick = (s: Scored<T> | undefined, reason: CountedReason): CountedChoice<T> | undefined =>
-    s === undefined ? undefined : { attempt: s.attempt, reason, daysLate: s.daysLate, penaltyPercent: s.penaltyPercent, final: s.final, maxScore: s.maxScore };
   const lastOnTime = [...scored].reverse().find((s) => s.onTime);
+  const comparedScores = policy === 'best' ? scored.length > 1 : policy === 'latest' && scored.some((s) => !s.onTime) && scored.length > 1;
+  const pick = (s: Scored<T> | undefined, reason: CountedReason): CountedChoice<T> | undefined =>
+    s === undefined ? undefined : { attempt: s.attempt, reason, daysLate: s.daysLate, penaltyPercent: s.penaltyPercent, final: s.final, maxScore: s.maxScore, comparedScores };
   switch (policy) {
     case 'latest-always':
       return pick(scored[scored.length - 1], 'latest-always');

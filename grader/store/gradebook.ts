@@ -30,6 +30,8 @@ export interface CountedSubmission {
   final: number;
   /** A regrade is replacing this result; it counts until the new one is stored. */
   stale: boolean;
+  /** Chosen by comparing totals (hidden tests included): not for a student's eyes before the release. */
+  comparedScores: boolean;
 }
 
 export interface GradebookCell {
@@ -160,6 +162,7 @@ function makeCell(config: CourseConfig, facts: Facts, overrides: Map<string, Sco
         penaltyPercent: choice.penaltyPercent,
         final: choice.final,
         stale: content.stale,
+        comparedScores: choice.comparedScores,
       };
     }
   }

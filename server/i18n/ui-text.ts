@@ -61,6 +61,10 @@ const TEXT = {
   countsThisPush: { en: 'this push', ru: 'эта отправка' },
   countsOtherPush: { en: 'the push of commit', ru: 'отправка коммита' },
   countsNothingYet: { en: 'nothing yet', ru: 'пока ничего' },
+  countsAfterRelease: {
+    en: 'chosen by score among your pushes: shown once the hidden tests are released',
+    ru: 'выбирается по баллам среди ваших отправок: будет показано, когда откроют скрытые тесты',
+  },
   reason_latest: { en: 'the latest push by the due date', ru: 'последняя отправка до срока' },
   'reason_latest-on-time': { en: 'the latest push by the due date; later pushes are not counted', ru: 'последняя отправка до срока; более поздние не засчитываются' },
   'reason_late-raised': { en: 'a late push that raised the score (late pushes never lower it)', ru: 'поздняя отправка, повысившая балл (поздние отправки его не понижают)' },

@@ -57,6 +57,8 @@ function countsFact(t: UiText, cell: GradebookCell, jobId: number, showHidden: b
   }
   const from = cell.countedFrom;
   if (from === undefined) return { label, value: t.countsNothingYet };
+  // Which push wins a comparison of totals would tell a student about the hidden tests.
+  if (!showHidden && from.comparedScores) return { label, value: t.countsAfterRelease };
   const which = from.jobId === jobId ? t.countsThisPush : `${t.countsOtherPush} ${from.commit.slice(0, 7)}`;
   const score = showHidden ? `${formatPoints(Math.round(from.final * 100) / 100)}/${formatPoints(from.maxScore)}, ` : '';
   return { label, value: `${score}${which}: ${t[`reason_${from.reason}`]}${from.stale ? ` (${t.regradePending})` : ''}` };

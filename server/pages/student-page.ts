@@ -92,7 +92,8 @@ export function studentPage(ctx: AppContext, viewerOf: ViewerOf) {
       .map((a) => {
         const cell = book.cell(student.id, a.id);
         const shown = showHiddenOf(a.id);
-        const from = cell.countedFrom;
+        // Which push wins a comparison of totals would tell a student about the hidden tests.
+        const from = cell.countedFrom !== undefined && (shown || !cell.countedFrom.comparedScores) ? cell.countedFrom : undefined;
         const overridden = cell.override !== undefined && shown;
         return {
           assignment: a.id,
@@ -100,9 +101,15 @@ export function studentPage(ctx: AppContext, viewerOf: ViewerOf) {
           max: shown && cell.maxScore !== null ? formatPoints(cell.maxScore) : '',
           href: from !== undefined ? `${base}/reports/${from.jobId}` : '',
           commit: from?.commit.slice(0, 7) ?? '',
-          reason: overridden ? t.reason_override : from !== undefined ? `${t[`reason_${from.reason}`]}${from.stale ? ` (${t.regradePending})` : ''}` : t.countsNothingYet,
+          reason: overridden
+            ? t.reason_override
+            : from !== undefined
+              ? `${t[`reason_${from.reason}`]}${from.stale ? ` (${t.regradePending})` : ''}`
+              : cell.countedFrom !== undefined
+                ? t.countsAfterRelease
+                : t.countsNothingYet,
           due: `${formatTime(cell.due.dueMs, lang)}${cell.due.extension !== undefined ? ` (${t.extended})` : ''}`,
-          late: cell.late,
+          late: from !== undefined && cell.late,
         };
       });
 

@@ -39,6 +39,15 @@ describe('which submission counts', () => {
     expect(pick('latest', [attempt('a', 1.5, 6), attempt('b', 2.5, 6)])).toMatchObject({ ref: 'a', final: 4.8 });
   });
 
+  it('says when the choice compared totals (which then must not reach a student before the release)', () => {
+    const compared = (policy: CountedPolicy, attempts: Attempt<string>[]) => chooseCounted(attempts, policy, LATE, DUE)?.comparedScores;
+    expect(compared('best', [attempt('a', -2, 6), attempt('b', -1, 9)])).toBe(true);
+    expect(compared('best', [attempt('a', -2, 6)])).toBe(false);
+    expect(compared('latest', [attempt('a', -2, 5), attempt('b', 0.5, 4)])).toBe(true);
+    expect(compared('latest', [attempt('a', -2, 5), attempt('b', -1, 4)])).toBe(false);
+    expect(compared('latest-always', [attempt('a', -2, 5), attempt('b', 0.5, 4)])).toBe(false);
+  });
+
   it('latest-on-time: later pushes are shown, never counted', () => {
     expect(pick('latest-on-time', [attempt('a', -2, 5), attempt('b', 0.5, 10)])).toMatchObject({ ref: 'a', final: 5 });
     expect(pick('latest-on-time', [attempt('b', 0.5, 10)])).toBeUndefined();
