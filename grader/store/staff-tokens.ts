@@ -11,6 +11,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Database } from './database';
+import { findRow, parseRow } from './rows';
 
 export const STAFF_ROLES = ['instructor', 'ta'] as const;
 export type StaffRole = (typeof STAFF_ROLES)[number];
@@ -44,12 +45,6 @@ function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-function parse(row: unknown): StaffTokenRow {
-  const parsed = StaffTokenRowSchema.safeParse(row);
-  if (!parsed.success) throw new Error(`staff_tokens row does not match its schema: ${parsed.error.message}`);
-  return parsed.data;
-}
-
 export class StaffTokens {
   constructor(readonly db: Database) {}
 
@@ -71,7 +66,7 @@ export class StaffTokens {
 
   find(id: number): StaffTokenRow | undefined {
     const row: unknown = this.db.prepare('SELECT * FROM staff_tokens WHERE id = ?').get(id);
-    return row === undefined ? undefined : parse(row);
+    return findRow(StaffTokenRowSchema, row, 'staff token');
   }
 
   /** The person a session names, while their token stands. */
@@ -82,12 +77,12 @@ export class StaffTokens {
 
   findActiveByName(name: string): StaffTokenRow | undefined {
     const row: unknown = this.db.prepare('SELECT * FROM staff_tokens WHERE name = ? AND revoked_at IS NULL').get(name.trim());
-    return row === undefined ? undefined : parse(row);
+    return findRow(StaffTokenRowSchema, row, 'staff token');
   }
 
   /** Every token ever issued, oldest first. */
   list(): StaffTokenRow[] {
-    return this.db.prepare('SELECT * FROM staff_tokens ORDER BY id').all().map(parse);
+    return this.db.prepare('SELECT * FROM staff_tokens ORDER BY id').all().map((r) => parseRow(StaffTokenRowSchema, r, 'staff token'));
   }
 
   /** The standing token's person, or undefined; notes the use. */
@@ -96,7 +91,7 @@ export class StaffTokens {
     if (!TOKEN.test(text)) return undefined;
     const row: unknown = this.db.prepare('SELECT * FROM staff_tokens WHERE token_hash = ? AND revoked_at IS NULL').get(hashToken(text));
     if (row === undefined) return undefined;
-    const found = parse(row);
+    const found = parseRow(StaffTokenRowSchema, row, 'staff token');
     if (found.last_used_at === null || now - found.last_used_at >= USE_RESOLUTION_MS) {
       this.db.prepare('UPDATE staff_tokens SET last_used_at = ? WHERE id = ?').run(now, found.id);
     }
